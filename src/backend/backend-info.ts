@@ -1,0 +1,6 @@
+/** What a tfjs backend turned out to be once started; goes into logs and reports. */
+export interface BackendInfo {
+  name: string;
+  simd: boolean;
+  threads: number;
+}

@@ -1,0 +1,38 @@
+import {
+  BatchMatMul,
+  type BatchMatMulAttrs,
+  type BatchMatMulInputs,
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+} from '@tensorflow/tfjs';
+import { withKernelScope } from './kernel-scope.js';
+
+const swapLastTwo = (rank: number) => [...Array(rank - 2).keys(), rank - 1, rank - 2];
+
+/**
+ * The wasm BatchMatMul sends any transposed operand to a scalar triple loop;
+ * only the plain form reaches XNNPACK. Transposing the operand first with the
+ * backend's Transpose kernel and then calling the plain form is 4-10x faster
+ * for the Dense gradients (dx = dy·Wᵀ, dW = xᵀ·dy).
+ */
+export function batchMatMul(backendName: string, stock: KernelFunc): KernelFunc {
+  return (args) => {
+    const { a, b } = args.inputs as unknown as BatchMatMulInputs & Record<string, TensorInfo>;
+    const { transposeA, transposeB } = args.attrs as unknown as BatchMatMulAttrs;
+    const singleBatch = a.shape.slice(0, -2).every((d) => d === 1) && b.shape.slice(0, -2).every((d) => d === 1);
+    if ((!transposeA && !transposeB) || !singleBatch) return stock(args);
+    return withKernelScope(args.backend, backendName, (s) => {
+      const left = transposeA ? s.run('Transpose', { x: a }, { perm: swapLastTwo(a.shape.length) }) : a;
+      const right = transposeB ? s.run('Transpose', { x: b }, { perm: swapLastTwo(b.shape.length) }) : b;
+      return s.run(BatchMatMul, { a: left, b: right }, { transposeA: false, transposeB: false });
+    });
+  };
+}
+
+export const batchMatMulConfig = (backendName: string, stock: KernelConfig): KernelConfig => ({
+  kernelName: BatchMatMul,
+  backendName,
+  kernelFunc: batchMatMul(backendName, stock.kernelFunc),
+  setupFunc: stock.setupFunc,
+});

@@ -1,0 +1,61 @@
+import {
+  Conv2DBackpropInput,
+  type Conv2DBackpropInputAttrs,
+  type Conv2DBackpropInputInputs,
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+} from '@tensorflow/tfjs';
+import { forwardConvInfo, padOrCrop } from './conv-geometry.js';
+import { type KernelScope, withKernelScope } from './kernel-scope.js';
+
+type Shape4 = [number, number, number, number];
+
+/** Spreads rows/cols of dy apart by the forward stride (zeros between), with rank-4 reshapes and pads only. */
+function dilate(s: KernelScope, dy: TensorInfo, sh: number, sw: number): TensorInfo {
+  if (sh === 1 && sw === 1) return dy;
+  const [b, h, w, c] = dy.shape;
+  let t = s.run('Reshape', { x: dy }, { shape: [b * h, 1, w, c] });
+  t = s.run('PadV2', { x: t }, { paddings: [[0, 0], [0, sh - 1], [0, 0], [0, 0]], constantValue: 0 });
+  t = s.run('Reshape', { x: t }, { shape: [b * h * sh, w, 1, c] });
+  t = s.run('PadV2', { x: t }, { paddings: [[0, 0], [0, 0], [0, sw - 1], [0, 0]], constantValue: 0 });
+  return s.run('Reshape', { x: t }, { shape: [b, h * sh, w * sw, c] });
+}
+
+/**
+ * dx is the full correlation of the stride-dilated dy with the filter turned
+ * 180 degrees and its in/out channels swapped: one XNNPACK conv instead of
+ * upstream's scalar loop.
+ */
+export function conv2dBackpropInput(backendName: string): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { dy, filter } = inputs as unknown as Conv2DBackpropInputInputs & Record<string, TensorInfo>;
+    const a = attrs as unknown as Conv2DBackpropInputAttrs;
+    const info = forwardConvInfo(a.inputShape as Shape4, filter.shape as Shape4, a);
+    const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inHeight: H, inWidth: W } = info;
+    return withKernelScope(backend, backendName, (s) => {
+      const spread = dilate(s, dy, sh, sw);
+      const top = kh - 1 - info.padInfo.top;
+      const left = kw - 1 - info.padInfo.left;
+      const padded = padOrCrop(s, spread, [
+        [0, 0],
+        [top, H + kh - 1 - top - spread.shape[1]],
+        [left, W + kw - 1 - left - spread.shape[2]],
+        [0, 0],
+      ]);
+      const flipped = s.run('Reverse', { x: filter }, { dims: [0, 1] });
+      const swapped = s.run('Transpose', { x: flipped }, { perm: [0, 1, 3, 2] });
+      return s.run(
+        'Conv2D',
+        { x: padded, filter: swapped },
+        { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined as unknown as string },
+      );
+    });
+  };
+}
+
+export const conv2dBackpropInputConfig = (backendName: string): KernelConfig => ({
+  kernelName: Conv2DBackpropInput,
+  backendName,
+  kernelFunc: conv2dBackpropInput(backendName),
+});

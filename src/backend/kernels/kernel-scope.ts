@@ -1,0 +1,49 @@
+import { getKernel, type KernelBackend, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs';
+
+/**
+ * Runs other kernels of the same backend from inside a kernel and frees the
+ * intermediates it made. Kernels cannot call ops (that would re-enter the
+ * engine and the gradient tape), so composite kernels are built this way.
+ */
+export class KernelScope {
+  private readonly temps: TensorInfo[] = [];
+
+  constructor(
+    private readonly backend: KernelBackend,
+    private readonly backendName: string,
+  ) {}
+
+  run(kernelName: string, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap = {}): TensorInfo {
+    const config = getKernel(kernelName, this.backendName);
+    if (config == null) throw new Error(`kernel ${kernelName} is not registered for ${this.backendName}`);
+    const out = config.kernelFunc({ inputs, attrs, backend: this.backend }) as TensorInfo;
+    this.temps.push(out);
+    return out;
+  }
+
+  /** Marks `t` as the kernel's result: it survives `dispose()`. */
+  keep(t: TensorInfo): TensorInfo {
+    const i = this.temps.indexOf(t);
+    if (i >= 0) this.temps.splice(i, 1);
+    return t;
+  }
+
+  dispose(): void {
+    for (const t of this.temps) this.backend.disposeData(t.dataId);
+    this.temps.length = 0;
+  }
+}
+
+/** Runs `body` with a fresh scope and returns the kept result, freeing the rest even on error. */
+export function withKernelScope(
+  backend: KernelBackend,
+  backendName: string,
+  body: (scope: KernelScope) => TensorInfo,
+): TensorInfo {
+  const scope = new KernelScope(backend, backendName);
+  try {
+    return scope.keep(body(scope));
+  } finally {
+    scope.dispose();
+  }
+}

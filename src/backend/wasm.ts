@@ -1,0 +1,53 @@
+import { env, getBackend, setBackend } from '@tensorflow/tfjs';
+import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { registerTrainingKernels } from './kernels/register.js';
+import type { BackendInfo } from './backend-info.js';
+
+export interface WasmStartOptions {
+  /** Use the SIMD binaries when the engine supports them. */
+  simd: boolean;
+  /** Threads wanted; above 1 needs the threaded binary (and a runtime that can start it). */
+  threads: number;
+  /**
+   * Runtime hook around backend initialisation that makes threads possible
+   * (Node: worker_threads support). Omit where threads are not available.
+   */
+  withThreads?: <T>(threads: number, init: () => Promise<T>) => Promise<T>;
+}
+
+async function activate(): Promise<void> {
+  const ok = await setBackend('wasm');
+  if (!ok || getBackend() !== 'wasm') throw new Error('the wasm backend failed to initialise');
+}
+
+/**
+ * Starts tfjs's wasm backend with the training kernels it lacks. Where the
+ * threaded binary cannot start, falls back to single-threaded SIMD and says so
+ * through `warn`.
+ */
+export async function startWasm(options: WasmStartOptions, warn: (msg: string) => void = () => {}): Promise<BackendInfo> {
+  const flags = env();
+  if (!options.simd) flags.set('WASM_HAS_SIMD_SUPPORT', false);
+  const simd = (await flags.getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
+  registerTrainingKernels('wasm');
+
+  const wantThreads = options.threads > 1 && simd && options.withThreads != null;
+  if (options.threads > 1 && !wantThreads) {
+    warn(simd ? 'wasm threads are not available in this runtime; using 1 thread' : 'wasm threads need SIMD; using 1 thread');
+  }
+  flags.set('WASM_HAS_MULTITHREAD_SUPPORT', wantThreads);
+  setThreadsCount(wantThreads ? options.threads : 1);
+  if (!wantThreads) {
+    await activate();
+  } else {
+    try {
+      await options.withThreads!(options.threads, activate);
+    } catch (err) {
+      warn(`wasm threads could not start (${(err as Error).message ?? err}); using 1 thread`);
+      flags.set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+      setThreadsCount(1);
+      await activate();
+    }
+  }
+  return { name: 'wasm', simd, threads: getThreadsCount() };
+}

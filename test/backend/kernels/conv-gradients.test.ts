@@ -1,0 +1,92 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { onBackend, randomValues, relativeError } from '../../helpers/compare.js';
+import { startTestWasm } from '../../helpers/backend.js';
+
+type Case = {
+  name: string;
+  x: [number, number, number, number];
+  filter: [number, number, number, number];
+  strides: number;
+  pad: 'valid' | 'same';
+};
+
+// Both of the model's convs (small batches: the cpu reference is slow), then
+// SAME/VALID x stride 1/2 on odd sizes where windows do not tile the input.
+const cases: Case[] = [
+  { name: 'model conv 1', x: [8, 28, 28, 1], filter: [3, 3, 1, 32], strides: 1, pad: 'valid' },
+  { name: 'model conv 2', x: [3, 26, 26, 32], filter: [3, 3, 32, 32], strides: 1, pad: 'valid' },
+  { name: 'same stride 1', x: [3, 9, 11, 4], filter: [3, 3, 4, 5], strides: 1, pad: 'same' },
+  { name: 'valid stride 2', x: [3, 10, 9, 4], filter: [3, 3, 4, 5], strides: 2, pad: 'valid' },
+  { name: 'same stride 2', x: [2, 9, 10, 3], filter: [3, 2, 3, 6], strides: 2, pad: 'same' },
+  { name: 'same stride 2 even kernel', x: [2, 8, 8, 2], filter: [4, 4, 2, 3], strides: 2, pad: 'same' },
+];
+
+const dyShape = (c: Case) => tf.tidy(() => tf.conv2d(tf.zeros(c.x), tf.zeros(c.filter), c.strides, c.pad).shape);
+
+describe('wasm conv gradient kernels match the cpu backend', () => {
+  beforeAll(async () => {
+    await startTestWasm();
+  });
+
+  for (const c of cases) {
+    it(`Conv2DBackpropFilter: ${c.name}`, async () => {
+      const shape = dyShape(c);
+      const xv = randomValues(tf.util.sizeFromShape(c.x), 1);
+      const dyv = randomValues(tf.util.sizeFromShape(shape), 2);
+      const run = () =>
+        tf.engine().runKernel(
+          'Conv2DBackpropFilter',
+          { x: tf.tensor4d(xv, c.x), dy: tf.tensor4d(dyv, shape as never) },
+          { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter },
+        ) as tf.Tensor;
+      const wasm = await onBackend('wasm', () => tf.tidy(run));
+      const cpu = await onBackend('cpu', () => tf.tidy(run));
+      expect(wasm.shape).toEqual(c.filter);
+      expect(relativeError(wasm.values, cpu.values)).toBeLessThanOrEqual(1e-5);
+    });
+
+    it(`Conv2DBackpropInput: ${c.name}`, async () => {
+      const shape = dyShape(c);
+      const fv = randomValues(tf.util.sizeFromShape(c.filter), 3);
+      const dyv = randomValues(tf.util.sizeFromShape(shape), 4);
+      const run = () =>
+        tf.conv2dTranspose(tf.tensor4d(dyv, shape as never), tf.tensor4d(fv, c.filter), c.x, c.strides, c.pad);
+      const wasm = await onBackend('wasm', () => tf.tidy(run));
+      const cpu = await onBackend('cpu', () => tf.tidy(run));
+      expect(wasm.shape).toEqual(c.x);
+      expect(relativeError(wasm.values, cpu.values)).toBeLessThanOrEqual(1e-5);
+    });
+  }
+
+  it('the full conv2d gradient (both inputs) on the model shape matches', async () => {
+    const c = { ...cases[1], x: [1, 26, 26, 32] as Case['x'] };
+    const xv = randomValues(tf.util.sizeFromShape(c.x), 5);
+    const fv = randomValues(tf.util.sizeFromShape(c.filter), 6);
+    const grads = (which: 0 | 1) => () =>
+      tf.tidy(() => {
+        const g = tf.grads((x: tf.Tensor4D, f: tf.Tensor4D) => tf.sum(tf.square(tf.relu(tf.conv2d(x, f, 1, "valid")))));
+        return g([tf.tensor4d(xv, c.x), tf.tensor4d(fv, c.filter)])[which];
+      });
+    for (const which of [0, 1] as const) {
+      const wasm = await onBackend('wasm', grads(which));
+      const cpu = await onBackend('cpu', grads(which));
+      expect(relativeError(wasm.values, cpu.values)).toBeLessThanOrEqual(1e-5);
+    }
+  });
+
+  it('leaves no tensors or wasm buffers behind', async () => {
+    const c = cases[3];
+    const before = tf.memory().numTensors;
+    const bytesBefore = tf.memory().numBytes;
+    tf.tidy(() => {
+      const g = tf.grads((x: tf.Tensor4D, f: tf.Tensor4D) => tf.sum(tf.conv2d(x, f, c.strides, c.pad)));
+      const [dx, df] = g([tf.ones(c.x), tf.ones(c.filter)]);
+      dx.dataSync();
+      df.dataSync();
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(tf.memory().numBytes).toBe(bytesBefore);
+    expect(tf.engine().backend.numDataIds()).toBe(before);
+  });
+});
