@@ -1,12 +1,10 @@
 import {
   BatchMatMul,
   type BatchMatMulAttrs,
-  type BatchMatMulInputs,
   type KernelConfig,
   type KernelFunc,
-  type TensorInfo,
 } from '@tensorflow/tfjs';
-import { withKernelScope } from './kernel-scope.js';
+import { requireInputs, withKernelScope } from './kernel-scope.js';
 
 const swapLastTwo = (rank: number) => [...Array(rank - 2).keys(), rank - 1, rank - 2];
 
@@ -18,7 +16,7 @@ const swapLastTwo = (rank: number) => [...Array(rank - 2).keys(), rank - 1, rank
  */
 export function batchMatMul(backendName: string, stock: KernelFunc): KernelFunc {
   return (args) => {
-    const { a, b } = args.inputs as unknown as BatchMatMulInputs & Record<string, TensorInfo>;
+    const { a, b } = requireInputs(args.inputs, ['a', 'b']);
     const { transposeA, transposeB } = args.attrs as unknown as BatchMatMulAttrs;
     const singleBatch = a.shape.slice(0, -2).every((d) => d === 1) && b.shape.slice(0, -2).every((d) => d === 1);
     if ((!transposeA && !transposeB) || !singleBatch) return stock(args);

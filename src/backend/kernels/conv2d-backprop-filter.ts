@@ -1,13 +1,11 @@
 import {
   Conv2DBackpropFilter,
   type Conv2DBackpropFilterAttrs,
-  type Conv2DBackpropFilterInputs,
   type KernelConfig,
   type KernelFunc,
-  type TensorInfo,
 } from '@tensorflow/tfjs';
 import { forwardConvInfo, padOrCrop } from './conv-geometry.js';
-import { withKernelScope } from './kernel-scope.js';
+import { requireInputs, withKernelScope } from './kernel-scope.js';
 
 type Shape4 = [number, number, number, number];
 
@@ -19,7 +17,7 @@ type Shape4 = [number, number, number, number];
  */
 export function conv2dBackpropFilter(backendName: string): KernelFunc {
   return ({ inputs, backend, attrs }) => {
-    const { x, dy } = inputs as unknown as Conv2DBackpropFilterInputs & Record<string, TensorInfo>;
+    const { x, dy } = requireInputs(inputs, ['x', 'dy']);
     const a = attrs as unknown as Conv2DBackpropFilterAttrs;
     const info = forwardConvInfo(x.shape as Shape4, a.filterShape as Shape4, a);
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;

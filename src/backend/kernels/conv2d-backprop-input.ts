@@ -1,13 +1,12 @@
 import {
   Conv2DBackpropInput,
   type Conv2DBackpropInputAttrs,
-  type Conv2DBackpropInputInputs,
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs';
 import { forwardConvInfo, padOrCrop } from './conv-geometry.js';
-import { type KernelScope, withKernelScope } from './kernel-scope.js';
+import { type KernelScope, requireInputs, withKernelScope } from './kernel-scope.js';
 
 type Shape4 = [number, number, number, number];
 
@@ -29,7 +28,7 @@ function dilate(s: KernelScope, dy: TensorInfo, sh: number, sw: number): TensorI
  */
 export function conv2dBackpropInput(backendName: string): KernelFunc {
   return ({ inputs, backend, attrs }) => {
-    const { dy, filter } = inputs as unknown as Conv2DBackpropInputInputs & Record<string, TensorInfo>;
+    const { dy, filter } = requireInputs(inputs, ['dy', 'filter']);
     const a = attrs as unknown as Conv2DBackpropInputAttrs;
     const info = forwardConvInfo(a.inputShape as Shape4, filter.shape as Shape4, a);
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inHeight: H, inWidth: W } = info;

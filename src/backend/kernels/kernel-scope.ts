@@ -36,14 +36,28 @@ export class KernelScope {
 
 /** Runs `body` with a fresh scope and returns the kept result, freeing the rest even on error. */
 export function withKernelScope(
-  backend: KernelBackend,
+  backend: KernelBackend | object,
   backendName: string,
   body: (scope: KernelScope) => TensorInfo,
 ): TensorInfo {
-  const scope = new KernelScope(backend, backendName);
+  const scope = new KernelScope(backend as KernelBackend, backendName);
   try {
     return scope.keep(body(scope));
   } finally {
     scope.dispose();
   }
+}
+
+/** The named inputs of a kernel call, each checked present. */
+export function requireInputs<K extends string>(
+  inputs: Record<string, TensorInfo | undefined>,
+  names: readonly K[],
+): Record<K, TensorInfo> {
+  const out = {} as Record<K, TensorInfo>;
+  for (const name of names) {
+    const t = inputs[name];
+    if (t == null) throw new Error(`kernel input ${name} is missing`);
+    out[name] = t;
+  }
+  return out;
 }

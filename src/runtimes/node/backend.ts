@@ -4,6 +4,7 @@ import path from 'node:path';
 import { getBackend, setBackend } from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendInfo } from '../../backend/backend-info.js';
+import { InputError } from '../../core/errors.js';
 import { nodeThreadsUnavailable, withNodeThreads } from '../../backend/node-threads.js';
 import { startWasm } from '../../backend/wasm.js';
 
@@ -39,7 +40,7 @@ export async function startNodeBackend(options: NodeBackendOptions, warn: (msg: 
       try {
         await import('@tensorflow/tfjs-node' as string);
       } catch {
-        throw new Error('backend "tensorflow" needs @tensorflow/tfjs-node, which is not installed');
+        throw new InputError('backend "tensorflow" needs @tensorflow/tfjs-node, which is not installed');
       }
       if (!(await setBackend('tensorflow')) || getBackend() !== 'tensorflow') {
         throw new Error('the tensorflow backend failed to initialise');

