@@ -3,6 +3,19 @@ import * as tf from '@tensorflow/tfjs';
 type NamedTensor = { name: string; tensor: tf.Tensor };
 import { ADADELTA } from './seed.js';
 
+/**
+ * Name of an optional fused kernel for the whole update of one variable
+ * (inputs value, grad, accumGrad, accumDelta; outputs the three new values).
+ * Backends may register it; elsewhere the update runs as tf ops.
+ */
+export const KERAS_ADADELTA = 'EdgetuneKerasAdadelta';
+
+export interface KerasAdadeltaAttrs {
+  learningRate: number;
+  rho: number;
+  epsilon: number;
+}
+
 interface Slots {
   grad: tf.Variable;
   delta: tf.Variable;
@@ -33,20 +46,31 @@ export class KerasAdadelta extends tf.Optimizer {
     const pairs = Array.isArray(variableGradients)
       ? variableGradients.map(({ name, tensor }) => [name, tensor] as const)
       : Object.entries(variableGradients);
+    const fused = tf.getKernel(KERAS_ADADELTA, tf.getBackend()) != null;
+    const attrs = { learningRate: this.learningRate, rho: this.rho, epsilon: this.epsilon };
     for (const [name, grad] of pairs) {
       if (grad == null) continue;
       const variable = tf.engine().registeredVariables[name];
       const slots = this.slotsFor(name, variable);
-      tf.tidy(() => {
-        const gradSq = tf.add(tf.mul(slots.grad, this.rho), tf.mul(tf.square(grad), 1 - this.rho));
-        const step = tf.mul(tf.div(tf.sqrt(tf.add(slots.delta, this.epsilon)), tf.sqrt(tf.add(gradSq, this.epsilon))), grad);
-        const deltaSq = tf.add(tf.mul(slots.delta, this.rho), tf.mul(tf.square(step), 1 - this.rho));
-        slots.grad.assign(gradSq);
-        slots.delta.assign(deltaSq);
-        variable.assign(tf.sub(variable, tf.mul(step, this.learningRate)));
-      });
+      const [value, gradSq, deltaSq] = fused
+        ? (tf.engine().runKernel(KERAS_ADADELTA, { value: variable, grad, accumGrad: slots.grad, accumDelta: slots.delta }, attrs) as tf.Tensor[])
+        : this.update(variable, grad, slots);
+      slots.grad.assign(gradSq);
+      slots.delta.assign(deltaSq);
+      variable.assign(value);
+      tf.dispose([value, gradSq, deltaSq]);
     }
     this.incrementIterations();
+  }
+
+  /** The update as tf ops: new value, new g² and new Δ² accumulators. */
+  private update(variable: tf.Tensor, grad: tf.Tensor, slots: Slots): tf.Tensor[] {
+    return tf.tidy(() => {
+      const gradSq = tf.add(tf.mul(slots.grad, this.rho), tf.mul(tf.square(grad), 1 - this.rho));
+      const step = tf.mul(tf.div(tf.sqrt(tf.add(slots.delta, this.epsilon)), tf.sqrt(tf.add(gradSq, this.epsilon))), grad);
+      const deltaSq = tf.add(tf.mul(slots.delta, this.rho), tf.mul(tf.square(step), 1 - this.rho));
+      return [tf.sub(variable, tf.mul(step, this.learningRate)), gradSq, deltaSq];
+    });
   }
 
   private slotsFor(name: string, variable: tf.Variable): Slots {

@@ -59,6 +59,48 @@ export function selectClasses(set: ImageSet, classes: readonly number[], limit =
 }
 
 /**
+ * Positions of at most `perClass` examples of each class (labels 0..k-1),
+ * drawn at random (seeded), in ascending order.
+ */
+export function perClassIndices(labels: Uint8Array, numClasses: number, perClass: number, random: () => number): Uint32Array {
+  const byClass = Array.from({ length: numClasses }, () => [] as number[]);
+  labels.forEach((label, i) => byClass[label].push(i));
+  const picked: number[] = [];
+  for (const members of byClass) {
+    for (let i = members.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [members[i], members[j]] = [members[j], members[i]];
+    }
+    picked.push(...members.slice(0, perClass));
+  }
+  return Uint32Array.from(picked.sort((a, b) => a - b));
+}
+
+/** The examples of `set` at `indices`, in that order. */
+export function subsetOf(set: ClassSet, indices: ArrayLike<number>): ClassSet {
+  const images = new Uint8Array(indices.length * IMAGE_SIZE);
+  const labels = new Uint8Array(indices.length);
+  for (let i = 0; i < indices.length; i++) {
+    images.set(set.images.subarray(indices[i] * IMAGE_SIZE, (indices[i] + 1) * IMAGE_SIZE), i * IMAGE_SIZE);
+    labels[i] = set.labels[indices[i]];
+  }
+  return { images, labels, count: indices.length, classes: set.classes };
+}
+
+/** At most `perClass` random (seeded) examples of each of `classes`, relabelled as in selectClasses. */
+export function selectPerClass(set: ImageSet, classes: readonly number[], perClass: number, random: () => number): ClassSet {
+  const all = selectClasses(set, classes);
+  return subsetOf(all, perClassIndices(all.labels, classes.length, perClass, random));
+}
+
+/** Examples of each class (index = relabelled class). */
+export function classCounts(set: ClassSet): number[] {
+  const counts = set.classes.map(() => 0);
+  for (let i = 0; i < set.count; i++) counts[set.labels[i]]++;
+  return counts;
+}
+
+/**
  * Checks two class lists for the transfer experiment: each non-empty, without
  * repeats, present in the data, and not overlapping each other.
  */

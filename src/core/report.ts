@@ -1,4 +1,6 @@
 import type { BackendInfo } from '../backend/backend-info.js';
+import type { CurvePoint } from './curve.js';
+import type { FinetuneMode } from './finetune.js';
 import type { ParamCounts } from './summary.js';
 import type { EpochLog } from './train.js';
 
@@ -9,9 +11,16 @@ export interface PhaseReport {
   testSamples: number;
   params: ParamCounts;
   epochs: EpochLog[];
+  /** Training cost: feature extraction (cached mode) plus the epochs' steps; validation excluded. */
   seconds: number;
   testLoss: number;
   testAccuracy: number;
+}
+
+export interface FinetuneReport extends PhaseReport {
+  mode: FinetuneMode;
+  /** Seconds spent computing the cached features of the training images (0 unless cached). */
+  extractSeconds: number;
 }
 
 /** `edgetune transfer --report FILE`. Version 1; fields are only ever added. */
@@ -20,7 +29,12 @@ export interface TransferReport {
   backend: BackendInfo;
   dataset: { name: string; trainSamples: number; testSamples: number };
   pretrain: PhaseReport;
-  finetune: PhaseReport;
+  /** The fine-tune run whose head was saved (the first of --finetune-mode). */
+  finetune: FinetuneReport;
+  /** Every fine-tune mode run, in order, when more than one was asked for. */
+  finetuneModes?: FinetuneReport[];
+  /** Few-shot curve on cached features (--curve). */
+  curve?: CurvePoint[];
   batchSize: number;
   seed: number;
   base: { hash: string };

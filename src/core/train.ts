@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { BatchFeeder } from './batches.js';
-import type { ClassSet } from './dataset.js';
-import { correctCount, crossEntropySum } from './metrics.js';
+import { span, type Feeder } from './batches.js';
+import { trainingForward } from './forward.js';
+import { correctCount, crossEntropySum, softmaxCrossEntropySum } from './metrics.js';
 import { permutation } from './random.js';
 
 export interface EpochLog {
@@ -29,8 +29,9 @@ export interface FitOptions {
   epochs: number;
   batchSize: number;
   optimizer: tf.Optimizer;
+  /** Drives shuffling and dropout masks: a seeded source makes runs repeatable. */
   random: () => number;
-  validation?: ClassSet;
+  validation?: Feeder;
   /** Raised between steps to stop early (Ctrl-C); fit then throws TrainingStopped. */
   signal?: AbortSignal;
 }
@@ -39,13 +40,12 @@ export class TrainingStopped extends Error {
   override name = 'TrainingStopped';
 }
 
-/** Loss and accuracy of `model` on `set` in inference mode. */
-export async function evaluate(model: tf.LayersModel, set: ClassSet, batchSize = 512): Promise<Evaluation> {
-  const feeder = new BatchFeeder(set, batchSize);
+/** Loss and accuracy of `model` on every example of `feeder`, in inference mode. */
+export async function evaluate(model: tf.LayersModel, feeder: Feeder, batchSize = 512): Promise<Evaluation> {
   let loss = 0;
   let correct = 0;
-  for (let start = 0; start < set.count; start += batchSize) {
-    const { xs, ys } = feeder.range(start);
+  for (let start = 0; start < feeder.count; start += batchSize) {
+    const { xs, ys } = feeder.batch(span(start, Math.min(start + batchSize, feeder.count)));
     const [l, c] = tf.tidy(() => {
       const probs = model.apply(xs, { training: false }) as tf.Tensor;
       return [crossEntropySum(probs, ys), correctCount(probs, ys)];
@@ -54,7 +54,7 @@ export async function evaluate(model: tf.LayersModel, set: ClassSet, batchSize =
     correct += (await c.data())[0];
     tf.dispose([xs, ys, l, c]);
   }
-  return { loss: loss / set.count, accuracy: correct / set.count };
+  return { loss: loss / feeder.count, accuracy: correct / feeder.count };
 }
 
 /**
@@ -64,18 +64,19 @@ export async function evaluate(model: tf.LayersModel, set: ClassSet, batchSize =
  */
 export async function fit(
   model: tf.LayersModel,
-  train: ClassSet,
+  feeder: Feeder,
   options: FitOptions,
   callbacks: TrainCallbacks = {},
 ): Promise<EpochLog[]> {
-  const feeder = new BatchFeeder(train, options.batchSize);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const steps = feeder.steps();
+  const { forward, logits } = trainingForward(model, options.random);
+  const loss = logits ? softmaxCrossEntropySum : crossEntropySum;
+  const steps = Math.ceil(feeder.count / options.batchSize);
   const logs: EpochLog[] = [];
   for (let epoch = 1; epoch <= options.epochs; epoch++) {
     callbacks.onEpochBegin?.(epoch, options.epochs, steps);
     const started = performance.now();
-    const order = permutation(train.count, options.random);
+    const order = permutation(feeder.count, options.random);
     let lossSum = 0;
     let correct = 0;
     let seen = 0;
@@ -84,9 +85,9 @@ export async function fit(
       const { xs, ys, size } = feeder.batch(order.subarray(step * options.batchSize, (step + 1) * options.batchSize));
       let hits: tf.Scalar | undefined;
       const { value, grads } = tf.variableGrads(() => {
-        const probs = model.apply(xs, { training: true }) as tf.Tensor;
-        hits = tf.keep(correctCount(probs, ys));
-        return tf.div(crossEntropySum(probs, ys), size);
+        const out = forward(xs);
+        hits = tf.keep(correctCount(out, ys));
+        return tf.div(loss(out, ys), size);
       }, variables);
       options.optimizer.applyGradients(grads);
       lossSum += (await value.data())[0] * size;
@@ -95,6 +96,7 @@ export async function fit(
       tf.dispose([xs, ys, value, hits!, ...Object.values(grads)]);
       callbacks.onBatchEnd?.(step + 1, { loss: lossSum / seen, accuracy: correct / seen });
     }
+    // The epoch's time is its training steps; validation is reported apart.
     const seconds = (performance.now() - started) / 1000;
     const val = options.validation ? await evaluate(model, options.validation) : { loss: NaN, accuracy: NaN };
     const log = { epoch, loss: lossSum / seen, accuracy: correct / seen, valLoss: val.loss, valAccuracy: val.accuracy, seconds };

@@ -1,14 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendInfo } from '../backend/backend-info.js';
 import { KerasAdadelta } from './adadelta.js';
-import { baseFiles, baseOf, headFiles, headOf, type HeadMetadata } from './bundle.js';
 import type { ModelFiles } from './artifacts.js';
+import { ImageFeeder } from './batches.js';
+import { baseFiles, baseOf, headFiles, headOf, type HeadMetadata } from './bundle.js';
+import { learningCurve, type CurvePoint } from './curve.js';
 import { checkClassLists, presentLabels, selectClasses, type ClassSet, type Split } from './dataset.js';
-import { buildModel, classifierLayers, disposeModels } from './model.js';
+import { finetune, type FinetuneMode, type FinetuneResult } from './finetune.js';
+import { buildModel, disposeModels } from './model.js';
 import { seededRandom } from './random.js';
-import type { PhaseReport, TransferReport } from './report.js';
+import type { FinetuneReport, PhaseReport, TransferReport } from './report.js';
 import { ADADELTA } from './seed.js';
-import { formatSummary, summarize } from './summary.js';
+import { formatSummary, summarize, type ModelSummary } from './summary.js';
 import { evaluate, fit, type TrainCallbacks } from './train.js';
 
 export interface TransferOptions {
@@ -18,8 +21,13 @@ export interface TransferOptions {
   finetuneEpochs: number;
   batchSize: number;
   seed: number;
+  /** Fine-tune modes to run; the first one's head is saved, the others are measured for comparison. */
+  finetuneModes: FinetuneMode[];
+  /** Also measure the few-shot curve. */
+  curve?: boolean;
   /** At most this many training images per phase. */
   limit?: number;
+  maxFeatureBytes?: number;
 }
 
 export type Phase = 'pretrain' | 'finetune';
@@ -34,61 +42,96 @@ export interface TransferHooks {
 export interface TransferResult {
   report: TransferReport;
   base: ModelFiles;
-  heads: Record<Phase, ModelFiles>;
+  heads: Partial<Record<Phase, ModelFiles>>;
 }
 
-const PHASE_TITLE: Record<Phase, string> = { pretrain: 'Pretraining', finetune: 'Fine-tuning (feature layers frozen)' };
+const describeSets = (train: ClassSet, test: ClassSet) =>
+  `classes ${train.classes.join(',')}: ${train.count} train / ${test.count} test images`;
 
-async function trainPhase(
-  phase: Phase,
-  model: tf.LayersModel,
-  train: ClassSet,
-  test: ClassSet,
-  epochs: number,
-  options: TransferOptions,
-  hooks: TransferHooks,
-): Promise<PhaseReport> {
+function logResult(hooks: TransferHooks, seconds: number, score: { loss: number; accuracy: number }): void {
+  hooks.log(`Training time: ${seconds.toFixed(1)} s`);
+  hooks.log(`Test loss: ${score.loss.toFixed(4)}  Test accuracy: ${score.accuracy.toFixed(4)}`);
+}
+
+const phaseReport = (train: ClassSet, test: ClassSet, summary: ModelSummary) => ({
+  classes: train.classes,
+  trainSamples: train.count,
+  testSamples: test.count,
+  params: summary.params,
+});
+
+async function pretrain(model: tf.Sequential, train: ClassSet, test: ClassSet, options: TransferOptions, hooks: TransferHooks): Promise<PhaseReport> {
   const summary = summarize(model);
-  hooks.log(`\n${PHASE_TITLE[phase]} on classes ${train.classes.join(',')}: ${train.count} train / ${test.count} test images`);
+  hooks.log(`\nPretraining on ${describeSets(train, test)}`);
   hooks.log(formatSummary(summary));
   const optimizer = new KerasAdadelta(ADADELTA.learningRate, ADADELTA.rho, ADADELTA.epsilon);
   try {
-    const started = performance.now();
-    const logs = await fit(
+    const validation = new ImageFeeder(test);
+    const epochs = await fit(
       model,
-      train,
-      { epochs, batchSize: options.batchSize, optimizer, random: seededRandom(options.seed + (phase === 'pretrain' ? 0 : 1)), validation: test, signal: hooks.signal },
-      hooks.progress(phase),
+      new ImageFeeder(train),
+      { epochs: options.epochs, batchSize: options.batchSize, optimizer, random: seededRandom(options.seed), validation, signal: hooks.signal },
+      hooks.progress('pretrain'),
     );
-    const seconds = (performance.now() - started) / 1000;
-    const score = await evaluate(model, test);
-    hooks.log(`Training time: ${seconds.toFixed(1)} s`);
-    hooks.log(`Test loss: ${score.loss.toFixed(4)}  Test accuracy: ${score.accuracy.toFixed(4)}`);
-    return {
-      classes: train.classes,
-      trainSamples: train.count,
-      testSamples: test.count,
-      params: summary.params,
-      epochs: logs,
-      seconds,
-      testLoss: score.loss,
-      testAccuracy: score.accuracy,
-    };
+    const seconds = epochs.reduce((s, e) => s + e.seconds, 0);
+    const score = await evaluate(model, validation);
+    logResult(hooks, seconds, score);
+    return { ...phaseReport(train, test, summary), epochs, seconds, testLoss: score.loss, testAccuracy: score.accuracy };
   } finally {
     optimizer.dispose();
   }
 }
 
-function headMetadata(name: Phase, report: PhaseReport, baseHash: string, options: TransferOptions, epochs: number, createdAt: string): HeadMetadata {
+async function finetunePhase(
+  base: tf.Sequential,
+  mode: FinetuneMode,
+  train: ClassSet,
+  test: ClassSet,
+  options: TransferOptions,
+  hooks: TransferHooks,
+): Promise<{ report: FinetuneReport; result: FinetuneResult }> {
+  hooks.log(`\nFine-tuning (${mode} mode) on ${describeSets(train, test)}`);
+  const result = await finetune(
+    base,
+    train,
+    test,
+    {
+      mode,
+      epochs: options.finetuneEpochs,
+      batchSize: options.batchSize,
+      seed: options.seed + 1,
+      maxFeatureBytes: options.maxFeatureBytes,
+      signal: hooks.signal,
+      log: hooks.log,
+    },
+    hooks.progress('finetune'),
+  );
+  hooks.log(formatSummary(result.summary));
+  logResult(hooks, result.seconds, result.test);
+  return {
+    result,
+    report: {
+      ...phaseReport(train, test, result.summary),
+      mode,
+      extractSeconds: result.extractSeconds,
+      epochs: result.epochs,
+      seconds: result.seconds,
+      testLoss: result.test.loss,
+      testAccuracy: result.test.accuracy,
+    },
+  };
+}
+
+function headMetadata(name: Phase, report: PhaseReport, mode: FinetuneMode, baseHash: string, options: TransferOptions, createdAt: string): HeadMetadata {
   return {
     kind: 'head',
     name,
     labels: report.classes.map(String),
     baseHash,
     training: {
-      mode: name === 'pretrain' ? 'full' : 'frozen',
+      mode,
       classes: report.classes,
-      epochs,
+      epochs: report.epochs.length,
       batchSize: options.batchSize,
       examples: report.trainSamples,
       optimizer: { name: 'adadelta', ...ADADELTA },
@@ -99,11 +142,22 @@ function headMetadata(name: Phase, report: PhaseReport, baseHash: string, option
   };
 }
 
+function logCurve(hooks: TransferHooks, curve: CurvePoint[]): void {
+  hooks.log('\nFew-shot curve (cached features, fresh head per row):');
+  hooks.log(' examples/class   train images   epochs   seconds   test accuracy');
+  for (const p of curve) {
+    hooks.log(
+      ` ${String(p.examplesPerClass ?? 'all').padStart(14)}   ${String(p.trainSamples).padStart(12)}   ${String(p.epochs).padStart(6)}` +
+        `   ${p.seconds.toFixed(1).padStart(7)}   ${(p.testAccuracy * 100).toFixed(2).padStart(12)}%`,
+    );
+  }
+}
+
 /**
  * The notebook's experiment, corrected: pretrain the whole CNN on one set of
- * classes, freeze the feature layers, train fresh classification layers on a
- * disjoint set, and evaluate both. The fine-tune head starts from fresh
- * weights: the pretrain head's class meanings do not carry over.
+ * classes, then train fresh classification layers for a disjoint set on the
+ * frozen feature layers, and evaluate both. The new head does not start from
+ * the pretrain head: its class meanings do not carry over.
  */
 export async function runTransfer(
   data: Split,
@@ -120,46 +174,58 @@ export async function runTransfer(
   const pre = sets(options.pretrainClasses);
   const fine = sets(options.finetuneClasses);
 
-  // Layers are shared between these models; each model holds a reference
-  // to its layers' weights, so all of them are disposed at the end.
   const model = buildModel(pre.train.classes.length, options.seed);
-  const baseModel = baseOf(model);
-  const finetuneModel = tf.sequential({
-    name: 'sequential_finetune',
-    layers: [...baseModel.layers, ...classifierLayers(fine.train.classes.length, options.seed + 100)],
-  });
-  const models: tf.LayersModel[] = [model, baseModel, finetuneModel];
+  const base = baseOf(model);
+  const owned: tf.LayersModel[] = [model];
   try {
-    const pretrain = await trainPhase('pretrain', model, pre.train, pre.test, options.epochs, options, hooks);
-    baseModel.layers.forEach((layer) => {
-      layer.trainable = false;
-    });
-    const finetune = await trainPhase('finetune', finetuneModel, fine.train, fine.test, options.finetuneEpochs, options, hooks);
+    const pretrainReport = await pretrain(model, pre.train, pre.test, options, hooks);
+    const runs: FinetuneReport[] = [];
+    let saved: FinetuneResult | undefined;
+    for (const mode of options.finetuneModes) {
+      const { report, result } = await finetunePhase(base, mode, fine.train, fine.test, options, hooks);
+      owned.push(result.head);
+      runs.push(report);
+      saved ??= result;
+    }
+    const curve = options.curve
+      ? await learningCurve(base, fine.train, fine.test, {
+          epochs: options.finetuneEpochs,
+          batchSize: options.batchSize,
+          seed: options.seed + 2,
+          maxFeatureBytes: options.maxFeatureBytes,
+          signal: hooks.signal,
+        })
+      : undefined;
+    if (curve) logCurve(hooks, curve);
 
     const createdAt = new Date().toISOString();
-    const base = await baseFiles(baseModel, { dataset, classes: options.pretrainClasses, createdAt });
-    const hash = base.metadata.hash;
+    const baseArtifact = await baseFiles(base, { dataset, classes: options.pretrainClasses, createdAt });
+    const hash = baseArtifact.metadata.hash;
     const pretrainHead = headOf(model);
-    const finetuneHead = headOf(finetuneModel);
-    models.push(pretrainHead, finetuneHead);
-    const heads = {
-      pretrain: await headFiles(pretrainHead, headMetadata('pretrain', pretrain, hash, options, options.epochs, createdAt)),
-      finetune: await headFiles(finetuneHead, headMetadata('finetune', finetune, hash, options, options.finetuneEpochs, createdAt)),
+    const heads: TransferResult['heads'] = {
+      pretrain: await headFiles(pretrainHead, headMetadata('pretrain', pretrainReport, 'full', hash, options, createdAt)),
     };
+    if (saved && !saved.baseChanged) {
+      heads.finetune = await headFiles(saved.head, headMetadata('finetune', runs[0], saved.mode, hash, options, createdAt));
+    } else {
+      hooks.log('\nThe full-mode head changed the feature layers, so it does not fit the saved base and is not saved.');
+    }
     const report: TransferReport = {
       version: 1,
       backend,
       dataset: { name: dataset, trainSamples: data.train.count, testSamples: data.test.count },
-      pretrain,
-      finetune,
+      pretrain: pretrainReport,
+      finetune: runs[0],
+      ...(runs.length > 1 ? { finetuneModes: runs } : {}),
+      ...(curve ? { curve } : {}),
       batchSize: options.batchSize,
       seed: options.seed,
       base: { hash },
       tfjs: tf.version.tfjs,
       createdAt,
     };
-    return { report, base: base.files, heads };
+    return { report, base: baseArtifact.files, heads };
   } finally {
-    disposeModels(models);
+    disposeModels(owned);
   }
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KerasAdadelta } from '../../src/core/adadelta.js';
+import { ImageFeeder } from '../../src/core/batches.js';
 import { buildModel, disposeModels, setFeaturesTrainable } from '../../src/core/model.js';
 import { seededRandom } from '../../src/core/random.js';
 import { evaluate, fit, TrainingStopped } from '../../src/core/train.js';
@@ -19,13 +20,13 @@ describe('training on wasm with real MNIST', () => {
     const optimizer = new KerasAdadelta();
     const epochsSeen: number[] = [];
     let steps = 0;
-    const first = await fit(model, train, { epochs: 1, batchSize: 128, optimizer, random: seededRandom(7) });
+    const first = await fit(model, new ImageFeeder(train), { epochs: 1, batchSize: 128, optimizer, random: seededRandom(7) });
     // The first epoch creates the optimizer's slots; after that the count must hold still.
     const tensors = tf.memory().numTensors;
     const logs = await fit(
       model,
-      train,
-      { epochs: 1, batchSize: 128, optimizer, random: seededRandom(8), validation: test },
+      new ImageFeeder(train),
+      { epochs: 1, batchSize: 128, optimizer, random: seededRandom(8), validation: new ImageFeeder(test) },
       { onEpochBegin: (e) => epochsSeen.push(e), onBatchEnd: () => steps++ },
     );
     expect(tf.memory().numTensors).toBe(tensors);
@@ -33,7 +34,7 @@ describe('training on wasm with real MNIST', () => {
     expect(steps).toBe(16);
     expect(logs[0].loss).toBeLessThan(first[0].loss);
     expect(logs[0].valAccuracy).toBeGreaterThan(0.85);
-    const score = await evaluate(model, test);
+    const score = await evaluate(model, new ImageFeeder(test));
     expect(score.accuracy).toBeCloseTo(logs[0].valAccuracy, 6);
     optimizer.dispose();
     disposeModels([model]);
@@ -46,7 +47,7 @@ describe('training on wasm with real MNIST', () => {
     const frozen = model.layers[0].getWeights().map((w) => w.dataSync().slice());
     const head = model.layers[7].getWeights()[0].dataSync().slice();
     const optimizer = new KerasAdadelta();
-    await fit(model, train, { epochs: 1, batchSize: 64, optimizer, random: seededRandom(1) });
+    await fit(model, new ImageFeeder(train), { epochs: 1, batchSize: 64, optimizer, random: seededRandom(1) });
     model.layers[0].getWeights().forEach((w, i) => expect(w.dataSync()).toEqual(frozen[i]));
     expect(model.layers[7].getWeights()[0].dataSync()).not.toEqual(head);
     optimizer.dispose();
@@ -59,7 +60,7 @@ describe('training on wasm with real MNIST', () => {
     const optimizer = new KerasAdadelta();
     const controller = new AbortController();
     const before = tf.memory().numTensors;
-    const run = fit(model, train, { epochs: 3, batchSize: 64, optimizer, random: seededRandom(1), signal: controller.signal }, {
+    const run = fit(model, new ImageFeeder(train), { epochs: 3, batchSize: 64, optimizer, random: seededRandom(1), signal: controller.signal }, {
       onBatchEnd: (step) => step === 2 && controller.abort(),
     });
     await expect(run).rejects.toBeInstanceOf(TrainingStopped);

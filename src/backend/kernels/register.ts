@@ -2,6 +2,8 @@ import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '
 import { batchMatMulConfig } from './batch-matmul.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
+import { kerasAdadeltaConfig } from './keras-adadelta.js';
+import { transposeConfig } from './transpose.js';
 
 const registered = new Set<string>();
 
@@ -14,15 +16,23 @@ function replaceKernel(config: KernelConfig): void {
 
 /**
  * Makes `backendName` (a wasm backend) complete and fast for training CNNs:
- * adds Conv2DBackpropFilter, replaces the scalar-loop Conv2DBackpropInput and
- * the transposed BatchMatMul path. Idempotent.
+ * adds Conv2DBackpropFilter, replaces the scalar-loop Conv2DBackpropInput,
+ * the transposed BatchMatMul path and the Transpose kernel, and adds the fused
+ * Keras Adadelta update. Idempotent.
  */
 export function registerTrainingKernels(backendName = 'wasm'): void {
   if (registered.has(backendName)) return;
-  const stockMatMul = getKernel('BatchMatMul', backendName);
-  if (stockMatMul == null) throw new Error(`backend ${backendName} has no BatchMatMul kernel to build on`);
+  const stock = (name: string) => {
+    const config = getKernel(name, backendName);
+    if (config == null) throw new Error(`backend ${backendName} has no ${name} kernel to build on`);
+    return config;
+  };
+  const stockMatMul = stock('BatchMatMul');
+  const stockTranspose = stock('Transpose');
   replaceKernel(conv2dBackpropFilterConfig(backendName));
   replaceKernel(conv2dBackpropInputConfig(backendName));
   replaceKernel(batchMatMulConfig(backendName, stockMatMul));
+  replaceKernel(transposeConfig(backendName, stockTranspose));
+  replaceKernel(kerasAdadeltaConfig(backendName));
   registered.add(backendName);
 }

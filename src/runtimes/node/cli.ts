@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../../core/errors.js';
+import { finetuneCommand } from './commands/finetune.js';
+import { predictCommand } from './commands/predict.js';
 import { startCommand } from './commands/start.js';
 import { transferCommand } from './commands/transfer.js';
 
@@ -8,6 +10,8 @@ export function program(): Command {
     .description('Transfer learning on WebAssembly: pretrain in Node, fine-tune and serve at the edge or in a browser')
     .showHelpAfterError('(run with --help for usage)')
     .addCommand(transferCommand())
+    .addCommand(finetuneCommand())
+    .addCommand(predictCommand())
     .addCommand(startCommand());
 }
 

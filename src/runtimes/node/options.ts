@@ -1,4 +1,6 @@
 import { InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_MAX_FEATURE_BYTES } from '../../core/features.js';
+import { FINETUNE_MODES, type FinetuneMode } from '../../core/finetune.js';
 import { BACKENDS, defaultThreads, type BackendName, type NodeBackendOptions } from './backend.js';
 
 export function positiveInt(value: string): number {
@@ -41,3 +43,31 @@ export const toBackendOptions = (flags: BackendFlags): NodeBackendOptions => ({
   threads: flags.threads,
   simd: flags.simd,
 });
+
+/** "cached,frozen" → ['cached', 'frozen']; the first is the one whose head is kept. */
+export function modeList(value: string): FinetuneMode[] {
+  const modes = value.split(',').map((s) => s.trim());
+  const bad = modes.filter((m) => !(FINETUNE_MODES as readonly string[]).includes(m));
+  if (bad.length || new Set(modes).size !== modes.length) {
+    throw new InvalidArgumentError(`must be one or more of ${FINETUNE_MODES.join(', ')}, comma-separated, without repeats.`);
+  }
+  return modes as FinetuneMode[];
+}
+
+export const finetuneModeOption = () =>
+  new Option(
+    '--finetune-mode <modes>',
+    'cached (features once, head only), frozen (whole net per step, features frozen) or full (nothing frozen); ' +
+      'a comma list runs each for comparison and keeps the first',
+  )
+    .argParser(modeList)
+    .default(['cached'], 'cached');
+
+export const maxFeatureMbOption = () =>
+  new Option('--max-feature-mb <n>', 'memory bound for cached features, in MiB').argParser(positiveInt).default(DEFAULT_MAX_FEATURE_BYTES / 2 ** 20);
+
+export function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number.');
+  return n;
+}

@@ -6,13 +6,23 @@ import { InputError } from '../../../core/errors.js';
 import { randomSeed } from '../../../core/random.js';
 import { FINETUNE_CLASSES, PRETRAIN_CLASSES, TRAINING } from '../../../core/seed.js';
 import { TrainingStopped } from '../../../core/train.js';
+import type { FinetuneMode } from '../../../core/finetune.js';
 import { runTransfer, type TransferResult } from '../../../core/transfer.js';
 import { writeFileAtomic } from '../atomic.js';
 import { startNodeBackend } from '../backend.js';
 import { consoleLog, describeBackend, type Log } from '../log.js';
 import { defaultMnistDir, loadMnistDir } from '../mnist-files.js';
 import { layout, saveModelDir } from '../model-files.js';
-import { backendOptions, classList, nonNegativeInt, positiveInt, toBackendOptions, type BackendFlags } from '../options.js';
+import {
+  backendOptions,
+  classList,
+  finetuneModeOption,
+  maxFeatureMbOption,
+  nonNegativeInt,
+  positiveInt,
+  toBackendOptions,
+  type BackendFlags,
+} from '../options.js';
 import { kerasProgress } from '../progress.js';
 
 export interface TransferFlags extends BackendFlags {
@@ -24,6 +34,9 @@ export interface TransferFlags extends BackendFlags {
   batchSize: number;
   seed?: number;
   limit?: number;
+  finetuneMode: FinetuneMode[];
+  curve?: boolean;
+  maxFeatureMb: number;
   out: string;
   report?: string;
 }
@@ -42,7 +55,7 @@ async function ensureWritableDir(dir: string, what: string): Promise<void> {
 async function save(result: TransferResult, flags: TransferFlags, log: Log): Promise<void> {
   const where = layout(flags.out);
   await saveModelDir(where.base, result.base);
-  for (const [name, files] of Object.entries(result.heads)) await saveModelDir(where.head(name), files);
+  for (const [name, files] of Object.entries(result.heads)) if (files) await saveModelDir(where.head(name), files);
   const report = `${JSON.stringify(result.report, null, 2)}\n`;
   await writeFileAtomic(where.report, report);
   if (flags.report) await writeFileAtomic(flags.report, report);
@@ -77,7 +90,7 @@ export async function transfer(flags: TransferFlags, log: Log = consoleLog): Pro
       data,
       dataset,
       backend,
-      { ...flags, seed },
+      { ...flags, seed, finetuneModes: flags.finetuneMode, maxFeatureBytes: flags.maxFeatureMb * 2 ** 20 },
       { log: log.info, progress: () => progress, signal: controller.signal },
     );
     await save(result, flags, log);
@@ -103,6 +116,9 @@ export const transferOptions = (cmd: Command): Command => {
     .option('--batch-size <n>', 'batch size', positiveInt, TRAINING.batchSize)
     .option('--seed <n>', 'seed for weight initialisation and shuffling (default: random, printed)', nonNegativeInt)
     .option('--limit <n>', 'at most N training images per phase (quick runs)', positiveInt)
+    .addOption(finetuneModeOption())
+    .option('--curve', 'also train heads on 10, 100, 1000 and all examples per class (cached features) and report the curve')
+    .addOption(maxFeatureMbOption())
     .option('--out <dir>', 'where the base model and heads are saved', DEFAULT_OUT)
     .option('--report <file>', 'also write the JSON report here');
   for (const option of backendOptions()) cmd.addOption(option);

@@ -1,0 +1,92 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * The training-time forward pass, op by op from the layers' own variables.
+ * Why not layer.apply(x, {training: true}):
+ * - tfjs-layers runs Conv2D and Dense as fused ops whose custom gradient
+ *   always computes the input gradient too, wasted on the first layer (the
+ *   images) and on every layer of a head trained on cached features;
+ * - its Dropout draws masks from an unseeded source (with a seed, the same
+ *   mask every step), so --seed could not make a run repeatable.
+ * Inference still goes through the model itself.
+ */
+export type Forward = (x: tf.Tensor) => tf.Tensor;
+
+type Config = Record<string, unknown>;
+
+function activation(name: unknown): Forward {
+  switch (name ?? 'linear') {
+    case 'linear':
+      return (x) => x;
+    case 'relu':
+      return tf.relu;
+    case 'softmax':
+      return (x) => tf.softmax(x);
+    case 'sigmoid':
+      return tf.sigmoid;
+    case 'tanh':
+      return tf.tanh;
+    default:
+      throw new Error(`activation ${String(name)} is not supported by the training forward pass`);
+  }
+}
+
+/** Keeps each element with probability 1 - rate, scaled by 1/(1 - rate); the mask comes from `random`. */
+export function dropoutMask(shape: number[], rate: number, random: () => number): Float32Array {
+  const mask = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  const keep = 1 / (1 - rate);
+  for (let i = 0; i < mask.length; i++) mask[i] = random() < rate ? 0 : keep;
+  return mask;
+}
+
+const variable = (layer: tf.layers.Layer, i: number) => layer.weights[i].read();
+
+function layerForward(layer: tf.layers.Layer, random: () => number): Forward {
+  const config = layer.getConfig() as Config;
+  const bias = (x: tf.Tensor) => (config.useBias === false ? x : tf.add(x, variable(layer, 1)));
+  switch (layer.getClassName()) {
+    case 'InputLayer':
+      return (x) => x;
+    case 'Conv2D': {
+      if ((config.dataFormat ?? 'channelsLast') !== 'channelsLast') throw new Error('only channelsLast convolutions can be trained');
+      const act = activation(config.activation);
+      const strides = config.strides as [number, number];
+      const dilation = config.dilationRate as [number, number];
+      const padding = config.padding as 'valid' | 'same';
+      return (x) => act(bias(tf.conv2d(x as tf.Tensor4D, variable(layer, 0) as tf.Tensor4D, strides, padding, 'NHWC', dilation)));
+    }
+    case 'Dense': {
+      const act = activation(config.activation);
+      return (x) => act(bias(tf.matMul(x as tf.Tensor2D, variable(layer, 0) as tf.Tensor2D)));
+    }
+    case 'Activation':
+      return activation(config.activation);
+    case 'MaxPooling2D': {
+      const pool = config.poolSize as [number, number];
+      const strides = (config.strides ?? pool) as [number, number];
+      return (x) => tf.maxPool(x as tf.Tensor4D, pool, strides, config.padding as 'valid' | 'same');
+    }
+    case 'Dropout': {
+      const rate = config.rate as number;
+      return (x) => (rate > 0 ? tf.mul(x, tf.tensor(dropoutMask(x.shape, rate, random), x.shape)) : x);
+    }
+    case 'Flatten':
+      return (x) => tf.reshape(x, [x.shape[0], -1]);
+    default:
+      return (x) => layer.apply(x, { training: true }) as tf.Tensor;
+  }
+}
+
+/**
+ * The model's layers as one training-mode function returning logits when
+ * the model ends in a softmax (so the loss can fuse it), else its output.
+ */
+export function trainingForward(model: tf.LayersModel, random: () => number): { forward: Forward; logits: boolean } {
+  const layers = [...model.layers];
+  const last = layers[layers.length - 1];
+  const lastConfig = last.getConfig() as Config;
+  const logits = last.getClassName() === 'Activation' && lastConfig.activation === 'softmax';
+  if (logits) layers.pop();
+  const steps = layers.map((l) => layerForward(l, random));
+  return { forward: (x) => steps.reduce((t, f) => f(t), x), logits };
+}

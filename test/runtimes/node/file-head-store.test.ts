@@ -1,0 +1,92 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, mkdir, readFile, readdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { HeadMetadata } from '../../../src/core/bundle.js';
+import { FileHeadStore } from '../../../src/runtimes/node/file-head-store.js';
+
+const meta = (name: string, n: number): HeadMetadata => ({
+  kind: 'head',
+  name,
+  labels: ['a', 'b'],
+  baseHash: 'abc',
+  training: { n },
+  metrics: { testAccuracy: n / 10 },
+  createdAt: new Date(2026, 0, n).toISOString(),
+});
+const files = (n: number) => ({ 'model.json': new TextEncoder().encode(`{"n":${n}}`), 'weights.bin': new Uint8Array([n, n, n]) });
+const tempStore = async () => new FileHeadStore(await mkdtemp(path.join(os.tmpdir(), 'edgetune-heads-')));
+
+describe('FileHeadStore', () => {
+  it('stores versions, serves the current one, rolls back, removes, and persists across instances', async () => {
+    const store = await tempStore();
+    expect(await store.list()).toEqual([]);
+    expect(await store.files('letters')).toBeUndefined();
+    expect((await store.put('letters', files(1), meta('letters', 1))).version).toBe(1);
+    expect((await store.put('letters', files(2), meta('letters', 2))).version).toBe(2);
+    await store.put('digits', files(3), meta('digits', 3));
+
+    const reopened = new FileHeadStore(store.root);
+    expect((await reopened.list()).map((h) => [h.name, h.current])).toEqual([['digits', 1], ['letters', 2]]);
+    expect((await reopened.files('letters'))!['weights.bin'].join()).toBe('2,2,2');
+    expect((await reopened.files('letters', 1))!['weights.bin'].join()).toBe('1,1,1');
+    expect(await reopened.files('letters', 7)).toBeUndefined();
+
+    expect((await reopened.rollback('letters')).current).toBe(1);
+    expect((await reopened.files('letters'))!['weights.bin'].join()).toBe('1,1,1');
+    await expect(reopened.rollback('letters')).rejects.toThrow(/has no version 0/);
+    expect((await reopened.rollback('letters', 2)).current).toBe(2);
+    await expect(reopened.rollback('nope')).rejects.toThrow(/no head named "nope"/);
+
+    expect(await reopened.remove('letters')).toBe(true);
+    expect(await reopened.remove('letters')).toBe(false);
+    expect((await reopened.list()).map((h) => h.name)).toEqual(['digits']);
+    expect(await readdir(store.root)).not.toContain('letters');
+  });
+
+  it('refuses names that could escape the store', async () => {
+    const store = await tempStore();
+    for (const name of ['../x', 'a/b', '', 'x'.repeat(65), 'sp ace']) {
+      expect(() => store.put(name, files(1), meta(name, 1))).toThrow(/invalid head name/);
+    }
+  });
+
+  it('serialises concurrent writes without losing versions', async () => {
+    const store = await tempStore();
+    const versions = await Promise.all([1, 2, 3, 4, 5].map((n) => store.put('busy', files(n), meta('busy', n))));
+    expect(versions.map((v) => v.version).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect((await store.get('busy'))!.versions).toHaveLength(5);
+  });
+
+  it('skips version directories a crash left unindexed', async () => {
+    const store = await tempStore();
+    await mkdir(path.join(store.root, 'h', '1'), { recursive: true });
+    expect((await store.put('h', files(1), meta('h', 1))).version).toBe(2);
+  });
+
+  it('keeps a readable index and whole versions when the writer is killed with SIGKILL mid-write', async () => {
+    const store = await tempStore();
+    const writer = fileURLToPath(new URL('../../helpers/store-writer.ts', import.meta.url));
+    for (let round = 0; round < 3; round++) {
+      const child = spawn(process.execPath, ['--import', 'tsx', writer, store.root]);
+      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+      await new Promise((r) => setTimeout(r, 50 + 97 * round));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('close', r));
+
+      const index = JSON.parse(await readFile(path.join(store.root, 'index.json'), 'utf8'));
+      const head = index.heads.crashy;
+      expect(head.versions.length).toBeGreaterThan(0);
+      for (const v of head.versions) {
+        const f = (await store.files('crashy', v.version))!;
+        expect(JSON.parse(new TextDecoder().decode(f['model.json'])).i).toBe(v.metadata.training.i);
+        expect(f['weights.bin'].length).toBe(2 * 1024 * 1024);
+      }
+    }
+    const last = (await store.get('crashy'))!;
+    const next = await store.put('crashy', files(9), meta('crashy', 9));
+    expect(next.version).toBeGreaterThan(Math.max(...last.versions.map((v) => v.version)));
+  });
+});
