@@ -28,6 +28,7 @@ export interface FinetuneOptions {
   minSteps?: number;
   maxFeatureBytes?: number;
   signal?: AbortSignal;
+  pause?: () => Promise<void>;
   log?(line: string): void;
 }
 
@@ -40,7 +41,8 @@ export interface FinetuneResult {
   extractSeconds: number;
   /** Training cost: extraction plus the epochs' steps (validation excluded). */
   seconds: number;
-  test: Evaluation;
+  /** Loss and accuracy on the test set, when one was given. */
+  test?: Evaluation;
   /** The whole network as trained: base + head, with what was frozen. */
   summary: ModelSummary;
   /** True in full mode: the head belongs to feature layers that no longer match the base. */
@@ -66,7 +68,7 @@ export const epochsFor = (examples: number, options: Pick<FinetuneOptions, 'epoc
 export async function finetune(
   base: tf.Sequential,
   train: ClassSet,
-  test: ClassSet,
+  test: ClassSet | undefined,
   options: FinetuneOptions,
   callbacks: TrainCallbacks = {},
 ): Promise<FinetuneResult> {
@@ -82,18 +84,18 @@ export async function finetune(
   try {
     const summary = summarize(whole);
     let trainFeeder: Feeder;
-    let testFeeder: Feeder;
+    let testFeeder: Feeder | undefined;
     let extractSeconds = 0;
     if (options.mode === 'cached') {
       options.log?.(`Extracting features of ${train.count} training images with the frozen base...`);
       const started = performance.now();
       trainFeeder = new FeatureFeeder(await extractFeatures(base, train, { maxBytes: options.maxFeatureBytes }));
       extractSeconds = (performance.now() - started) / 1000;
-      testFeeder = new FeatureFeeder(await extractFeatures(base, test, { maxBytes: options.maxFeatureBytes }));
+      if (test) testFeeder = new FeatureFeeder(await extractFeatures(base, test, { maxBytes: options.maxFeatureBytes }));
       options.log?.(`Features extracted in ${extractSeconds.toFixed(1)} s (${trainFeeder.count} x ${featureSizeOf(base)})`);
     } else {
       trainFeeder = new ImageFeeder(train);
-      testFeeder = new ImageFeeder(test);
+      if (test) testFeeder = new ImageFeeder(test);
     }
     const trained = options.mode === 'cached' ? head : whole;
     const epochs = await fit(
@@ -106,6 +108,7 @@ export async function finetune(
         random: seededRandom(options.seed),
         validation: testFeeder,
         signal: options.signal,
+        pause: options.pause,
       },
       callbacks,
     );
@@ -116,7 +119,7 @@ export async function finetune(
       epochs,
       extractSeconds,
       seconds,
-      test: await evaluate(trained, testFeeder),
+      test: testFeeder && (await evaluate(trained, testFeeder)),
       summary,
       baseChanged: options.mode === 'full',
     };

@@ -34,6 +34,8 @@ export interface FitOptions {
   validation?: Feeder;
   /** Raised between steps to stop early (Ctrl-C); fit then throws TrainingStopped. */
   signal?: AbortSignal;
+  /** Awaited after every step: a server passes a yield to its event loop so it keeps answering while it trains. */
+  pause?: () => Promise<void>;
 }
 
 export class TrainingStopped extends Error {
@@ -95,6 +97,7 @@ export async function fit(
       seen += size;
       tf.dispose([xs, ys, value, hits!, ...Object.values(grads)]);
       callbacks.onBatchEnd?.(step + 1, { loss: lossSum / seen, accuracy: correct / seen });
+      await options.pause?.();
     }
     // The epoch's time is its training steps; validation is reported apart.
     const seconds = (performance.now() - started) / 1000;

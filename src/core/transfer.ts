@@ -107,7 +107,8 @@ async function finetunePhase(
     hooks.progress('finetune'),
   );
   hooks.log(formatSummary(result.summary));
-  logResult(hooks, result.seconds, result.test);
+  const score = result.test!;
+  logResult(hooks, result.seconds, score);
   return {
     result,
     report: {
@@ -116,8 +117,8 @@ async function finetunePhase(
       extractSeconds: result.extractSeconds,
       epochs: result.epochs,
       seconds: result.seconds,
-      testLoss: result.test.loss,
-      testAccuracy: result.test.accuracy,
+      testLoss: score.loss,
+      testAccuracy: score.accuracy,
     },
   };
 }

@@ -34,7 +34,7 @@ describe('fine-tuning heads on a frozen base', () => {
       );
       // cached sees the feature Dropout in inference mode, frozen in training mode:
       // not bit-identical, but both must clear the same floor.
-      expect(result.test.accuracy).toBeGreaterThan(0.9);
+      expect(result.test!.accuracy).toBeGreaterThan(0.9);
       expect(result.head.inputs[0].shape).toEqual([null, 4608]);
       baseWeights().forEach((w, i) => expect(w).toEqual(before[i]));
       disposeModels([result.head]);

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { InputError } from '../../core/errors.js';
 import { finetuneCommand } from './commands/finetune.js';
 import { predictCommand } from './commands/predict.js';
+import { serveCommand } from './commands/serve.js';
 import { startCommand } from './commands/start.js';
 import { transferCommand } from './commands/transfer.js';
 
@@ -12,6 +13,7 @@ export function program(): Command {
     .addCommand(transferCommand())
     .addCommand(finetuneCommand())
     .addCommand(predictCommand())
+    .addCommand(serveCommand())
     .addCommand(startCommand());
 }
 

@@ -71,3 +71,10 @@ export function positiveNumber(value: string): number {
   if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number.');
   return n;
 }
+
+/** A TCP port; 0 asks the OS for a free one. */
+export function port(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535).');
+  return n;
+}

@@ -90,9 +90,10 @@ export async function runFinetune(flags: FinetuneFlags, log: Log = consoleLog): 
       kerasProgress(),
     );
     head = result.head;
+    const score = result.test!;
     log.info(formatSummary(result.summary));
     log.info(`Training time: ${result.seconds.toFixed(1)} s (features ${result.extractSeconds.toFixed(1)} s)`);
-    log.info(`Test loss: ${result.test.loss.toFixed(4)}  Test accuracy: ${result.test.accuracy.toFixed(4)}`);
+    log.info(`Test loss: ${score.loss.toFixed(4)}  Test accuracy: ${score.accuracy.toFixed(4)}`);
     if (result.baseChanged) {
       log.info('Full mode changed the feature layers, so this head does not fit the base; nothing was saved.');
       return;
@@ -114,7 +115,7 @@ export async function runFinetune(flags: FinetuneFlags, log: Log = consoleLog): 
         extractSeconds: result.extractSeconds,
         seconds: result.seconds,
       },
-      metrics: { testLoss: result.test.loss, testAccuracy: result.test.accuracy, testSamples: test.count },
+      metrics: { testLoss: score.loss, testAccuracy: score.accuracy, testSamples: test.count },
       createdAt: new Date().toISOString(),
     };
     const stored = await new FileHeadStore(flags.heads).put(flags.name, await headFiles(result.head, metadata), metadata);

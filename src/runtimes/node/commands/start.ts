@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { MODEL_JSON } from '../../../core/artifacts.js';
 import { consoleLog } from '../log.js';
 import { layout } from '../model-files.js';
+import { serveApp, serveOptions, type ServeFlags } from './serve.js';
 import { transfer, transferOptions, type TransferFlags } from './transfer.js';
 
 const exists = (file: string) =>
@@ -18,13 +19,17 @@ export async function modelsExist(out: string): Promise<boolean> {
   return (await Promise.all(needed.map(exists))).every(Boolean);
 }
 
-export const startCommand = () =>
-  transferOptions(
+export const startCommand = () => {
+  const cmd = transferOptions(
     new Command('start').description('Run the transfer experiment unless trained models already exist in --out, then serve the app'),
-  ).action(async (flags: TransferFlags) => {
+  );
+  serveOptions(cmd, { models: false });
+  return cmd.action(async (flags: TransferFlags & ServeFlags) => {
     if (await modelsExist(flags.out)) {
       consoleLog.info(`Using the trained models in ${flags.out} (delete it or run "edgetune transfer" to retrain)`);
     } else {
       await transfer(flags);
     }
+    await serveApp({ ...flags, models: flags.out });
   });
+};

@@ -1,0 +1,31 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { BackendInfo } from '../backend/backend-info.js';
+import type { ModelFiles } from '../core/artifacts.js';
+import type { BaseMetadata } from '../core/bundle.js';
+import type { HeadStore } from './head-store.js';
+import type { Limits } from './limits.js';
+
+/** The frozen base as the service uses it. */
+export interface ServiceBase {
+  model: tf.Sequential;
+  hash: string;
+  files: ModelFiles;
+  metadata?: BaseMetadata;
+}
+
+/** Everything the app needs from its runtime; the same app runs in Node, workerd and tests. */
+export interface AppDeps {
+  /** The base, loaded once (lazily where start-up time is limited). */
+  base: () => Promise<ServiceBase>;
+  /** The tfjs backend the runtime started. */
+  backend: () => BackendInfo;
+  heads: HeadStore;
+  /** Bearer token for write routes. */
+  token: string;
+  clock: () => Date;
+  limits: Limits;
+  /** Awaited between training steps so other requests are served meanwhile. */
+  pause: () => Promise<void>;
+  /** Seed for training runs (tests pass a fixed one). */
+  seed?: () => number;
+}

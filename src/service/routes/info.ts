@@ -1,0 +1,51 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { MODEL_JSON, WEIGHTS_BIN } from '../../core/artifacts.js';
+import { featureSizeOf } from '../../core/finetune.js';
+import { IMAGE } from '../../core/seed.js';
+import { summarize } from '../../core/summary.js';
+import type { RouteContext } from '../context.js';
+import { HealthSchema, ModelSchema } from '../schemas.js';
+
+const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+
+export function infoRoutes(app: OpenAPIHono, { deps }: RouteContext): void {
+  app.openapi(
+    createRoute({ method: 'get', path: '/healthz', tags: ['service'], responses: { 200: json(HealthSchema, 'the service is up') } }),
+    async (c) => {
+      const base = await deps.base();
+      return c.json({ status: 'ok' as const, backend: deps.backend(), base: { hash: base.hash } }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/v1/model', tags: ['model'], responses: { 200: json(ModelSchema, 'the frozen base') } }),
+    async (c) => {
+      const base = await deps.base();
+      const summary = summarize(base.model);
+      return c.json(
+        {
+          hash: base.hash,
+          inputShape: [IMAGE.rows, IMAGE.cols, IMAGE.channels],
+          featureSize: featureSizeOf(base.model),
+          layers: summary.layers.map(({ name, type, outputShape, params }) => ({ name, type, outputShape, params })),
+          params: summary.params,
+          ...(base.metadata ? { dataset: base.metadata.dataset, classes: base.metadata.classes } : {}),
+        },
+        200,
+      );
+    },
+  );
+
+  // The base's files, for clients that run it themselves (the browser page).
+  for (const [file, type] of [
+    [MODEL_JSON, 'application/json'],
+    [WEIGHTS_BIN, 'application/octet-stream'],
+  ] as const) {
+    app.get(`/models/base/${file}`, async (c) => {
+      const base = await deps.base();
+      const etag = `"${base.hash.slice(0, 32)}"`;
+      if (c.req.header('if-none-match') === etag) return c.body(null, 304);
+      return c.body(base.files[file] as Uint8Array<ArrayBuffer>, 200, { 'content-type': type, etag, 'cache-control': 'no-cache' });
+    });
+  }
+}

@@ -1,0 +1,108 @@
+import type { HeadMetadata } from '../core/bundle.js';
+import { headFiles } from '../core/bundle.js';
+import type { ClassSet } from '../core/dataset.js';
+import { finetune } from '../core/finetune.js';
+import { disposeModels } from '../core/model.js';
+import { permutation, seededRandom } from '../core/random.js';
+import { ADADELTA, TRAINING } from '../core/seed.js';
+import type { EpochLog } from '../core/train.js';
+import type { ServiceBase } from './deps.js';
+import type { HeadStore, HeadVersion } from './head-store.js';
+import { PIXELS } from './limits.js';
+import type { TrainBody } from './schemas.js';
+
+/** Without an explicit epoch count, small example sets still get this many steps (Adadelta starts slowly). */
+export const DEFAULT_MIN_STEPS = 200;
+
+export interface TrainJob {
+  name: string;
+  body: TrainBody;
+  /** The examples' images, validated and decoded, back to back. */
+  pixels: Float32Array;
+  seed: number;
+  createdAt: () => string;
+  onEpoch?(log: EpochLog): void;
+  signal?: AbortSignal;
+  pause?: () => Promise<void>;
+}
+
+export interface TrainJobResult {
+  version: HeadVersion;
+  epochs: EpochLog[];
+  extractSeconds: number;
+  seconds: number;
+}
+
+/** Images quantised to bytes like MNIST's, with labels as indices into body.labels. */
+function examplesSet(body: TrainBody, pixels: Float32Array, indices: ArrayLike<number>): ClassSet {
+  const images = new Uint8Array(indices.length * PIXELS);
+  const labels = new Uint8Array(indices.length);
+  for (let i = 0; i < indices.length; i++) {
+    const src = indices[i];
+    for (let p = 0; p < PIXELS; p++) images[i * PIXELS + p] = Math.round(pixels[src * PIXELS + p] * 255);
+    labels[i] = body.labels.indexOf(body.examples[src].label);
+  }
+  return { images, labels, count: indices.length, classes: body.labels.map((_, i) => i) };
+}
+
+/**
+ * Trains a head on the frozen base from request examples, on cached
+ * features, and stores it as the head's next version (which becomes the
+ * serving one only once completely stored).
+ */
+export async function trainHead(base: ServiceBase, store: HeadStore, job: TrainJob): Promise<TrainJobResult> {
+  const { body } = job;
+  const n = body.examples.length;
+  const order = permutation(n, seededRandom(job.seed));
+  const held = Math.min(n - 1, Math.round(n * (body.validationSplit ?? 0)));
+  const train = examplesSet(body, job.pixels, order.subarray(held));
+  const validation = held > 0 ? examplesSet(body, job.pixels, order.subarray(0, held)) : undefined;
+  const batchSize = body.batchSize ?? TRAINING.batchSize;
+  const result = await finetune(
+    base.model,
+    train,
+    validation,
+    {
+      mode: 'cached',
+      epochs: body.epochs ?? TRAINING.epochs,
+      minSteps: body.epochs === undefined ? DEFAULT_MIN_STEPS : 0,
+      batchSize,
+      learningRate: body.learningRate,
+      seed: job.seed,
+      signal: job.signal,
+      pause: job.pause,
+    },
+    { onEpochEnd: job.onEpoch },
+  );
+  try {
+    const last = result.epochs[result.epochs.length - 1];
+    const metadata: HeadMetadata = {
+      kind: 'head',
+      name: job.name,
+      labels: body.labels,
+      baseHash: base.hash,
+      training: {
+        mode: 'cached',
+        source: 'http',
+        epochs: result.epochs.length,
+        batchSize,
+        examples: train.count,
+        validationExamples: validation?.count ?? 0,
+        optimizer: { name: 'adadelta', ...ADADELTA, learningRate: body.learningRate ?? ADADELTA.learningRate },
+        seed: job.seed,
+        extractSeconds: result.extractSeconds,
+        seconds: result.seconds,
+      },
+      metrics: {
+        trainLoss: last.loss,
+        trainAccuracy: last.accuracy,
+        ...(result.test ? { valLoss: result.test.loss, valAccuracy: result.test.accuracy } : {}),
+      },
+      createdAt: job.createdAt(),
+    };
+    const version = await store.put(job.name, await headFiles(result.head, metadata), metadata);
+    return { version, epochs: result.epochs, extractSeconds: result.extractSeconds, seconds: result.seconds };
+  } finally {
+    disposeModels([result.head]);
+  }
+}
