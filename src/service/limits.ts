@@ -28,3 +28,17 @@ export const NODE_LIMITS: Limits = {
 };
 
 export const PIXELS = IMAGE.rows * IMAGE.cols;
+
+/**
+ * Workers: one thread, and the Paid plan's CPU time per request (30 s by
+ * default, up to 5 min). Sized from measurements in workerd; see README.
+ */
+export const WORKER_LIMITS: Limits = {
+  maxPredictImages: 128,
+  maxTrainExamples: 2_000,
+  maxLabels: 64,
+  maxEpochs: 200,
+  maxTrainWork: 100_000,
+  maxBodyBytes: 16 * 1024 * 1024,
+  maxPngPixels: 1024 * 1024,
+};

@@ -1,0 +1,54 @@
+import type * as tf from '@tensorflow/tfjs';
+import { loadBase } from '../../core/loaded.js';
+import { createApp, type EdgetuneApp } from '../../service/app.js';
+import type { ServiceBase } from '../../service/deps.js';
+import { WORKER_LIMITS } from '../../service/limits.js';
+import { baseFromAssets, seedHeads } from './assets.js';
+import type { Env } from './env.js';
+import { R2HeadStore } from './r2-head-store.js';
+import { startWorkerWasm } from './wasm.js';
+
+export { HeadIndex } from './head-index.js';
+
+/** Routes the app answers; everything else is a static asset. */
+const API = /^\/(v1\/|healthz$|openapi\.json$|models\/base\/)/;
+
+let isolate: Promise<EdgetuneApp> | undefined;
+
+/**
+ * One app per isolate, built on the first request (not at start-up, which
+ * Workers limit to 1 s): wasm backend, base from the assets, heads seeded.
+ */
+async function build(env: Env): Promise<EdgetuneApp> {
+  const backend = await startWorkerWasm();
+  const files = await baseFromAssets(env);
+  const loaded = await loadBase(files, 'models/base');
+  const base: ServiceBase = { model: loaded.model as tf.Sequential, hash: loaded.hash, files, metadata: loaded.metadata };
+  const store = new R2HeadStore(env);
+  await seedHeads(env, store, base.hash);
+  if (!env.EDGETUNE_TOKEN) console.warn('EDGETUNE_TOKEN is not set: write routes will refuse every request');
+  return createApp(
+    {
+      base: async () => base,
+      backend: () => backend,
+      heads: store,
+      token: env.EDGETUNE_TOKEN ?? '',
+      clock: () => new Date(),
+      limits: WORKER_LIMITS,
+      pause: () => new Promise((resolve) => setTimeout(resolve, 0)),
+    },
+    (err) => console.error('request failed', err),
+  );
+}
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    if (!API.test(new URL(request.url).pathname)) return env.ASSETS.fetch(request);
+    isolate ??= build(env).catch((err) => {
+      isolate = undefined;
+      throw err;
+    });
+    const { app } = await isolate;
+    return app.fetch(request, env);
+  },
+} satisfies ExportedHandler<Env>;

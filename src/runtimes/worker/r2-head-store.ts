@@ -1,0 +1,62 @@
+import { MODEL_JSON, WEIGHTS_BIN, type ModelFiles } from '../../core/artifacts.js';
+import type { HeadMetadata } from '../../core/bundle.js';
+import { checkHeadName, UnknownHeadError, type HeadRecord, type HeadStore, type HeadVersion } from '../../service/head-store.js';
+import type { Env } from './env.js';
+
+const key = (name: string, version: number, file: string) => `heads/${name}/${version}/${file}`;
+
+/**
+ * Heads in Workers storage: files in R2 under heads/<name>/<version>/, the
+ * index in the HeadIndex Durable Object. A version's files are uploaded
+ * under a freshly reserved number before the index names it, so a new
+ * version never serves half-written; a failed upload leaves only
+ * unreferenced objects.
+ */
+export class R2HeadStore implements HeadStore {
+  constructor(private readonly env: Env) {}
+
+  private get index() {
+    return this.env.HEAD_INDEX.get(this.env.HEAD_INDEX.idFromName('heads'));
+  }
+
+  list(): Promise<HeadRecord[]> {
+    return this.index.list();
+  }
+
+  async get(name: string): Promise<HeadRecord | undefined> {
+    return (await this.index.get(name)) ?? undefined;
+  }
+
+  async files(name: string, version?: number): Promise<ModelFiles | undefined> {
+    const record = await this.get(name);
+    const v = version ?? record?.current;
+    if (!record || v === undefined || !record.versions.some((x) => x.version === v)) return undefined;
+    const [json, weights] = await Promise.all([MODEL_JSON, WEIGHTS_BIN].map((f) => this.env.HEADS.get(key(name, v, f))));
+    if (!json || !weights) return undefined;
+    return { [MODEL_JSON]: new Uint8Array(await json.arrayBuffer()), [WEIGHTS_BIN]: new Uint8Array(await weights.arrayBuffer()) };
+  }
+
+  async put(name: string, files: ModelFiles, metadata: HeadMetadata, onlyIfAbsent = false): Promise<HeadVersion> {
+    checkHeadName(name);
+    const version = await this.index.reserve(name);
+    await Promise.all([MODEL_JSON, WEIGHTS_BIN].map((f) => this.env.HEADS.put(key(name, version, f), files[f])));
+    const entry: HeadVersion = { version, createdAt: metadata.createdAt, metadata };
+    const record = await this.index.commit(name, entry, onlyIfAbsent);
+    return record.versions.find((v) => v.version === record.current)!;
+  }
+
+  async remove(name: string): Promise<boolean> {
+    const removed = await this.index.remove(name);
+    if (removed) {
+      const listed = await this.env.HEADS.list({ prefix: `heads/${name}/` });
+      if (listed.objects.length) await this.env.HEADS.delete(listed.objects.map((o) => o.key));
+    }
+    return removed;
+  }
+
+  async rollback(name: string, version?: number): Promise<HeadRecord> {
+    const result = await this.index.rollback(name, version);
+    if ('missing' in result) throw new UnknownHeadError(name, result.missing ?? undefined);
+    return result;
+  }
+}

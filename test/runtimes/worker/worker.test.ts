@@ -1,0 +1,107 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestWasm } from '../../helpers/backend.js';
+import { quickModels } from '../../helpers/models.js';
+import { digitsRequest, parseSse } from '../../helpers/service.js';
+import { root, wrangler, wranglerDev, type DevServer } from '../../helpers/wrangler.js';
+
+const TOKEN = 'worker-test-token';
+const json = { 'content-type': 'application/json' };
+
+describe('the same app in workerd (wrangler dev)', () => {
+  let dir: string;
+  let assets: string;
+  let state: string;
+  let dev: DevServer;
+  let baseHash: string;
+
+  beforeAll(async () => {
+    await startTestWasm();
+    const { out, result } = await quickModels(23);
+    baseHash = result.report.base.hash;
+    dir = await mkdtemp(path.join(os.tmpdir(), 'edgetune-worker-'));
+    assets = path.join(dir, 'assets');
+    state = path.join(dir, 'state');
+    const built = spawnSync(process.execPath, [`${root}scripts/worker-assets.js`, '--models', out, '--out', assets], { encoding: 'utf8' });
+    expect(built.status, built.stderr).toBe(0);
+    dev = await wranglerDev({ assets, persistTo: state, token: TOKEN });
+  });
+  afterAll(async () => {
+    await dev?.stop();
+  });
+
+  const predict = (head: string, images: number[][]) =>
+    fetch(`${dev.url}/v1/heads/${head}/predict`, { method: 'POST', headers: json, body: JSON.stringify({ images }) });
+
+  it('runs tfjs on wasm SIMD, single-threaded, with the base from static assets', async () => {
+    const health = (await (await fetch(`${dev.url}/healthz`)).json()) as Record<string, unknown>;
+    expect(health).toEqual({ status: 'ok', backend: { name: 'wasm', simd: true, threads: 1 }, base: { hash: baseHash } });
+  });
+
+  it('predicts real MNIST test digits with the default head', async () => {
+    const { test } = await digitsRequest([0, 1, 2, 3, 4], 1, 128);
+    const res = await predict('finetune', test.images);
+    expect(res.status).toBe(200);
+    const { predictions } = (await res.json()) as { predictions: Array<{ label: string }> };
+    const accuracy = predictions.filter((p, i) => p.label === test.labels[i]).length / test.labels.length;
+    expect(accuracy).toBeGreaterThan(0.85);
+  });
+
+  it('trains a head over HTTP (SSE), predicts with it, and keeps it across a restart of the dev server', async () => {
+    const { body, test } = await digitsRequest([1, 7], 20, 60);
+    const res = await fetch(`${dev.url}/v1/heads/ones-sevens/train`, {
+      method: 'POST',
+      headers: { ...json, accept: 'text/event-stream', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ ...body, epochs: 30 }),
+    });
+    expect(res.status).toBe(200);
+    const events = parseSse(await res.text());
+    expect(events.filter((e) => e.event === 'epoch')).toHaveLength(30);
+    expect(events[events.length - 1]).toMatchObject({ event: 'done', data: { version: 1 } });
+
+    const before = (await (await predict('ones-sevens', test.images)).json()) as { predictions: Array<{ label: string; probabilities: unknown }> };
+    const accuracy = before.predictions.filter((p, i) => p.label === test.labels[i]).length / test.labels.length;
+    expect(accuracy).toBeGreaterThan(0.9);
+
+    await dev.stop();
+    dev = await wranglerDev({ assets, persistTo: state, token: TOKEN });
+    const head = (await (await fetch(`${dev.url}/v1/heads/ones-sevens`)).json()) as { version: number };
+    expect(head.version).toBe(1);
+    const after = (await (await predict('ones-sevens', test.images)).json()) as typeof before;
+    expect(after.predictions).toEqual(before.predictions);
+  });
+
+  it('answers the same errors as in Node, as problems', async () => {
+    const expectProblem = async (res: Response, status: number, type: string) => {
+      expect(res.status).toBe(status);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      expect(((await res.json()) as { type: string }).type).toBe(`urn:edgetune:problem:${type}`);
+    };
+    await expectProblem(await predict('finetune', [[0.5]]), 422, 'validation');
+    await expectProblem(await predict('nope', [new Array(784).fill(0)]), 404, 'not-found');
+    await expectProblem(await predict('finetune', new Array(129).fill(new Array(784).fill(0))), 422, 'validation');
+    await expectProblem(await fetch(`${dev.url}/v1/heads/finetune/predict`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' }), 415, 'unsupported-media-type');
+    await expectProblem(await fetch(`${dev.url}/v1/heads/x/train`, { method: 'POST', headers: json, body: '{}' }), 401, 'unauthorized');
+    await expectProblem(await fetch(`${dev.url}/v1/heads/x/train`, { method: 'POST', headers: { ...json, authorization: 'Bearer wrong' }, body: '{}' }), 401, 'unauthorized');
+    await expectProblem(await fetch(`${dev.url}/v1/heads/finetune`, { method: 'DELETE' }), 401, 'unauthorized');
+    const huge = await fetch(`${dev.url}/v1/heads/finetune/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(17 * 1024 * 1024) });
+    await expectProblem(huge, 413, 'too-large');
+    const tooMuchWork = await fetch(`${dev.url}/v1/heads/x/train`, {
+      method: 'POST',
+      headers: { ...json, authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ labels: ['a', 'b'], examples: Array.from({ length: 1000 }, (_, i) => ({ image: new Array(784).fill(0), label: i % 2 ? 'a' : 'b' })), epochs: 150 }),
+    });
+    await expectProblem(tooMuchWork, 422, 'validation');
+  });
+
+  it('bundles for deployment (dry run) under 1 MB gzip, weights not included', async () => {
+    const { code, output } = await wrangler(['deploy', '--dry-run', '--assets', assets, '--outdir', path.join(dir, 'bundle')]);
+    expect(code, output).toBe(0);
+    const size = output.match(/Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/);
+    expect(size, output).not.toBeNull();
+    expect(Number(size![2])).toBeLessThan(1024);
+  });
+});
