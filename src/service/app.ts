@@ -11,6 +11,7 @@ import { headRoutes } from './routes/heads.js';
 import { infoRoutes } from './routes/info.js';
 import { predictRoutes } from './routes/predict.js';
 import { trainRoutes } from './routes/train.js';
+import { webRoutes } from './routes/web.js';
 import { TrainGate } from './train-gate.js';
 import { fieldErrors } from './validation.js';
 
@@ -52,6 +53,15 @@ export function createApp(deps: AppDeps, onError: (err: unknown) => void = () =>
     bodyLimit: limitBody(deps.limits.maxBodyBytes),
   };
 
+  // Cross-origin isolation, so the page may use SharedArrayBuffer and the
+  // threaded wasm binary; on every response, since workers and wasm inherit it.
+  app.use(async (c, next) => {
+    await next();
+    c.res.headers.set('Cross-Origin-Opener-Policy', 'same-origin');
+    c.res.headers.set('Cross-Origin-Embedder-Policy', 'require-corp');
+    c.res.headers.set('Cross-Origin-Resource-Policy', 'same-origin');
+  });
+
   app.onError((err, c) => {
     const problem = toProblem(err);
     if (problem.status >= 500) onError(err);
@@ -65,6 +75,7 @@ export function createApp(deps: AppDeps, onError: (err: unknown) => void = () =>
   headRoutes(app, ctx);
   predictRoutes(app, ctx);
   trainRoutes(app, ctx);
+  webRoutes(app, ctx);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {

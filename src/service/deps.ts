@@ -28,4 +28,6 @@ export interface AppDeps {
   pause: () => Promise<void>;
   /** Seed for training runs (tests pass a fixed one). */
   seed?: () => number;
+  /** The prebuilt web page's files by path (index.html, app.js, ...), when this runtime serves it. */
+  web?: (path: string) => Promise<Uint8Array | undefined>;
 }

@@ -1,5 +1,6 @@
-import { readdir } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendInfo } from '../../backend/backend-info.js';
@@ -15,6 +16,8 @@ import { resolveToken } from './token.js';
 
 export interface ServeOptions {
   models: string;
+  /** The built web page (default: dist/web of this package). */
+  web?: string;
   heads: string;
   host: string;
   port: number;
@@ -27,6 +30,9 @@ export interface RunningServer {
   server: ServerType;
   close(): Promise<void>;
 }
+
+/** The page `npm run build` makes; the same path from src/ and dist/ (both one level below the package). */
+const DEFAULT_WEB = new URL('../../../dist/web/', import.meta.url);
 
 /** Adds the heads `edgetune transfer` saved (pretrain, finetune) to the store when it lacks them. */
 async function seedHeads(store: FileHeadStore, models: string, base: ServiceBase, log: Log): Promise<void> {
@@ -51,6 +57,7 @@ export async function startServer(options: ServeOptions, backend: BackendInfo, l
   const store = new FileHeadStore(options.heads);
   await seedHeads(store, options.models, base, log);
   const { token, source } = await resolveToken(options.tokenFile);
+  const webDir = options.web ?? fileURLToPath(DEFAULT_WEB);
   const app = createApp(
     {
       base: async () => base,
@@ -60,6 +67,7 @@ export async function startServer(options: ServeOptions, backend: BackendInfo, l
       clock: () => new Date(),
       limits: NODE_LIMITS,
       pause: () => new Promise((resolve) => setImmediate(resolve)),
+      web: (file) => readFile(path.join(webDir, file)).then((b) => new Uint8Array(b), () => undefined),
     },
     (err) => log.warn(`request failed: ${(err as Error).stack ?? err}`),
   );

@@ -34,3 +34,6 @@ export async function seedHeads(env: Env, store: R2HeadStore, baseHash: string):
     await store.put(name, files, meta, true);
   }
 }
+
+/** A file of the web page (npm run build:worker puts it under web/). */
+export const webAsset = (env: Env, file: string) => asset(env, `web/${file}`);

@@ -3,15 +3,12 @@ import { loadBase } from '../../core/loaded.js';
 import { createApp, type EdgetuneApp } from '../../service/app.js';
 import type { ServiceBase } from '../../service/deps.js';
 import { WORKER_LIMITS } from '../../service/limits.js';
-import { baseFromAssets, seedHeads } from './assets.js';
+import { baseFromAssets, seedHeads, webAsset } from './assets.js';
 import type { Env } from './env.js';
 import { R2HeadStore } from './r2-head-store.js';
 import { startWorkerWasm } from './wasm.js';
 
 export { HeadIndex } from './head-index.js';
-
-/** Routes the app answers; everything else is a static asset. */
-const API = /^\/(v1\/|healthz$|openapi\.json$|models\/base\/)/;
 
 let isolate: Promise<EdgetuneApp> | undefined;
 
@@ -36,6 +33,7 @@ async function build(env: Env): Promise<EdgetuneApp> {
       clock: () => new Date(),
       limits: WORKER_LIMITS,
       pause: () => new Promise((resolve) => setTimeout(resolve, 0)),
+      web: (file) => webAsset(env, file),
     },
     (err) => console.error('request failed', err),
   );
@@ -43,7 +41,6 @@ async function build(env: Env): Promise<EdgetuneApp> {
 
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
-    if (!API.test(new URL(request.url).pathname)) return env.ASSETS.fetch(request);
     isolate ??= build(env).catch((err) => {
       isolate = undefined;
       throw err;

@@ -25,8 +25,10 @@ describe('the same app in workerd (wrangler dev)', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'edgetune-worker-'));
     assets = path.join(dir, 'assets');
     state = path.join(dir, 'state');
-    const built = spawnSync(process.execPath, [`${root}scripts/worker-assets.js`, '--models', out, '--out', assets], { encoding: 'utf8' });
-    expect(built.status, built.stderr).toBe(0);
+    for (const args of [['build-web.js', '--out', path.join(assets, 'web')], ['worker-assets.js', '--models', out, '--out', assets]]) {
+      const built = spawnSync(process.execPath, [`${root}scripts/${args[0]}`, ...args.slice(1)], { encoding: 'utf8' });
+      expect(built.status, built.stderr).toBe(0);
+    }
     dev = await wranglerDev({ assets, persistTo: state, token: TOKEN });
   });
   afterAll(async () => {
@@ -39,6 +41,18 @@ describe('the same app in workerd (wrangler dev)', () => {
   it('runs tfjs on wasm SIMD, single-threaded, with the base from static assets', async () => {
     const health = (await (await fetch(`${dev.url}/healthz`)).json()) as Record<string, unknown>;
     expect(health).toEqual({ status: 'ok', backend: { name: 'wasm', simd: true, threads: 1 }, base: { hash: baseHash } });
+  });
+
+  it('serves the web page, cross-origin isolated, from the static assets', async () => {
+    const page = await fetch(`${dev.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(page.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    expect(page.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
+    expect(await page.text()).toContain('/web/app.js');
+    const wasm = await fetch(`${dev.url}/web/tfjs-backend-wasm-threaded-simd.wasm`);
+    expect(wasm.headers.get('content-type')).toBe('application/wasm');
+    expect((await fetch(`${dev.url}/models/heads/finetune/model.json`)).status).toBe(200);
   });
 
   it('predicts real MNIST test digits with the default head', async () => {

@@ -1,0 +1,145 @@
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selectClasses } from '../../../src/core/dataset.js';
+import { startServer, type RunningServer } from '../../../src/runtimes/node/server.js';
+import { startTestWasm } from '../../helpers/backend.js';
+import { launchChromium } from '../../helpers/browser.js';
+import { mnist } from '../../helpers/mnist.js';
+import { quickModels } from '../../helpers/models.js';
+import { root } from '../../helpers/wrangler.js';
+
+const OUTPUT = path.join(root, 'test-output');
+
+/**
+ * Draws a 28x28 digit on the pad with pointer events (a mouse pointer): one
+ * stroke per run of ink in each row, dispatched in the page in one go.
+ */
+async function drawDigit(page: Page, pixels: Uint8Array): Promise<void> {
+  await page.click('#clear');
+  const runs: Array<[number, number, number]> = [];
+  for (let y = 0; y < 28; y++) {
+    for (let x = 0; x < 28; ) {
+      if (pixels[y * 28 + x] < 128) {
+        x++;
+        continue;
+      }
+      const start = x;
+      while (x < 28 && pixels[y * 28 + x] >= 128) x++;
+      runs.push([start, x - 1, y]);
+    }
+  }
+  await page.evaluate((strokes) => {
+    const pad = document.getElementById('pad')!;
+    const box = pad.getBoundingClientRect();
+    const at = (x: number, y: number) => ({ clientX: box.left + ((x + 0.5) * box.width) / 28, clientY: box.top + ((y + 0.5) * box.height) / 28 });
+    const fire = (type: string, x: number, y: number) =>
+      pad.dispatchEvent(new PointerEvent(type, { ...at(x, y), pointerId: 1, pointerType: 'mouse', isPrimary: true, bubbles: true, buttons: type === 'pointerup' ? 0 : 1 }));
+    for (const [x0, x1, y] of strokes) {
+      fire('pointerdown', x0, y);
+      fire('pointermove', (x0 + x1) / 2, y);
+      fire('pointermove', x1, y);
+      fire('pointerup', x1, y);
+    }
+  }, runs);
+}
+
+/** The page's prediction once it has caught up with the last stroke. */
+async function prediction(page: Page): Promise<string> {
+  await page.waitForSelector('#prediction:not([data-pending])', { timeout: 10_000 });
+  return (await page.textContent('#prediction'))!.trim();
+}
+
+describe('the web page in Chromium', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    await startTestWasm();
+    const { out } = await quickModels(29);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'edgetune-page-'));
+    const web = path.join(dir, 'web');
+    const built = spawnSync(process.execPath, [path.join(root, 'scripts/build-web.js'), '--out', web], { encoding: 'utf8' });
+    expect(built.status, built.stderr).toBe(0);
+    server = await startServer({ models: out, heads: path.join(dir, 'heads'), web, host: '127.0.0.1', port: 0, tokenFile: path.join(dir, 'token') }, { name: 'wasm', simd: true, threads: 2 }, { info: () => {}, warn: () => {} });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(server.url);
+    await page.waitForSelector('body[data-ready]', { timeout: 60_000 });
+    await mkdir(OUTPUT, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('is cross-origin isolated and reports the backend it got, and why', async () => {
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    const backend = JSON.parse((await page.locator('#status').getAttribute('data-backend'))!);
+    expect(backend.name).toBe('wasm');
+    expect(backend.simd).toBe(true);
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    expect(backend.threads).toBe(Math.max(1, Math.min(8, Math.floor(cores / 2))));
+    const text = await page.textContent('#status');
+    expect(text).toContain(`wasm · SIMD on · ${backend.threads} thread`);
+    if (backend.threads < cores) expect(text).toContain('at most half of the');
+  });
+
+  it('recognises real MNIST test digits drawn with the mouse (at least 9 of 10)', async () => {
+    const test = selectClasses((await mnist()).test, [0, 1, 2, 3, 4], 10);
+    let right = 0;
+    for (let i = 0; i < test.count; i++) {
+      await drawDigit(page, test.images.subarray(i * 784, (i + 1) * 784));
+      if ((await prediction(page)) === String(test.classes[test.labels[i]])) right++;
+    }
+    expect(right).toBeGreaterThanOrEqual(9);
+  });
+
+  it('classifies gallery digits as they are', async () => {
+    await page.click('#gallery button:nth-child(2)');
+    await expect.poll(() => page.locator('#gallery button:nth-child(2)').getAttribute('data-result')).toBe('2');
+  });
+
+  it('trains a head for two new classes from a few drawn examples and predicts them', async () => {
+    const data = selectClasses((await mnist()).test, [1, 7]);
+    await page.fill('#classes', 'one,seven');
+    for (let i = 0; i < 12; i++) {
+      await drawDigit(page, data.images.subarray(i * 784, (i + 1) * 784));
+      await page.click(`#class-buttons button[data-class="${data.labels[i] === 0 ? 'one' : 'seven'}"]`);
+    }
+    expect(await page.textContent('#examples')).toMatch(/one: \d+, seven: \d+/);
+    await page.click('#train');
+    await page.waitForSelector('#train-status[data-done]', { timeout: 120_000 });
+    expect(await page.locator('#head').inputValue()).toBe('in page: one/seven');
+    let right = 0;
+    for (let i = 100; i < 106; i++) {
+      await drawDigit(page, data.images.subarray(i * 784, (i + 1) * 784));
+      if ((await prediction(page)) === (data.labels[i] === 0 ? 'one' : 'seven')) right++;
+    }
+    expect(right).toBeGreaterThanOrEqual(5);
+    await page.screenshot({ path: path.join(OUTPUT, 'browser.png'), fullPage: true });
+  });
+
+  it('fits a phone-sized viewport', async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    phone.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await phone.goto(server.url);
+    await phone.waitForSelector('body[data-ready]', { timeout: 60_000 });
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    const pad = (await phone.locator('#pad').boundingBox())!;
+    expect(pad.width).toBeGreaterThan(200);
+    await phone.screenshot({ path: path.join(OUTPUT, 'browser-phone.png'), fullPage: true });
+    await phone.close();
+  });
+
+  it('logged no console errors', () => {
+    expect(errors).toEqual([]);
+  });
+});
