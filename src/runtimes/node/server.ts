@@ -78,9 +78,10 @@ export async function startServer(options: ServeOptions, backend: BackendInfo, l
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
-  log.info(`Serving base ${base.hash.slice(0, 12)} and heads from ${options.heads} on ${url}`);
   if (source === 'generated') log.info(`Write token (kept in ${options.tokenFile}, shown once): ${token}`);
   else log.info(`Write token: ${source === 'env' ? 'from EDGETUNE_TOKEN' : `in ${options.tokenFile}`}`);
+  // Last: the line that says the server is ready.
+  log.info(`Serving base ${base.hash.slice(0, 12)} and heads from ${options.heads} on ${url}`);
   return {
     url,
     app,

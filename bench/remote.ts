@@ -1,0 +1,127 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { build } from 'esbuild';
+import { startServer } from '../src/runtimes/node/server.js';
+import { launchChromium } from '../test/helpers/browser.js';
+import { wranglerDev, freePort } from '../test/helpers/wrangler.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const quiet = { info: () => {}, warn: () => {} };
+
+export interface Effort {
+  warmup: number;
+  steps: number;
+  inferRuns: number;
+  latencyRuns: number;
+  loadSeconds: number;
+}
+
+/** Page-internal timing in headless Chromium, served by the Node app. */
+export async function browserRow(models: string, effort: Effort) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'edgetune-bench-web-'));
+  const built = spawnSync(process.execPath, [path.join(root, 'scripts/build-web.js'), '--out', dir], { encoding: 'utf8' });
+  if (built.status !== 0) return { skipped: `web build failed: ${built.stderr}` };
+  await build({
+    entryPoints: [path.join(root, 'bench/browser/entry.ts')],
+    outfile: path.join(dir, 'bench.js'),
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    alias: { '@tensorflow/tfjs': path.join(root, 'src/runtimes/tfjs-lite.ts') },
+    logLevel: 'warning',
+  });
+  await writeFile(path.join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="/web/bench.js"></script>');
+  const server = await startServer({ models, heads: path.join(dir, 'heads'), web: dir, host: '127.0.0.1', port: 0, tokenFile: path.join(dir, 'token') }, { name: 'wasm', simd: true, threads: 1 }, quiet);
+  let browser;
+  try {
+    browser = await launchChromium();
+  } catch (err) {
+    await server.close();
+    return { skipped: (err as Error).message };
+  }
+  try {
+    const page = await browser.newPage();
+    await page.goto(server.url);
+    await page.waitForFunction(() => typeof window.bench === 'function');
+    return (await page.evaluate((c) => window.bench(c), { warmup: effort.warmup, steps: effort.steps, inferRuns: effort.inferRuns, latencyRuns: effort.latencyRuns })) as {
+      backend: { name: string; simd: boolean; threads: number };
+      inferBatchSeconds: number[];
+      latencyMs: number[];
+      cachedStepSeconds: number[];
+    };
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+const body = (images: number) => JSON.stringify({ images: Array.from({ length: images }, (_, i) => Array.from({ length: 784 }, (_, p) => ((p * 7 + i) % 13 === 0 ? 1 : 0))) });
+
+async function timeRequests(send: () => Promise<Response>, runs: number, warmup: number): Promise<number[]> {
+  const ms: number[] = [];
+  for (let i = 0; i < warmup + runs; i++) {
+    const started = performance.now();
+    const res = await send();
+    await res.arrayBuffer();
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    if (i >= warmup) ms.push(performance.now() - started);
+  }
+  return ms;
+}
+
+/** Client-side latency against real workerd (wrangler dev). */
+export async function workerdRow(models: string, effort: Effort) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'edgetune-bench-worker-'));
+  const assets = path.join(dir, 'assets');
+  const built = spawnSync(process.execPath, [path.join(root, 'scripts/worker-assets.js'), '--models', models, '--out', assets], { encoding: 'utf8' });
+  if (built.status !== 0) return { skipped: built.stderr.trim() };
+  const token = 'bench';
+  const dev = await wranglerDev({ assets, persistTo: path.join(dir, 'state'), token });
+  try {
+    const post = (p: string, b: string, headers: Record<string, string> = {}) =>
+      fetch(`${dev.url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: b });
+    const one = body(1);
+    const many = body(128);
+    const examples = JSON.stringify({
+      labels: ['a', 'b'],
+      examples: Array.from({ length: 40 }, (_, i) => ({ image: Array.from({ length: 784 }, (_, p) => ((p + i * 3) % (i % 2 ? 5 : 11) === 0 ? 1 : 0)), label: i % 2 ? 'a' : 'b' })),
+      epochs: 10,
+    });
+    return {
+      backend: (((await (await fetch(`${dev.url}/healthz`)).json()) as { backend: { name: string; simd: boolean; threads: number } }).backend),
+      predict1Ms: await timeRequests(() => post('/v1/heads/finetune/predict', one), effort.latencyRuns, effort.warmup),
+      predict128Ms: await timeRequests(() => post('/v1/heads/finetune/predict', many), effort.inferRuns, effort.warmup),
+      finetuneMs: await timeRequests(() => post('/v1/heads/bench/train', examples, { authorization: `Bearer ${token}` }), Math.max(2, Math.round(effort.inferRuns / 3)), 1),
+    };
+  } finally {
+    await dev.stop();
+  }
+}
+
+/** HTTP load on the Node server (a separate process): autocannon on loopback, bounded in time. */
+export async function httpLoad(models: string, effort: Effort, threads: number) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'edgetune-bench-http-'));
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/runtimes/node/main.ts'), 'serve', '--models', models, '--heads', path.join(dir, 'heads'), '--token-file', path.join(dir, 't'), '--port', String(port), '--threads', String(threads)], { env: { ...process.env, EDGETUNE_TOKEN: 'bench' }, detached: true });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    for (let i = 0; ; i++) {
+      if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
+      if (i > 240) throw new Error('the server did not start');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const results = [];
+    for (const images of [1, 32]) {
+      const r = await autocannon({ url: `${url}/v1/heads/finetune/predict`, method: 'POST', headers: { 'content-type': 'application/json' }, body: body(images), connections: 8, duration: effort.loadSeconds });
+      results.push({ id: `predict-${images}`, connections: 8, seconds: effort.loadSeconds, requestsPerSec: r.requests.average, imagesPerSec: r.requests.average * images, latencyMs: { p50: r.latency.p50, p99: r.latency.p99 }, errors: r.errors + r.non2xx });
+    }
+    return results;
+  } finally {
+    process.kill(-child.pid!, 'SIGTERM');
+  }
+}
+

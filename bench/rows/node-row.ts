@@ -1,0 +1,95 @@
+// One benchmark row in its own process (a wasm backend is configured once per
+// process): pretraining steps, inference, batch-1 latency and the step time
+// of each fine-tune mode, on real MNIST, with the training loop edgetune uses.
+import * as tf from '@tensorflow/tfjs';
+import { KerasAdadelta } from '../../src/core/adadelta.js';
+import { FeatureFeeder, ImageFeeder, span } from '../../src/core/batches.js';
+import { baseOf } from '../../src/core/bundle.js';
+import { classify } from '../../src/core/classify.js';
+import { selectClasses } from '../../src/core/dataset.js';
+import { extractFeatures } from '../../src/core/features.js';
+import { buildHead } from '../../src/core/finetune.js';
+import { buildModel } from '../../src/core/model.js';
+import { seededRandom } from '../../src/core/random.js';
+import { fit } from '../../src/core/train.js';
+import { startNodeBackend, type BackendName } from '../../src/runtimes/node/backend.js';
+import { defaultMnistDir, loadMnistDir } from '../../src/runtimes/node/mnist-files.js';
+
+export interface RowConfig {
+  backend: BackendName;
+  simd: boolean;
+  threads: number;
+  warmup: number;
+  steps: number;
+  inferRuns: number;
+  latencyRuns: number;
+  modes: boolean;
+}
+
+export interface RowMeasurements {
+  backend: { name: string; simd: boolean; threads: number };
+  trainStepSeconds: number[];
+  inferBatchSeconds: number[];
+  latencyMs: number[];
+  /** Per fine-tune mode: seconds per training step, and for cached the seconds per extracted image. */
+  modes?: { cachedStepSeconds: number[]; extractSecondsPerImage: number; frozenStepSeconds: number[] };
+}
+
+const BATCH = 128;
+const config = JSON.parse(process.argv[2]) as RowConfig;
+
+/** Seconds of each step of a one-epoch fit, the warm-up steps dropped. */
+async function stepTimes(model: tf.LayersModel, feeder: ImageFeeder | FeatureFeeder, steps: number): Promise<number[]> {
+  const optimizer = new KerasAdadelta();
+  const times: number[] = [];
+  let last = performance.now();
+  await fit(model, feeder, { epochs: 1, batchSize: BATCH, optimizer, random: seededRandom(1) }, {
+    onBatchEnd: () => {
+      const now = performance.now();
+      times.push((now - last) / 1000);
+      last = now;
+    },
+  });
+  optimizer.dispose();
+  return times.slice(config.warmup, config.warmup + steps);
+}
+
+const backend = await startNodeBackend({ backend: config.backend, simd: config.simd, threads: config.threads }, () => {});
+const data = await loadMnistDir(defaultMnistDir());
+const images = (config.warmup + config.steps) * BATCH;
+const train = selectClasses(data.train, [5, 6, 7, 8, 9], images);
+const model = buildModel(5, 1);
+const result: RowMeasurements = { backend, trainStepSeconds: await stepTimes(model, new ImageFeeder(train), config.steps), inferBatchSeconds: [], latencyMs: [] };
+
+const test = selectClasses(data.test, [5, 6, 7, 8, 9], BATCH);
+const { xs, ys } = new ImageFeeder(test).batch(span(0, BATCH));
+for (let i = 0; i < config.warmup + config.inferRuns; i++) {
+  const started = performance.now();
+  const out = tf.tidy(() => model.apply(xs, { training: false }) as tf.Tensor);
+  await out.data();
+  out.dispose();
+  if (i >= config.warmup) result.inferBatchSeconds.push((performance.now() - started) / 1000);
+}
+const base = baseOf(model);
+const head = buildHead(5, 4608, 2);
+const labels = ['5', '6', '7', '8', '9'];
+const one = Float32Array.from(test.images.subarray(0, 784), (v) => v / 255);
+for (let i = 0; i < config.warmup + config.latencyRuns; i++) {
+  const started = performance.now();
+  await classify(base, head, labels, one, 1);
+  if (i >= config.warmup) result.latencyMs.push(performance.now() - started);
+}
+tf.dispose([xs, ys]);
+
+if (config.modes) {
+  const fine = selectClasses(data.train, [0, 1, 2, 3, 4], images);
+  base.layers.forEach((l) => (l.trainable = false));
+  const started = performance.now();
+  const features = await extractFeatures(base, fine);
+  const extractSecondsPerImage = (performance.now() - started) / 1000 / fine.count;
+  const cachedStepSeconds = await stepTimes(buildHead(5, 4608, 3), new FeatureFeeder(features), config.steps);
+  const frozen = tf.sequential({ layers: [...base.layers, ...buildHead(5, 4608, 4).layers] });
+  const frozenStepSeconds = await stepTimes(frozen, new ImageFeeder(fine), config.steps);
+  result.modes = { cachedStepSeconds, extractSecondsPerImage, frozenStepSeconds };
+}
+process.stdout.write(`\n${JSON.stringify(result)}\n`);

@@ -1,0 +1,183 @@
+// npm run bench [-- --quick] : tfjs on WASM against native backends and plain
+// JS on the same model, data and batch size, in one run. Never part of npm test.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { Command } from 'commander';
+import { countFlops } from '../src/core/flops.js';
+import { buildModel, disposeModels } from '../src/core/model.js';
+import { defaultMnistDir } from '../src/runtimes/node/mnist-files.js';
+import { chartSvg } from './chart.js';
+import { browserRow, httpLoad, workerdRow, type Effort } from './remote.js';
+import { markdown, type BenchResults, type BenchRow } from './report.js';
+import type { RowConfig, RowMeasurements } from './rows/node-row.js';
+import { nodeRow, pytorchRow } from './rows.js';
+import { latency, spread } from './stats.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const PRETRAIN_IMAGES = 29404;
+const FINETUNE_STEPS = 240 * 5;
+const FINETUNE_IMAGES = 30596;
+
+const program = new Command('bench')
+  .description('Benchmark edgetune: wasm (SIMD, threads) against tfjs cpu, tfjs-node and PyTorch; browser, workerd, HTTP load')
+  .option('--quick', 'a few steps per row (a few minutes)')
+  .option('--models <dir>', 'a trained base + heads for the browser/workerd/HTTP rows (default data/models, else a quick one is trained)')
+  .option('--out <dir>', 'where results go', path.join(root, 'bench', 'results'))
+  .option('--skip <parts>', 'comma list of parts to skip: node,pytorch,browser,workerd,http', '')
+  .parse();
+const opts = program.opts<{ quick?: boolean; models?: string; out: string; skip: string }>();
+const skip = new Set(opts.skip.split(',').filter(Boolean));
+const quick = opts.quick === true;
+const effort: Effort = quick
+  ? { warmup: 1, steps: 4, inferRuns: 4, latencyRuns: 10, loadSeconds: 2 }
+  : { warmup: 3, steps: 20, inferRuns: 20, latencyRuns: 50, loadSeconds: 10 };
+const cores = os.availableParallelism();
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const model = buildModel(5);
+const flops = countFlops(model.layers);
+disposeModels([model]);
+
+const median = (xs: number[]) => spread(xs).median;
+const perSecond = (seconds: number[], images = 128) => spread(seconds.map((s) => images / s));
+
+function computeRow(id: string, runtime: BenchRow['runtime'], m: RowMeasurements): BenchRow {
+  const train = perSecond(m.trainStepSeconds);
+  const infer = perSecond(m.inferBatchSeconds);
+  return {
+    id,
+    runtime,
+    backend: m.backend.name,
+    simd: m.backend.simd,
+    threads: m.backend.threads,
+    trainImagesPerSec: train,
+    epochSeconds: PRETRAIN_IMAGES / train.median,
+    inferImagesPerSec: infer,
+    latencyMs: latency(m.latencyMs),
+    ...(m.modes
+      ? {
+          finetuneSeconds: {
+            cached: m.modes.extractSecondsPerImage * FINETUNE_IMAGES + median(m.modes.cachedStepSeconds) * FINETUNE_STEPS,
+            frozen: median(m.modes.frozenStepSeconds) * FINETUNE_STEPS,
+            full: median(m.trainStepSeconds) * FINETUNE_STEPS,
+          },
+        }
+      : {}),
+    gflops: { train: (flops.train * train.median) / 1e9, infer: (flops.forward * infer.median) / 1e9 },
+  };
+}
+
+const rows: BenchRow[] = [];
+const base = (threads: number): RowConfig => ({ backend: 'wasm', simd: true, threads, warmup: effort.warmup, steps: effort.steps, inferRuns: effort.inferRuns, latencyRuns: effort.latencyRuns, modes: true });
+const configs: Array<[string, RowConfig]> = [
+  ['wasm-nosimd-t1', { ...base(1), simd: false, steps: Math.max(2, Math.round(effort.steps / 4)) }],
+  ['wasm-simd-t1', base(1)],
+  ...Array.from({ length: cores - 1 }, (_, i) => [`wasm-simd-t${i + 2}`, base(i + 2)] as [string, RowConfig]),
+  ['cpu', { ...base(1), backend: 'cpu', simd: false, warmup: 1, steps: quick ? 1 : 3, inferRuns: 2, latencyRuns: 5, modes: false }],
+  ['tfjs-node', { ...base(cores), backend: 'tensorflow' }],
+];
+if (!skip.has('node')) {
+  for (const [id, config] of configs) {
+    log(`bench: ${id}…`);
+    const m = await nodeRow(config);
+    rows.push('skipped' in m ? { id, runtime: 'node', backend: config.backend, simd: config.simd, threads: config.threads, skipped: m.skipped } : computeRow(id, 'node', m));
+  }
+}
+let pytorchVersion: string | undefined;
+if (!skip.has('pytorch')) {
+  for (const threads of [...new Set([1, cores])]) {
+    log(`bench: pytorch-t${threads}…`);
+    const m = await pytorchRow({ ...base(threads), backend: 'cpu' }, defaultMnistDir());
+    if ('skipped' in m) rows.push({ id: `pytorch-t${threads}`, runtime: 'python', backend: 'pytorch', simd: true, threads, skipped: m.skipped });
+    else {
+      pytorchVersion = m.version;
+      rows.push(computeRow(`pytorch-t${threads}`, 'python', m));
+    }
+  }
+}
+
+// A trained base and heads for the rows that serve them.
+let models = opts.models ?? path.join(root, 'data', 'models');
+const needsModels = !(skip.has('browser') && skip.has('workerd') && skip.has('http'));
+if (needsModels && !existsSync(path.join(models, 'base', 'model.json'))) {
+  models = await mkdtemp(path.join(os.tmpdir(), 'edgetune-bench-models-'));
+  log('bench: no trained models; a quick transfer for the served rows…');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/runtimes/node/main.ts'), 'transfer', '--limit', '1024', '--epochs', '1', '--finetune-epochs', '1', '--seed', '1', '--out', models], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+}
+
+if (!skip.has('browser')) {
+  log('bench: browser (headless Chromium)…');
+  const b = await browserRow(models, effort).catch((err: Error) => ({ skipped: err.message }));
+  rows.push(
+    'skipped' in b
+      ? { id: 'browser-wasm', runtime: 'browser', backend: 'wasm', simd: true, threads: 1, skipped: b.skipped }
+      : {
+          id: `browser-wasm-simd-t${b.backend.threads}`,
+          runtime: 'browser',
+          backend: b.backend.name,
+          simd: b.backend.simd,
+          threads: b.backend.threads,
+          inferImagesPerSec: perSecond(b.inferBatchSeconds),
+          latencyMs: latency(b.latencyMs),
+          finetuneStepMs: latency(b.cachedStepSeconds.map((s) => s * 1000)),
+          gflops: { infer: (flops.forward * perSecond(b.inferBatchSeconds).median) / 1e9 },
+        },
+  );
+}
+if (!skip.has('workerd')) {
+  log('bench: workerd (wrangler dev)…');
+  const w = await workerdRow(models, effort).catch((err: Error) => ({ skipped: err.message }));
+  rows.push(
+    'skipped' in w
+      ? { id: 'workerd-wasm', runtime: 'workerd', backend: 'wasm', simd: true, threads: 1, skipped: w.skipped }
+      : {
+          id: 'workerd-wasm-simd-t1',
+          runtime: 'workerd',
+          backend: w.backend.name,
+          simd: w.backend.simd,
+          threads: w.backend.threads,
+          inferImagesPerSec: spread(w.predict128Ms.map((ms) => 128_000 / ms)),
+          latencyMs: latency(w.predict1Ms),
+          finetuneStepMs: latency(w.finetuneMs),
+        },
+  );
+}
+
+const reference = rows.find((r) => r.id === `pytorch-t${cores}` && !r.skipped);
+for (const r of rows) {
+  if (!reference || r.skipped) continue;
+  r.vsPytorch = {
+    ...(r.trainImagesPerSec && reference.trainImagesPerSec ? { train: r.trainImagesPerSec.median / reference.trainImagesPerSec.median } : {}),
+    ...(r.inferImagesPerSec && reference.inferImagesPerSec ? { infer: r.inferImagesPerSec.median / reference.inferImagesPerSec.median } : {}),
+  };
+}
+
+let http;
+if (!skip.has('http')) {
+  log('bench: HTTP load (autocannon)…');
+  http = await httpLoad(models, effort, cores).catch((err: Error) => (log(`bench: HTTP load skipped: ${err.message}`), undefined));
+}
+
+const results: BenchResults = {
+  version: 1,
+  createdAt: new Date().toISOString(),
+  quick,
+  machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores, node: process.version.slice(1), tfjs: tf.version.tfjs, host: os.hostname(), ...(pytorchVersion ? { pytorch: pytorchVersion } : {}) },
+  rows,
+  ...(http ? { http } : {}),
+};
+const table = markdown(results);
+process.stdout.write(`${table}\n`);
+await mkdir(opts.out, { recursive: true });
+const stem = path.join(opts.out, `${results.createdAt.slice(0, 10)}-${os.hostname()}${quick ? '-quick' : ''}`);
+await writeFile(`${stem}.json`, `${JSON.stringify(results, null, 2)}\n`);
+await writeFile(`${stem}.md`, `${table}\n`);
+await writeFile(`${stem}.svg`, await chartSvg(results));
+log(`bench: wrote ${stem}.json, .md and .svg`);
+
