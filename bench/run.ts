@@ -47,7 +47,7 @@ const median = (xs: number[]) => spread(xs).median;
 const perSecond = (seconds: number[], images = 128) => spread(seconds.map((s) => images / s));
 
 function computeRow(id: string, runtime: BenchRow['runtime'], m: RowMeasurements): BenchRow {
-  const train = perSecond(m.trainStepSeconds);
+  const train = m.trainStepSeconds.length ? perSecond(m.trainStepSeconds) : undefined;
   const infer = perSecond(m.inferBatchSeconds);
   return {
     id,
@@ -55,8 +55,7 @@ function computeRow(id: string, runtime: BenchRow['runtime'], m: RowMeasurements
     backend: m.backend.name,
     simd: m.backend.simd,
     threads: m.backend.threads,
-    trainImagesPerSec: train,
-    epochSeconds: PRETRAIN_IMAGES / train.median,
+    ...(train ? { trainImagesPerSec: train, epochSeconds: PRETRAIN_IMAGES / train.median } : {}),
     inferImagesPerSec: infer,
     latencyMs: latency(m.latencyMs),
     ...(m.modes
@@ -68,17 +67,18 @@ function computeRow(id: string, runtime: BenchRow['runtime'], m: RowMeasurements
           },
         }
       : {}),
-    gflops: { train: (flops.train * train.median) / 1e9, infer: (flops.forward * infer.median) / 1e9 },
+    gflops: { ...(train ? { train: (flops.train * train.median) / 1e9 } : {}), infer: (flops.forward * infer.median) / 1e9 },
   };
 }
 
 const rows: BenchRow[] = [];
 const base = (threads: number): RowConfig => ({ backend: 'wasm', simd: true, threads, warmup: effort.warmup, steps: effort.steps, inferRuns: effort.inferRuns, latencyRuns: effort.latencyRuns, modes: true });
 const configs: Array<[string, RowConfig]> = [
-  ['wasm-nosimd-t1', { ...base(1), simd: false, steps: Math.max(2, Math.round(effort.steps / 4)) }],
+  ['wasm-nosimd-t1', { ...base(1), simd: false, steps: Math.max(2, Math.round(effort.steps / 4)), modes: !quick }],
   ['wasm-simd-t1', base(1)],
   ...Array.from({ length: cores - 1 }, (_, i) => [`wasm-simd-t${i + 2}`, base(i + 2)] as [string, RowConfig]),
-  ['cpu', { ...base(1), backend: 'cpu', simd: false, warmup: 1, steps: quick ? 1 : 3, inferRuns: 2, latencyRuns: 5, modes: false }],
+  // Pure JS trains at ~1 image/s (its conv gradients are scalar loops): a short sample; none with --quick.
+  ['cpu', { ...base(1), backend: 'cpu', simd: false, warmup: 0, steps: quick ? 0 : 2, inferRuns: 2, latencyRuns: 5, modes: false }],
   ['tfjs-node', { ...base(cores), backend: 'tensorflow' }],
 ];
 if (!skip.has('node')) {

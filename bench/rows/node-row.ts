@@ -56,10 +56,11 @@ async function stepTimes(model: tf.LayersModel, feeder: ImageFeeder | FeatureFee
 
 const backend = await startNodeBackend({ backend: config.backend, simd: config.simd, threads: config.threads }, () => {});
 const data = await loadMnistDir(defaultMnistDir());
-const images = (config.warmup + config.steps) * BATCH;
+const images = Math.max(1, config.warmup + config.steps) * BATCH;
 const train = selectClasses(data.train, [5, 6, 7, 8, 9], images);
 const model = buildModel(5, 1);
-const result: RowMeasurements = { backend, trainStepSeconds: await stepTimes(model, new ImageFeeder(train), config.steps), inferBatchSeconds: [], latencyMs: [] };
+const trainStepSeconds = config.steps > 0 ? await stepTimes(model, new ImageFeeder(train), config.steps) : [];
+const result: RowMeasurements = { backend, trainStepSeconds, inferBatchSeconds: [], latencyMs: [] };
 
 const test = selectClasses(data.test, [5, 6, 7, 8, 9], BATCH);
 const { xs, ys } = new ImageFeeder(test).batch(span(0, BATCH));
