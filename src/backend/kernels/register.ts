@@ -3,6 +3,8 @@ import { batchMatMulConfig } from './batch-matmul.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { kerasAdadeltaConfig } from './keras-adadelta.js';
+import { maxPoolGradConfig } from './max-pool-grad.js';
+import { sumConfig } from './sum.js';
 import { transposeConfig } from './transpose.js';
 
 const registered = new Set<string>();
@@ -17,8 +19,8 @@ function replaceKernel(config: KernelConfig): void {
 /**
  * Makes `backendName` (a wasm backend) complete and fast for training CNNs:
  * adds Conv2DBackpropFilter, replaces the scalar-loop Conv2DBackpropInput,
- * the transposed BatchMatMul path and the Transpose kernel, and adds the fused
- * Keras Adadelta update. Idempotent.
+ * the transposed BatchMatMul path, Transpose, MaxPoolGrad and bias-gradient
+ * sums, and adds the fused Keras Adadelta update. Idempotent.
  */
 export function registerTrainingKernels(backendName = 'wasm'): void {
   if (registered.has(backendName)) return;
@@ -29,10 +31,13 @@ export function registerTrainingKernels(backendName = 'wasm'): void {
   };
   const stockMatMul = stock('BatchMatMul');
   const stockTranspose = stock('Transpose');
+  const stockSum = stock('Sum');
   replaceKernel(conv2dBackpropFilterConfig(backendName));
   replaceKernel(conv2dBackpropInputConfig(backendName));
   replaceKernel(batchMatMulConfig(backendName, stockMatMul));
   replaceKernel(transposeConfig(backendName, stockTranspose));
   replaceKernel(kerasAdadeltaConfig(backendName));
+  replaceKernel(maxPoolGradConfig(backendName));
+  replaceKernel(sumConfig(backendName, stockSum));
   registered.add(backendName);
 }

@@ -1,0 +1,36 @@
+import { Sum, util, type KernelConfig, type KernelFunc, type SumAttrs } from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { f32, heapOutputs } from './heap.js';
+import { requireInputs } from './kernel-scope.js';
+
+/**
+ * Sum over all leading axes, keeping the last (a bias gradient: dy summed
+ * over batch and positions). The stock kernel transposes the reduced axes
+ * to the end first; this is one pass, accumulating rows. Other sums go to
+ * the stock kernel.
+ */
+export function sumKernel(stock: KernelFunc): KernelFunc {
+  return (args) => {
+    const { x } = requireInputs(args.inputs, ['x']);
+    const { axis, keepDims } = args.attrs as unknown as SumAttrs;
+    const rank = x.shape.length;
+    const axes = util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
+    const leading = rank >= 2 && axes.length === rank - 1 && axes.every((a, i) => a === i);
+    if (!leading || x.dtype !== 'float32') return stock(args);
+    const backend = args.backend as BackendWasm;
+    const C = x.shape[rank - 1];
+    const [out] = heapOutputs(backend, [keepDims ? [...x.shape.slice(0, -1).map(() => 1), C] : [C]]);
+    const [src, dst] = [x, out].map((t) => f32(backend, t));
+    const acc = new Float64Array(C);
+    for (let i = 0; i < src.length; i += C) for (let c = 0; c < C; c++) acc[c] += src[i + c];
+    dst.set(acc);
+    return out;
+  };
+}
+
+export const sumConfig = (backendName: string, stock: KernelConfig): KernelConfig => ({
+  kernelName: Sum,
+  backendName,
+  kernelFunc: sumKernel(stock.kernelFunc),
+  setupFunc: stock.setupFunc,
+});
