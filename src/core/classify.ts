@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { infer } from './inference.js';
 import { IMAGE } from './seed.js';
 
 export interface Prediction {
@@ -20,7 +21,7 @@ export async function classify(
 ): Promise<Prediction[]> {
   const probs = tf.tidy(() => {
     const xs = tf.tensor4d(pixels.subarray(0, count * IMAGE.rows * IMAGE.cols), [count, IMAGE.rows, IMAGE.cols, IMAGE.channels]);
-    return head.apply(base.apply(xs, { training: false }), { training: false }) as tf.Tensor;
+    return infer(head, infer(base, xs));
   });
   const values = (await probs.data()) as Float32Array;
   probs.dispose();

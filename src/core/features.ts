@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ImageFeeder, span, type FeatureSet } from './batches.js';
 import type { ClassSet } from './dataset.js';
 import { InputError } from './errors.js';
+import { infer } from './inference.js';
 
 /** Default bound on cached features: 2 GiB holds all 60k MNIST images' 4608-d features (1.1 GB). */
 export const DEFAULT_MAX_FEATURE_BYTES = 2 * 1024 ** 3;
@@ -34,7 +35,7 @@ export async function extractFeatures(base: tf.LayersModel, set: ClassSet, optio
   for (let start = 0; start < set.count; start += batchSize) {
     const end = Math.min(start + batchSize, set.count);
     const { xs, ys } = images.batch(span(start, end));
-    const out = tf.tidy(() => base.apply(xs, { training: false }) as tf.Tensor);
+    const out = tf.tidy(() => infer(base, xs));
     features.set((await out.data()) as Float32Array, start * dim);
     tf.dispose([xs, ys, out]);
     options.onProgress?.(end, set.count);

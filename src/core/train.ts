@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { span, type Feeder } from './batches.js';
 import { trainingForward } from './forward.js';
+import { infer } from './inference.js';
 import { correctCount, crossEntropySum, softmaxCrossEntropySum } from './metrics.js';
 import { permutation } from './random.js';
 
@@ -49,7 +50,7 @@ export async function evaluate(model: tf.LayersModel, feeder: Feeder, batchSize 
   for (let start = 0; start < feeder.count; start += batchSize) {
     const { xs, ys } = feeder.batch(span(start, Math.min(start + batchSize, feeder.count)));
     const [l, c] = tf.tidy(() => {
-      const probs = model.apply(xs, { training: false }) as tf.Tensor;
+      const probs = infer(model, xs);
       return [crossEntropySum(probs, ys), correctCount(probs, ys)];
     });
     loss += (await l.data())[0];
