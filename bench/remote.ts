@@ -103,10 +103,10 @@ export async function workerdRow(models: string, effort: Effort) {
 }
 
 /** HTTP load on the Node server (a separate process): autocannon on loopback, bounded in time. */
-export async function httpLoad(models: string, effort: Effort, threads: number) {
+export async function httpLoad(models: string, effort: Effort, threads: number, batchWindowMs: number) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'edgetune-bench-http-'));
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/runtimes/node/main.ts'), 'serve', '--models', models, '--heads', path.join(dir, 'heads'), '--token-file', path.join(dir, 't'), '--port', String(port), '--threads', String(threads)], { env: { ...process.env, EDGETUNE_TOKEN: 'bench' }, detached: true });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/runtimes/node/main.ts'), 'serve', '--models', models, '--heads', path.join(dir, 'heads'), '--token-file', path.join(dir, 't'), '--port', String(port), '--threads', String(threads), '--batch-window-ms', String(batchWindowMs)], { env: { ...process.env, EDGETUNE_TOKEN: 'bench' }, detached: true });
   const url = `http://127.0.0.1:${port}`;
   try {
     for (let i = 0; ; i++) {
@@ -116,8 +116,8 @@ export async function httpLoad(models: string, effort: Effort, threads: number) 
     }
     const results = [];
     for (const images of [1, 32]) {
-      const r = await autocannon({ url: `${url}/v1/heads/finetune/predict`, method: 'POST', headers: { 'content-type': 'application/json' }, body: body(images), connections: 8, duration: effort.loadSeconds });
-      results.push({ id: `predict-${images}`, connections: 8, seconds: effort.loadSeconds, requestsPerSec: r.requests.average, imagesPerSec: r.requests.average * images, latencyMs: { p50: r.latency.p50, p99: r.latency.p99 }, errors: r.errors + r.non2xx });
+      const r = await autocannon({ url: `${url}/v1/heads/finetune/predict`, method: 'POST', headers: { 'content-type': 'application/json' }, body: body(images), connections: 16, duration: effort.loadSeconds });
+      results.push({ id: `predict-${images}${batchWindowMs ? ` micro-batched (${batchWindowMs} ms)` : ' unbatched'}`, connections: 16, seconds: effort.loadSeconds, requestsPerSec: r.requests.average, imagesPerSec: r.requests.average * images, latencyMs: { p50: r.latency.p50, p99: r.latency.p99 }, errors: r.errors + r.non2xx });
     }
     return results;
   } finally {

@@ -13,7 +13,7 @@ import { buildModel, disposeModels } from '../src/core/model.js';
 import { defaultMnistDir } from '../src/runtimes/node/mnist-files.js';
 import { chartSvg } from './chart.js';
 import { browserRow, httpLoad, workerdRow, type Effort } from './remote.js';
-import { markdown, type BenchResults, type BenchRow } from './report.js';
+import { markdown, type BenchResults, type BenchRow, type LoadResult } from './report.js';
 import type { RowConfig, RowMeasurements } from './rows/node-row.js';
 import { nodeRow, pytorchRow } from './rows.js';
 import { latency, spread } from './stats.js';
@@ -158,10 +158,14 @@ for (const r of rows) {
   };
 }
 
-let http;
+let http: LoadResult[] | undefined;
 if (!skip.has('http')) {
   log('bench: HTTP load (autocannon)…');
-  http = await httpLoad(models, effort, cores).catch((err: Error) => (log(`bench: HTTP load skipped: ${err.message}`), undefined));
+  http = [];
+  for (const windowMs of [0, 2]) {
+    const r = await httpLoad(models, effort, cores, windowMs).catch((err: Error) => (log(`bench: HTTP load skipped: ${err.message}`), []));
+    http.push(...r);
+  }
 }
 
 const results: BenchResults = {

@@ -3,7 +3,9 @@ import { HTTPException } from 'hono/http-exception';
 import { InputError } from '../core/errors.js';
 import type { RouteContext } from './context.js';
 import type { AppDeps } from './deps.js';
+import { classify } from '../core/classify.js';
 import { HeadCache } from './head-cache.js';
+import { MicroBatcher } from './micro-batcher.js';
 import { UnknownHeadError } from './head-store.js';
 import { limitBody, tokenAuth } from './middleware.js';
 import { Problem, validationProblem } from './problem.js';
@@ -45,9 +47,17 @@ export function createApp(deps: AppDeps, onError: (err: unknown) => void = () =>
       throw validationProblem(fieldErrors(result.error, input));
     },
   });
+  const cache = new HeadCache(deps.heads);
+  const predictions = new MicroBatcher({ windowMs: deps.batchWindowMs ?? 2, maxImages: deps.limits.maxPredictImages }, async (name, pixels, count) => {
+    const base = await deps.base();
+    const head = await cache.get(name, base.hash);
+    const results = await classify(base.model, head.model, head.metadata.labels, pixels, count);
+    return results.map((p) => ({ ...p, version: head.version }));
+  });
   const ctx: RouteContext = {
     deps,
-    cache: new HeadCache(deps.heads),
+    cache,
+    predictions,
     gate: new TrainGate(),
     auth: tokenAuth(deps.token),
     bodyLimit: limitBody(deps.limits.maxBodyBytes),

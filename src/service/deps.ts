@@ -28,6 +28,8 @@ export interface AppDeps {
   pause: () => Promise<void>;
   /** Seed for training runs (tests pass a fixed one). */
   seed?: () => number;
+  /** Micro-batching window for concurrent predictions, in ms (default 2; 0 turns it off). */
+  batchWindowMs?: number;
   /** The prebuilt web page's files by path (index.html, app.js, ...), when this runtime serves it. */
   web?: (path: string) => Promise<Uint8Array | undefined>;
 }

@@ -19,7 +19,9 @@ describe('the compiled inference pass', () => {
     expect(relativeError(fast, reference)).toBeLessThan(1e-5);
     expect(tf.memory().numTensors).toBe(before);
     // Weights changed after compiling are what the next call uses.
-    tf.tidy(() => model.layers[10].weights[1].write(tf.fill([5], 3)));
+    tf.tidy(() => {
+      model.layers[10].weights[1].write(tf.fill([5], 3));
+    });
     const changed = tf.tidy(() => infer(model, x).dataSync().slice()) as Float32Array;
     const expected = tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync().slice()) as Float32Array;
     expect(relativeError(changed, expected)).toBeLessThan(1e-5);

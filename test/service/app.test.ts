@@ -100,6 +100,19 @@ describe('the Hono app (app.request)', () => {
     for (const p of body.predictions) expect(Object.keys(p.probabilities)).toEqual(['0', '1', '2', '3', '4']);
   });
 
+  it('answers concurrent predictions (micro-batched) exactly as sequential ones', async () => {
+    const one = async (i: number) =>
+      ((await (await request('/v1/heads/digits/predict', post({ images: [testImages[i]] }))).json()) as { predictions: unknown[] }).predictions[0];
+    const sequential: unknown[] = [];
+    for (let i = 0; i < 12; i++) sequential.push(await one(i));
+    const concurrent = await Promise.all(Array.from({ length: 12 }, (_, i) => one(i)));
+    concurrent.forEach((p, i) => {
+      const [a, b] = [p, sequential[i]] as Array<{ label: string; probabilities: Record<string, number> }>;
+      expect(a.label).toBe(b.label);
+      for (const k of Object.keys(b.probabilities)) expect(a.probabilities[k]).toBeCloseTo(b.probabilities[k], 6);
+    });
+  });
+
   it('predicts a raw image/png body', async () => {
     const png = encode({ width: 28, height: 28, channels: 1, depth: 8, data: Uint8Array.from(testImages[1], (v) => Math.round(v * 255)) });
     const res = await request('/v1/heads/digits/predict', { method: 'POST', headers: { 'content-type': 'image/png' }, body: bytes(png) });

@@ -18,6 +18,8 @@ export interface ServeOptions {
   models: string;
   /** The built web page (default: dist/web of this package). */
   web?: string;
+  /** Micro-batching window for concurrent predictions (default 2 ms; 0: off). */
+  batchWindowMs?: number;
   heads: string;
   host: string;
   port: number;
@@ -67,6 +69,7 @@ export async function startServer(options: ServeOptions, backend: BackendInfo, l
       clock: () => new Date(),
       limits: NODE_LIMITS,
       pause: () => new Promise((resolve) => setImmediate(resolve)),
+      batchWindowMs: options.batchWindowMs,
       web: (file) => readFile(path.join(webDir, file)).then((b) => new Uint8Array(b), () => undefined),
     },
     (err) => log.warn(`request failed: ${(err as Error).stack ?? err}`),

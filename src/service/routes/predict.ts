@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { classify } from '../../core/classify.js';
 import type { RouteContext } from '../context.js';
 import { imagesToPixels, pngBodyPixels } from '../images.js';
+import { PIXELS } from '../limits.js';
 import { isPngRequest, requireContentType } from '../middleware.js';
 import { NameParams, PredictResponse, ProblemSchema, predictBody } from '../schemas.js';
 
@@ -49,11 +49,9 @@ export function predictRoutes(app: OpenAPIHono, ctx: RouteContext): void {
         const { images } = c.req.valid('json');
         pixels = imagesToPixels(images, (i) => `images[${i}]`, deps.limits);
       }
-      const base = await deps.base();
-      const head = await ctx.cache.get(name, base.hash);
-      const count = pixels.length / 784;
-      const predictions = await classify(base.model, head.model, head.metadata.labels, pixels, count);
-      return c.json({ head: { name, version: head.version }, predictions }, 200);
+      const results = await ctx.predictions.submit(name, pixels, pixels.length / PIXELS);
+      const predictions = results.map(({ version: _, ...p }) => p);
+      return c.json({ head: { name, version: results[0].version }, predictions }, 200);
     },
   );
 }

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { startNodeBackend } from '../backend.js';
 import { DEFAULT_HEADS_DIR } from '../heads.js';
 import { consoleLog, describeBackend, type Log } from '../log.js';
-import { backendOptions, port, toBackendOptions, type BackendFlags } from '../options.js';
+import { backendOptions, nonNegativeInt, port, toBackendOptions, type BackendFlags } from '../options.js';
 import { startServer, type RunningServer } from '../server.js';
 import { DEFAULT_OUT } from './transfer.js';
 
@@ -13,6 +13,7 @@ export interface ServeFlags extends BackendFlags {
   host: string;
   port: number;
   tokenFile: string;
+  batchWindowMs: number;
 }
 
 export const DEFAULT_PORT = 8787;
@@ -23,7 +24,7 @@ export async function serveApp(flags: ServeFlags, log: Log = consoleLog): Promis
   const backend = await startNodeBackend(toBackendOptions(flags), log.warn);
   log.info(`Backend: ${describeBackend(backend)}`);
   const running = await startServer(
-    { models: flags.models, heads: flags.heads, host: flags.host, port: flags.port, tokenFile: flags.tokenFile },
+    { models: flags.models, heads: flags.heads, host: flags.host, port: flags.port, tokenFile: flags.tokenFile, batchWindowMs: flags.batchWindowMs },
     backend,
     log,
   );
@@ -43,7 +44,8 @@ export const serveOptions = (cmd: Command, { models = true } = {}): Command => {
     .option('--heads <dir>', 'head store directory', DEFAULT_HEADS_DIR)
     .addOption(new Option('--host <host>', 'interface to listen on').env('HOST').default(DEFAULT_HOST))
     .addOption(new Option('--port <n>', 'port (0: any free one)').env('PORT').argParser(port).default(DEFAULT_PORT))
-    .option('--token-file <file>', 'where a generated write token is kept (when EDGETUNE_TOKEN is unset)', path.join('data', 'token'));
+    .option('--token-file <file>', 'where a generated write token is kept (when EDGETUNE_TOKEN is unset)', path.join('data', 'token'))
+    .option('--batch-window-ms <ms>', 'micro-batch concurrent predictions arriving within this window (0: off)', nonNegativeInt, 2);
   return cmd;
 };
 
