@@ -11,10 +11,10 @@ import { disposeModels } from '../../../core/model.js';
 import { randomSeed, seededRandom } from '../../../core/random.js';
 import { ADADELTA, FINETUNE_CLASSES, TRAINING } from '../../../core/seed.js';
 import { formatSummary } from '../../../core/summary.js';
-import { TrainingStopped } from '../../../core/train.js';
 import { HEAD_NAME } from '../../../service/head-store.js';
 import { startNodeBackend } from '../backend.js';
 import { FileHeadStore } from '../file-head-store.js';
+import { interruptible } from '../interrupt.js';
 import { DEFAULT_HEADS_DIR } from '../heads.js';
 import { consoleLog, describeBackend, type Log } from '../log.js';
 import { defaultMnistDir, loadMnistDir } from '../mnist-files.js';
@@ -73,58 +73,49 @@ export async function runFinetune(flags: FinetuneFlags, log: Log = consoleLog): 
   log.info(`Head "${flags.name}" on base ${base.hash.slice(0, 12)}: classes ${flags.classes.join(',')}, ` +
     `${train.count} train images (${classCounts(train).join('/')} per class), ${test.count} test images; seed ${seed}`);
 
-  const controller = new AbortController();
-  const onSigint = () => {
-    if (controller.signal.aborted) process.exit(130);
-    log.warn('stopping after this step (Ctrl-C again to quit at once); nothing will be written');
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
   let head: tf.Sequential | undefined;
   try {
-    const result = await finetune(
-      base.model as tf.Sequential,
-      train,
-      test,
-      { mode, epochs: flags.epochs, batchSize: flags.batchSize, learningRate: flags.learningRate, seed, maxFeatureBytes: flags.maxFeatureMb * 2 ** 20, signal: controller.signal, log: log.info },
-      kerasProgress(),
-    );
-    head = result.head;
-    const score = result.test!;
-    log.info(formatSummary(result.summary));
-    log.info(`Training time: ${result.seconds.toFixed(1)} s (features ${result.extractSeconds.toFixed(1)} s)`);
-    log.info(`Test loss: ${score.loss.toFixed(4)}  Test accuracy: ${score.accuracy.toFixed(4)}`);
-    if (result.baseChanged) {
-      log.info('Full mode changed the feature layers, so this head does not fit the base; nothing was saved.');
-      return;
-    }
-    const metadata: HeadMetadata = {
-      kind: 'head',
-      name: flags.name,
-      labels: flags.classes.map(String),
-      baseHash: base.hash,
-      training: {
-        mode,
-        classes: flags.classes,
-        epochs: result.epochs.length,
-        batchSize: flags.batchSize,
-        examples: train.count,
-        examplesPerClass: flags.examples ?? null,
-        optimizer: { name: 'adadelta', ...ADADELTA, learningRate: flags.learningRate },
-        seed,
-        extractSeconds: result.extractSeconds,
-        seconds: result.seconds,
-      },
-      metrics: { testLoss: score.loss, testAccuracy: score.accuracy, testSamples: test.count },
-      createdAt: new Date().toISOString(),
-    };
-    const stored = await new FileHeadStore(flags.heads).put(flags.name, await headFiles(result.head, metadata), metadata);
-    log.info(`Saved head "${flags.name}" version ${stored.version} in ${flags.heads}`);
-  } catch (err) {
-    if (err instanceof TrainingStopped) throw new InputError('stopped by Ctrl-C; nothing was written');
-    throw err;
+    await interruptible(log, async (signal) => {
+      const result = await finetune(
+        base.model as tf.Sequential,
+        train,
+        test,
+        { mode, epochs: flags.epochs, batchSize: flags.batchSize, learningRate: flags.learningRate, seed, maxFeatureBytes: flags.maxFeatureMb * 2 ** 20, signal, log: log.info },
+        kerasProgress(),
+      );
+      head = result.head;
+      const score = result.test!;
+      log.info(formatSummary(result.summary));
+      log.info(`Training time: ${result.seconds.toFixed(1)} s (features ${result.extractSeconds.toFixed(1)} s)`);
+      log.info(`Test loss: ${score.loss.toFixed(4)}  Test accuracy: ${score.accuracy.toFixed(4)}`);
+      if (result.baseChanged) {
+        log.info('Full mode changed the feature layers, so this head does not fit the base; nothing was saved.');
+        return;
+      }
+      const metadata: HeadMetadata = {
+        kind: 'head',
+        name: flags.name,
+        labels: flags.classes.map(String),
+        baseHash: base.hash,
+        training: {
+          mode,
+          classes: flags.classes,
+          epochs: result.epochs.length,
+          batchSize: flags.batchSize,
+          examples: train.count,
+          examplesPerClass: flags.examples ?? null,
+          optimizer: { name: 'adadelta', ...ADADELTA, learningRate: flags.learningRate },
+          seed,
+          extractSeconds: result.extractSeconds,
+          seconds: result.seconds,
+        },
+        metrics: { testLoss: score.loss, testAccuracy: score.accuracy, testSamples: test.count },
+        createdAt: new Date().toISOString(),
+      };
+      const stored = await new FileHeadStore(flags.heads).put(flags.name, await headFiles(result.head, metadata), metadata);
+      log.info(`Saved head "${flags.name}" version ${stored.version} in ${flags.heads}`);
+    });
   } finally {
-    process.off('SIGINT', onSigint);
     disposeModels([base.model, ...(head ? [head] : [])]);
   }
 }

@@ -5,11 +5,11 @@ import { checkClassLists, presentLabels } from '../../../core/dataset.js';
 import { InputError } from '../../../core/errors.js';
 import { randomSeed } from '../../../core/random.js';
 import { FINETUNE_CLASSES, PRETRAIN_CLASSES, TRAINING } from '../../../core/seed.js';
-import { TrainingStopped } from '../../../core/train.js';
 import type { FinetuneMode } from '../../../core/finetune.js';
 import { runTransfer, type TransferResult } from '../../../core/transfer.js';
 import { writeFileAtomic } from '../atomic.js';
 import { startNodeBackend } from '../backend.js';
+import { interruptible } from '../interrupt.js';
 import { consoleLog, describeBackend, type Log } from '../log.js';
 import { defaultMnistDir, loadMnistDir } from '../mnist-files.js';
 import { layout, saveModelDir } from '../model-files.js';
@@ -77,30 +77,18 @@ export async function transfer(flags: TransferFlags, log: Log = consoleLog): Pro
   const seed = flags.seed ?? randomSeed();
   log.info(`Dataset: ${dataset} (${data.train.count} train / ${data.test.count} test images from ${dataDir}); seed ${seed}`);
 
-  const controller = new AbortController();
-  const onSigint = () => {
-    if (controller.signal.aborted) process.exit(130);
-    log.warn('stopping after this step (Ctrl-C again to quit at once); nothing will be written');
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
-  try {
+  return interruptible(log, async (signal) => {
     const progress = kerasProgress();
     const result = await runTransfer(
       data,
       dataset,
       backend,
       { ...flags, seed, finetuneModes: flags.finetuneMode, maxFeatureBytes: flags.maxFeatureMb * 2 ** 20 },
-      { log: log.info, progress: () => progress, signal: controller.signal },
+      { log: log.info, progress: () => progress, signal },
     );
     await save(result, flags, log);
     return result;
-  } catch (err) {
-    if (err instanceof TrainingStopped) throw new InputError('stopped by Ctrl-C; nothing was written');
-    throw err;
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
+  });
 }
 
 const classOption = (flags: string, description: string, classes: readonly number[]) =>
