@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { MODEL_JSON, WEIGHTS_BIN, modelToFiles, readModelJson, type ModelFiles } from './artifacts.js';
 import { sha256Hex } from './hash.js';
-import { FEATURE_LAYER_COUNT, featureSize } from './model.js';
+import { FEATURE_LAYER_COUNT, featureSize, outputSize } from './model.js';
 
 const encoder = new TextEncoder();
 
@@ -53,8 +53,7 @@ export async function baseFiles(
   info: Omit<BaseMetadata, 'kind' | 'hash' | 'featureSize'>,
 ): Promise<{ files: ModelFiles; metadata: BaseMetadata }> {
   const hash = await baseHash(await modelToFiles(base));
-  const featureSize = base.outputs[0].shape.slice(1).reduce((a: number, b) => a * (b ?? 1), 1);
-  const metadata: BaseMetadata = { kind: 'base', hash, featureSize, ...info };
+  const metadata: BaseMetadata = { kind: 'base', hash, featureSize: outputSize(base), ...info };
   return { files: await modelToFiles(base, { edgetune: metadata }), metadata };
 }
 

@@ -3,8 +3,8 @@ import { KerasAdadelta } from './adadelta.js';
 import { FeatureFeeder } from './batches.js';
 import { perClassIndices, type ClassSet } from './dataset.js';
 import { extractFeatures, featureSubset } from './features.js';
-import { buildHead, epochsFor, featureSizeOf } from './finetune.js';
-import { disposeModels } from './model.js';
+import { buildHead, epochsFor } from './finetune.js';
+import { disposeModels, outputSize } from './model.js';
 import { seededRandom } from './random.js';
 import { ADADELTA } from './seed.js';
 import { evaluate, fit } from './train.js';
@@ -52,7 +52,7 @@ export async function learningCurve(
     const set = Number.isFinite(perClass)
       ? featureSubset(all, perClassIndices(all.labels, all.classes.length, perClass, seededRandom(options.seed)))
       : all;
-    const head = buildHead(all.classes.length, featureSizeOf(base), options.seed);
+    const head = buildHead(all.classes.length, outputSize(base), options.seed);
     const optimizer = new KerasAdadelta(options.learningRate ?? ADADELTA.learningRate, ADADELTA.rho, ADADELTA.epsilon);
     try {
       const epochs = epochsFor(set.count, { ...options, minSteps: CURVE_MIN_STEPS });

@@ -3,6 +3,7 @@ import { ImageFeeder, span, type FeatureSet } from './batches.js';
 import type { ClassSet } from './dataset.js';
 import { InputError } from './errors.js';
 import { infer } from './inference.js';
+import { outputSize } from './model.js';
 
 /** Default bound on cached features: 2 GiB holds all 60k MNIST images' 4608-d features (1.1 GB). */
 export const DEFAULT_MAX_FEATURE_BYTES = 2 * 1024 ** 3;
@@ -21,7 +22,7 @@ export interface ExtractOptions {
  */
 export async function extractFeatures(base: tf.LayersModel, set: ClassSet, options: ExtractOptions = {}): Promise<FeatureSet> {
   const batchSize = options.batchSize ?? 256;
-  const dim = base.outputs[0].shape.slice(1).reduce((a: number, b) => a * (b ?? 1), 1);
+  const dim = outputSize(base);
   const bytes = set.count * dim * 4;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_FEATURE_BYTES;
   if (bytes > maxBytes) {

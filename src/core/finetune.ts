@@ -4,7 +4,7 @@ import { modelFromFiles, modelToFiles } from './artifacts.js';
 import { FeatureFeeder, ImageFeeder, type Feeder } from './batches.js';
 import type { ClassSet } from './dataset.js';
 import { extractFeatures } from './features.js';
-import { classifierLayers, disposeModels } from './model.js';
+import { classifierLayers, disposeModels, outputSize } from './model.js';
 import { seededRandom } from './random.js';
 import { ADADELTA } from './seed.js';
 import { summarize, type ModelSummary } from './summary.js';
@@ -54,9 +54,6 @@ export function buildHead(numClasses: number, featureSize: number, seed: number)
   return tf.sequential({ name: 'head', layers: classifierLayers(numClasses, seed, featureSize) });
 }
 
-export const featureSizeOf = (base: tf.LayersModel): number =>
-  base.outputs[0].shape.slice(1).reduce((a: number, b) => a * (b ?? 1), 1);
-
 /** The epochs to run so that there are at least `minSteps` steps. */
 export const epochsFor = (examples: number, options: Pick<FinetuneOptions, 'epochs' | 'batchSize' | 'minSteps'>): number =>
   Math.max(options.epochs, Math.ceil((options.minSteps ?? 0) / Math.ceil(examples / options.batchSize)));
@@ -72,7 +69,7 @@ export async function finetune(
   options: FinetuneOptions,
   callbacks: TrainCallbacks = {},
 ): Promise<FinetuneResult> {
-  const head = buildHead(train.classes.length, featureSizeOf(base), options.seed);
+  const head = buildHead(train.classes.length, outputSize(base), options.seed);
   const copy = options.mode === 'full' ? ((await modelFromFiles(await modelToFiles(base))) as tf.Sequential) : undefined;
   const features = copy ?? base;
   const whole = tf.sequential({ name: 'sequential_finetune', layers: [...features.layers, ...head.layers] });
@@ -92,7 +89,7 @@ export async function finetune(
       trainFeeder = new FeatureFeeder(await extractFeatures(base, train, { maxBytes: options.maxFeatureBytes }));
       extractSeconds = (performance.now() - started) / 1000;
       if (test) testFeeder = new FeatureFeeder(await extractFeatures(base, test, { maxBytes: options.maxFeatureBytes }));
-      options.log?.(`Features extracted in ${extractSeconds.toFixed(1)} s (${trainFeeder.count} x ${featureSizeOf(base)})`);
+      options.log?.(`Features extracted in ${extractSeconds.toFixed(1)} s (${trainFeeder.count} x ${outputSize(base)})`);
     } else {
       trainFeeder = new ImageFeeder(train);
       if (test) testFeeder = new ImageFeeder(test);

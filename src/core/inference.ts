@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import type { Forward } from './forward.js';
 
-type Forward = (x: tf.Tensor) => tf.Tensor;
 type Config = Record<string, unknown>;
 
 const cache = new WeakMap<tf.LayersModel, Forward>();

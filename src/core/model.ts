@@ -63,9 +63,13 @@ export function setFeaturesTrainable(model: tf.LayersModel, trainable: boolean):
   });
 }
 
-/** Number of features the feature layers produce for one image (4608). */
-export const featureSize = (model: tf.LayersModel): number =>
-  model.layers[FEATURE_LAYER_COUNT - 1].outputShape.slice(1).reduce((a, b) => (a as number) * (b as number), 1) as number;
+const perExample = (shape: Array<number | null>) => shape.slice(1).reduce((a: number, b) => a * (b ?? 1), 1);
+
+/** Number of features the feature layers of a whole model produce for one image (4608). */
+export const featureSize = (model: tf.LayersModel): number => perExample(model.layers[FEATURE_LAYER_COUNT - 1].outputShape as Array<number | null>);
+
+/** Values a model outputs per example: for a base, its feature size. */
+export const outputSize = (model: tf.LayersModel): number => perExample(model.outputs[0].shape);
 
 /**
  * Frees the weights of models that share layers. tfjs's model.dispose()

@@ -28,10 +28,7 @@ function toProblem(err: unknown): Problem {
   if (err instanceof Problem) return err;
   if (err instanceof UnknownHeadError) return new Problem(404, 'not-found', err.message);
   if (err instanceof InputError) return new Problem(422, 'validation', err.message);
-  if (err instanceof HTTPException) {
-    if (err.res && err.status !== 400) return new Problem(err.status, 'unauthorized', err.message);
-    return new Problem(400, 'malformed-request', err.message || 'malformed request');
-  }
+  if (err instanceof HTTPException) return new Problem(400, 'malformed-request', err.message || 'malformed request');
   return new Problem(500, 'internal', 'internal error');
 }
 
@@ -72,11 +69,11 @@ export function createApp(deps: AppDeps, onError: (err: unknown) => void = () =>
     c.res.headers.set('Cross-Origin-Resource-Policy', 'same-origin');
   });
 
-  app.onError((err, c) => {
+  app.onError((err) => {
+    // Middleware that answers with a ready response (the token check's 401 problems).
+    if (err instanceof HTTPException && err.res) return err.res;
     const problem = toProblem(err);
     if (problem.status >= 500) onError(err);
-    if (err instanceof HTTPException && err.res && problem.status === 401) return err.res;
-    c.header('content-type', 'application/problem+json');
     return problem.response();
   });
   app.notFound((c) => new Problem(404, 'not-found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`).response());

@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { MODEL_JSON, WEIGHTS_BIN } from '../../core/artifacts.js';
-import { featureSizeOf } from '../../core/finetune.js';
+import { outputSize } from '../../core/model.js';
 import { IMAGE } from '../../core/seed.js';
 import { summarize } from '../../core/summary.js';
 import type { RouteContext } from '../context.js';
@@ -26,7 +26,7 @@ export function infoRoutes(app: OpenAPIHono, { deps }: RouteContext): void {
         {
           hash: base.hash,
           inputShape: [IMAGE.rows, IMAGE.cols, IMAGE.channels],
-          featureSize: featureSizeOf(base.model),
+          featureSize: outputSize(base.model),
           layers: summary.layers.map(({ name, type, outputShape, params }) => ({ name, type, outputShape, params })),
           params: summary.params,
           ...(base.metadata ? { dataset: base.metadata.dataset, classes: base.metadata.classes } : {}),

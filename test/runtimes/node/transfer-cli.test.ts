@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -101,6 +102,13 @@ describe('edgetune transfer (CLI)', () => {
       expect(await snapshot(out)).toEqual(before);
     });
   }
+
+  it('creates no --out directory when the input is bad', async () => {
+    const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'edgetune-out-')), 'not', 'yet');
+    const { code } = await runCli(['transfer', '--data-dir', smallData, '--pretrain-classes', '1,2', '--finetune-classes', '2,3', '--out', out]);
+    expect(code).toBe(1);
+    expect(existsSync(path.dirname(out))).toBe(false);
+  });
 
   it('runs end to end on 2 wasm threads, exits by itself, and writes base, heads and report', async () => {
     const out = await occupiedOut();

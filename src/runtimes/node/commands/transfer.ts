@@ -1,4 +1,4 @@
-import { access, constants, mkdir } from 'node:fs/promises';
+import { access, constants, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { checkClassLists, presentLabels } from '../../../core/dataset.js';
@@ -43,10 +43,22 @@ export interface TransferFlags extends BackendFlags {
 
 export const DEFAULT_OUT = path.join('data', 'models');
 
+/** Fails early (before any training) when `dir` could not be written; creates nothing. */
 async function ensureWritableDir(dir: string, what: string): Promise<void> {
+  let existing = path.resolve(dir);
+  for (;;) {
+    try {
+      if (!(await stat(existing)).isDirectory()) throw new InputError(`${what} ${dir}: ${existing} is not a directory`);
+      break;
+    } catch (err) {
+      if (err instanceof InputError) throw err;
+      const parent = path.dirname(existing);
+      if (parent === existing) break;
+      existing = parent;
+    }
+  }
   try {
-    await mkdir(dir, { recursive: true });
-    await access(dir, constants.W_OK);
+    await access(existing, constants.W_OK);
   } catch (err) {
     throw new InputError(`${what} ${dir} is not writable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
