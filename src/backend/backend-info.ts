@@ -3,4 +3,6 @@ export interface BackendInfo {
   name: string;
   simd: boolean;
   threads: number;
+  /** wasm only: whether edgetune's own kernels run as WebAssembly SIMD or as their JavaScript fallback. */
+  kernels?: 'simd' | 'javascript';
 }

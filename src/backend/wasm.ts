@@ -1,5 +1,6 @@
-import { env, getBackend, setBackend } from '@tensorflow/tfjs';
-import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { backend, env, getBackend, setBackend } from '@tensorflow/tfjs';
+import { getThreadsCount, setThreadsCount, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { simdKernels, startSimdKernels, useSimdKernels, type SimdModuleSource } from './simd/kernels.js';
 import { registerTrainingKernels } from './kernels/register.js';
 import type { BackendInfo } from './backend-info.js';
 
@@ -13,6 +14,8 @@ export interface WasmStartOptions {
    * (Node: worker_threads support). Omit where threads are not available.
    */
   withThreads?: <T>(threads: number, init: () => Promise<T>) => Promise<T>;
+  /** The runtime's way to the compiled SIMD kernels; without it the JavaScript kernels are used. */
+  simdKernels?: SimdModuleSource;
 }
 
 async function activate(): Promise<void> {
@@ -49,5 +52,13 @@ export async function startWasm(options: WasmStartOptions, warn: (msg: string) =
       await activate();
     }
   }
-  return { name: 'wasm', simd, threads: getThreadsCount() };
+  useSimdKernels(undefined);
+  if (simd && options.simdKernels) {
+    try {
+      useSimdKernels(await startSimdKernels(backend() as BackendWasm, options.simdKernels));
+    } catch (err) {
+      warn(`edgetune's SIMD kernels could not start (${(err as Error).message}); using the JavaScript ones`);
+    }
+  }
+  return { name: 'wasm', simd, threads: getThreadsCount(), kernels: simdKernels() ? 'simd' : 'javascript' };
 }

@@ -131,7 +131,7 @@ export const ModelSchema = z
 export const HealthSchema = z
   .object({
     status: z.literal('ok'),
-    backend: z.object({ name: z.string(), simd: z.boolean(), threads: z.number() }),
+    backend: z.object({ name: z.string(), simd: z.boolean(), threads: z.number(), kernels: z.enum(['simd', 'javascript']).optional() }),
     base: z.object({ hash: z.string() }),
   })
   .openapi('Health');

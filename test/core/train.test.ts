@@ -11,7 +11,7 @@ import { subset } from '../helpers/mnist.js';
 describe('training on wasm with real MNIST', () => {
   beforeAll(async () => {
     const info = await startTestWasm();
-    expect(info).toEqual({ name: 'wasm', simd: true, threads: 2 });
+    expect(info).toEqual({ name: 'wasm', simd: true, threads: 2, kernels: 'simd' });
   });
 
   it('learns 5-9 from 2048 images in 2 epochs, and leaks no tensors across epochs', async () => {

@@ -1,6 +1,7 @@
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import { util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { KERAS_ADADELTA, type KerasAdadeltaAttrs } from '../../core/adadelta.js';
+import { pointer, simdKernels } from '../simd/kernels.js';
 import { requireInputs } from './kernel-scope.js';
 
 /**
@@ -14,11 +15,19 @@ const kerasAdadelta: KernelFunc = (args) => {
   const { learningRate, rho, epsilon } = args.attrs as unknown as KerasAdadeltaAttrs;
   const backend = args.backend as BackendWasm;
   const outs: TensorInfo[] = [0, 1, 2].map(() => backend.makeOutput(value.shape, 'float32'));
+  const n = util.sizeFromShape(value.shape);
+  const simd = simdKernels();
+  // SIMD takes whole groups of 4; JavaScript does the rest (and everything without SIMD).
+  const done = simd ? n & ~3 : 0;
+  if (simd) {
+    const [w, g, g2, d2, nw, ng2, nd2] = [value, grad, accumGrad, accumDelta, ...outs].map((t) => pointer(backend, t));
+    simd.adadelta(w, g, g2, d2, nw, ng2, nd2, done, learningRate, rho, epsilon);
+  }
   // Views after allocating: allocation may grow the heap.
   const [w, g, ag, ad] = [value, grad, accumGrad, accumDelta].map((t) => backend.typedArrayFromHeap(t) as Float32Array);
   const [nw, nag, nad] = outs.map((t) => backend.typedArrayFromHeap(t) as Float32Array);
   const keep = 1 - rho;
-  for (let i = 0; i < w.length; i++) {
+  for (let i = done; i < n; i++) {
     const gi = g[i];
     const gradSq = rho * ag[i] + keep * gi * gi;
     const step = (Math.sqrt(ad[i] + epsilon) / Math.sqrt(gradSq + epsilon)) * gi;

@@ -1,5 +1,6 @@
 import { backend_util, MaxPoolGrad, type KernelConfig, type KernelFunc, type MaxPoolGradAttrs } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { pointer, simdKernels } from '../simd/kernels.js';
 import { f32, heapOutputs } from './heap.js';
 import { requireInputs } from './kernel-scope.js';
 
@@ -19,6 +20,12 @@ const maxPoolGrad: KernelFunc = (args) => {
   const left = info.padInfo.left;
   const [out] = heapOutputs(backend, [input.shape]);
   const [x, g, dx] = [input, dy, out].map((t) => f32(backend, t));
+  if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && top === 0 && left === 0 && H === 2 * OH && W === 2 * OW) {
+    const simd = simdKernels();
+    if (simd && C % 4 === 0) simd.maxPoolGrad2x2(pointer(backend, input), pointer(backend, dy), pointer(backend, out), batchSize * OH, OW, C);
+    else tiled2x2(x, g, dx, batchSize, OH, OW, C);
+    return out;
+  }
   dx.fill(0);
   const best = new Float32Array(C);
   const where = new Int32Array(C);
@@ -50,5 +57,48 @@ const maxPoolGrad: KernelFunc = (args) => {
   }
   return out;
 };
+
+/**
+ * The common 2x2, stride 2 pool whose windows tile the input: every input
+ * belongs to exactly one window, so each is written once (the gradient at
+ * the window's first maximum, 0 elsewhere), with no zero fill or scatter.
+ */
+function tiled2x2(x: Float32Array, g: Float32Array, dx: Float32Array, B: number, OH: number, OW: number, C: number): void {
+  const row = 2 * OW * C;
+  for (let b = 0; b < B; b++) {
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++) {
+        const p0 = ((b * 2 * OH + 2 * oh) * 2 * OW + 2 * ow) * C;
+        const p1 = p0 + C;
+        const p2 = p0 + row;
+        const p3 = p2 + C;
+        const q = ((b * OH + oh) * OW + ow) * C;
+        for (let c = 0; c < C; c++) {
+          const v0 = x[p0 + c];
+          const v1 = x[p1 + c];
+          const v2 = x[p2 + c];
+          const v3 = x[p3 + c];
+          // First maximum in scan order wins ties, as on cpu.
+          let at = 0;
+          let best = v0;
+          if (v1 > best) {
+            best = v1;
+            at = 1;
+          }
+          if (v2 > best) {
+            best = v2;
+            at = 2;
+          }
+          if (v3 > best) at = 3;
+          const d = g[q + c];
+          dx[p0 + c] = at === 0 ? d : 0;
+          dx[p1 + c] = at === 1 ? d : 0;
+          dx[p2 + c] = at === 2 ? d : 0;
+          dx[p3 + c] = at === 3 ? d : 0;
+        }
+      }
+    }
+  }
+}
 
 export const maxPoolGradConfig = (backendName: string): KernelConfig => ({ kernelName: MaxPoolGrad, backendName, kernelFunc: maxPoolGrad });

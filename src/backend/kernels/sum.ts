@@ -1,5 +1,6 @@
 import { Sum, util, type KernelConfig, type KernelFunc, type SumAttrs } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { pointer, simdKernels } from '../simd/kernels.js';
 import { f32, heapOutputs } from './heap.js';
 import { requireInputs } from './kernel-scope.js';
 
@@ -20,6 +21,15 @@ export function sumKernel(stock: KernelFunc): KernelFunc {
     const backend = args.backend as BackendWasm;
     const C = x.shape[rank - 1];
     const [out] = heapOutputs(backend, [keepDims ? [...x.shape.slice(0, -1).map(() => 1), C] : [C]]);
+    const simd = simdKernels();
+    if (simd && C % 4 === 0) {
+      // Scratch: C float32 block sums, then C float64 totals.
+      const [scratch] = heapOutputs(backend, [[3 * C]]);
+      const at = pointer(backend, scratch);
+      simd.sumRows(pointer(backend, x), pointer(backend, out), util.sizeFromShape(x.shape) / C, C, at, at + 4 * C);
+      backend.disposeData(scratch.dataId);
+      return out;
+    }
     const [src, dst] = [x, out].map((t) => f32(backend, t));
     const acc = new Float64Array(C);
     for (let i = 0; i < src.length; i += C) for (let c = 0; c < C; c++) acc[c] += src[i + c];

@@ -19,7 +19,12 @@ export async function startPageWasm(): Promise<PageBackend> {
   const isolated = globalThis.crossOriginIsolated === true;
   const warnings: string[] = [];
   const info = await startWasm(
-    { simd: true, threads: isolated ? cores : 1, withThreads: isolated ? (_n, init) => init() : undefined },
+    {
+      simd: true,
+      threads: isolated ? cores : 1,
+      withThreads: isolated ? (_n, init) => init() : undefined,
+      simdKernels: (shared) => WebAssembly.compileStreaming(fetch(`/web/edgetune-simd${shared ? '-shared' : ''}.wasm`)),
+    },
     (w) => warnings.push(w),
   );
   let note = '';

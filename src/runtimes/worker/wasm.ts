@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import plainWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm';
 import simdWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm';
+import kernelsPlain from '../../../build/edgetune-simd.wasm';
+import kernelsShared from '../../../build/edgetune-simd-shared.wasm';
 import type { BackendInfo } from '../../backend/backend-info.js';
 import { startWasm } from '../../backend/wasm.js';
 
@@ -40,7 +42,7 @@ export async function startWorkerWasm(): Promise<BackendInfo> {
       : instantiate(source as BufferSource, imports);
   WebAssembly.instantiate = wrapped as typeof WebAssembly.instantiate;
   try {
-    return await startWasm({ simd: true, threads: 1 });
+    return await startWasm({ simd: true, threads: 1, simdKernels: async (shared) => (shared ? kernelsShared : kernelsPlain) });
   } finally {
     WebAssembly.instantiate = instantiate;
   }

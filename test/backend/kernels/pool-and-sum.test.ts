@@ -1,49 +1,48 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { startTestWasm } from '../../helpers/backend.js';
+import { describe, expect, it } from 'vitest';
+import { forEachKernelPath } from '../../helpers/backend.js';
 import { onBackend, randomValues, relativeError } from '../../helpers/compare.js';
 
 describe('wasm MaxPoolGrad and leading-axes Sum match the cpu backend', () => {
-  beforeAll(async () => {
-    await startTestWasm();
-  });
+  forEachKernelPath(() => {
 
-  const pools: Array<{ x: [number, number, number, number]; size: number; strides: number; pad: 'valid' | 'same' }> = [
-    { x: [4, 24, 24, 32], size: 2, strides: 2, pad: 'valid' },
-    { x: [2, 7, 9, 3], size: 3, strides: 2, pad: 'same' },
-    { x: [2, 8, 8, 5], size: 3, strides: 1, pad: 'valid' },
-  ];
-  for (const p of pools) {
-    it(`MaxPoolGrad ${JSON.stringify(p)}, with ties like ReLU zeros`, async () => {
-      // Half the values clamped to 0, as after a ReLU: whole windows tie.
-      const xv = randomValues(tf.util.sizeFromShape(p.x), 5).map((v) => Math.max(0, v));
-      const run = () =>
-        tf.tidy(() => {
-          const x = tf.tensor4d(xv, p.x);
-          const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, p.size, p.strides, p.pad), tf.range(1, 1 + tf.util.sizeFromShape(tf.maxPool(x, p.size, p.strides, p.pad).shape)).reshape(tf.maxPool(x, p.size, p.strides, p.pad).shape))));
-          return g(x);
-        });
-      const wasm = await onBackend('wasm', run);
-      const cpu = await onBackend('cpu', run);
-      expect(Array.from(wasm.values)).toEqual(Array.from(cpu.values));
-    });
-  }
-
-  for (const [shape, axis] of [
-    [[8, 26, 26, 32], [0, 1, 2]],
-    [[100, 7], [0]],
-    [[3, 4, 5], [1, 0]],
-    [[3, 4, 5], [0, 2]],
-  ] as Array<[number[], number[]]>) {
-    it(`Sum ${JSON.stringify(shape)} over ${JSON.stringify(axis)}`, async () => {
-      const xv = randomValues(tf.util.sizeFromShape(shape), 9);
-      for (const keepDims of [false, true]) {
-        const run = () => tf.tidy(() => tf.sum(tf.tensor(xv, shape), axis, keepDims));
+    const pools: Array<{ x: [number, number, number, number]; size: number; strides: number; pad: 'valid' | 'same' }> = [
+      { x: [4, 24, 24, 32], size: 2, strides: 2, pad: 'valid' },
+      { x: [2, 7, 9, 3], size: 3, strides: 2, pad: 'same' },
+      { x: [2, 8, 8, 5], size: 3, strides: 1, pad: 'valid' },
+    ];
+    for (const p of pools) {
+      it(`MaxPoolGrad ${JSON.stringify(p)}, with ties like ReLU zeros`, async () => {
+        // Half the values clamped to 0, as after a ReLU: whole windows tie.
+        const xv = randomValues(tf.util.sizeFromShape(p.x), 5).map((v) => Math.max(0, v));
+        const run = () =>
+          tf.tidy(() => {
+            const x = tf.tensor4d(xv, p.x);
+            const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, p.size, p.strides, p.pad), tf.range(1, 1 + tf.util.sizeFromShape(tf.maxPool(x, p.size, p.strides, p.pad).shape)).reshape(tf.maxPool(x, p.size, p.strides, p.pad).shape))));
+            return g(x);
+          });
         const wasm = await onBackend('wasm', run);
         const cpu = await onBackend('cpu', run);
-        expect(wasm.shape).toEqual(cpu.shape);
-        expect(relativeError(wasm.values, cpu.values)).toBeLessThanOrEqual(1e-5);
-      }
-    });
-  }
+        expect(Array.from(wasm.values)).toEqual(Array.from(cpu.values));
+      });
+    }
+
+    for (const [shape, axis] of [
+      [[8, 26, 26, 32], [0, 1, 2]],
+      [[100, 7], [0]],
+      [[3, 4, 5], [1, 0]],
+      [[3, 4, 5], [0, 2]],
+    ] as Array<[number[], number[]]>) {
+      it(`Sum ${JSON.stringify(shape)} over ${JSON.stringify(axis)}`, async () => {
+        const xv = randomValues(tf.util.sizeFromShape(shape), 9);
+        for (const keepDims of [false, true]) {
+          const run = () => tf.tidy(() => tf.sum(tf.tensor(xv, shape), axis, keepDims));
+          const wasm = await onBackend('wasm', run);
+          const cpu = await onBackend('cpu', run);
+          expect(wasm.shape).toEqual(cpu.shape);
+          expect(relativeError(wasm.values, cpu.values)).toBeLessThanOrEqual(1e-5);
+        }
+      });
+    }
+  });
 });

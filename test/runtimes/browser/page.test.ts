@@ -85,6 +85,7 @@ describe('the web page in Chromium', () => {
     const backend = JSON.parse((await page.locator('#status').getAttribute('data-backend'))!);
     expect(backend.name).toBe('wasm');
     expect(backend.simd).toBe(true);
+    expect(backend.kernels).toBe('simd');
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
     expect(backend.threads).toBe(Math.max(1, Math.min(8, Math.floor(cores / 2))));
     const text = await page.textContent('#status');

@@ -122,7 +122,7 @@ describe('edgetune transfer (CLI)', () => {
     expect(stdout).toContain('Backend: wasm (SIMD on, 2 threads)');
     expect(stdout).toMatch(/4\/4 \d+s \d+ms\/step - accuracy: [\d.]+ - loss: [\d.]+ - val_accuracy: [\d.]+ - val_loss: [\d.]+/);
     const report = JSON.parse(await readFile(reportFile, 'utf8')) as TransferReport;
-    expect(report.backend).toEqual({ name: 'wasm', simd: true, threads: 2 });
+    expect(report.backend).toEqual({ name: 'wasm', simd: true, threads: 2, kernels: 'simd' });
     expect(report.dataset).toMatchObject({ trainSamples: 600, testSamples: 600 });
     expect(report.seed).toBe(3);
     expect(await readFile(path.join(out, 'report.json'), 'utf8')).toBe(await readFile(reportFile, 'utf8'));

@@ -40,7 +40,7 @@ describe('the same app in workerd (wrangler dev)', () => {
 
   it('runs tfjs on wasm SIMD, single-threaded, with the base from static assets', async () => {
     const health = (await (await fetch(`${dev.url}/healthz`)).json()) as Record<string, unknown>;
-    expect(health).toEqual({ status: 'ok', backend: { name: 'wasm', simd: true, threads: 1 }, base: { hash: baseHash } });
+    expect(health).toEqual({ status: 'ok', backend: { name: 'wasm', simd: true, threads: 1, kernels: 'simd' }, base: { hash: baseHash } });
   });
 
   it('serves the web page, cross-origin isolated, from the static assets', async () => {

@@ -1,0 +1,51 @@
+import type { TensorInfo } from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+/** The exports of kernels.wat; pointers are byte offsets into tfjs's wasm heap. */
+export interface SimdKernels {
+  transpose2d(src: number, dst: number, rows: number, cols: number, srcStride: number, dstStride: number): void;
+  swapOuter(src: number, dst: number, a: number, b: number, c: number): void;
+  maxPoolGrad2x2(x: number, g: number, dx: number, rowsOut: number, outWidth: number, channels: number): void;
+  sumRows(src: number, dst: number, rows: number, channels: number, block: number, total: number): void;
+  adadelta(w: number, g: number, g2: number, d2: number, nw: number, ng2: number, nd2: number, n: number, lr: number, rho: number, eps: number): void;
+}
+
+/** Where a runtime finds the compiled kernels: the shared-memory build or the plain one. */
+export type SimdModuleSource = (sharedMemory: boolean) => Promise<WebAssembly.Module>;
+
+let active: SimdKernels | undefined;
+
+/** The SIMD kernels, once started on the current wasm backend; undefined means use the JavaScript kernels. */
+export const simdKernels = (): SimdKernels | undefined => active;
+
+/** Sets (or, with undefined, clears) the kernels the wasm backend's edgetune kernels use. */
+export function useSimdKernels(kernels: SimdKernels | undefined): void {
+  active = kernels;
+}
+
+interface EmscriptenModule {
+  wasmMemory?: WebAssembly.Memory;
+  asm?: { memory?: WebAssembly.Memory };
+}
+
+/**
+ * Instantiates the kernels on the wasm backend's own memory (imported, so
+ * they read and write tensors in place): shared for the threaded binary,
+ * plain otherwise. A Module, not bytes, so this works where compiling at
+ * run time is forbidden (workerd).
+ */
+export async function startSimdKernels(backend: BackendWasm, source: SimdModuleSource): Promise<SimdKernels> {
+  const emscripten = backend.wasm as unknown as EmscriptenModule;
+  const memory = emscripten.wasmMemory ?? emscripten.asm?.memory;
+  if (!memory) throw new Error('the wasm backend does not expose its memory');
+  const shared = typeof SharedArrayBuffer === 'function' && memory.buffer instanceof SharedArrayBuffer;
+  // Given a Module, instantiate() yields the Instance; a runtime that wraps
+  // it (workerd start-up, see runtimes/worker/wasm.ts) may yield {instance}.
+  const result = (await WebAssembly.instantiate(await source(shared), { env: { memory } })) as WebAssembly.Instance | { instance: WebAssembly.Instance };
+  const instance = result instanceof WebAssembly.Instance ? result : result.instance;
+  return instance.exports as unknown as SimdKernels;
+}
+
+/** Byte offset of a tensor's data on the wasm heap. */
+export const pointer = (backend: BackendWasm, t: TensorInfo): number =>
+  (backend.dataIdMap.get(t.dataId) as unknown as { memoryOffset: number }).memoryOffset;

@@ -1,0 +1,239 @@
+;; edgetune's WebAssembly SIMD kernels. They work in place on tfjs's wasm
+;; heap (the memory is imported; pointers are byte offsets of tensor data),
+;; for the memory-bound steps of training that tfjs's wasm backend does
+;; slowly or not at all. Assembled by scripts/build-simd.js (wabt), once
+;; with a shared memory import (threaded binary) and once without.
+(module
+  (import "env" "memory" (memory 1 65536 shared)) ;; MEMORY-IMPORT
+
+  ;; dst[j * dstStride + i] = src[i * srcStride + j], i < rows, j < cols
+  ;; (strides in floats): 4x4 blocks with shuffles, the edges scalar.
+  (func (export "transpose2d")
+    (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32) (param $srcStride i32) (param $dstStride i32)
+    (local $i i32) (local $j i32) (local $rows4 i32) (local $cols4 i32)
+    (local $s i32) (local $d i32) (local $ss i32) (local $ds i32)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $rows4 (i32.and (local.get $rows) (i32.const -4)))
+    (local.set $cols4 (i32.and (local.get $cols) (i32.const -4)))
+    (local.set $ss (i32.shl (local.get $srcStride) (i32.const 2)))
+    (local.set $ds (i32.shl (local.get $dstStride) (i32.const 2)))
+    (local.set $i (i32.const 0))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $rows4)))
+        (local.set $j (i32.const 0))
+        (block $colsDone
+          (loop $colLoop
+            (br_if $colsDone (i32.ge_u (local.get $j) (local.get $cols4)))
+            (local.set $s (i32.add (local.get $src)
+              (i32.shl (i32.add (i32.mul (local.get $i) (local.get $srcStride)) (local.get $j)) (i32.const 2))))
+            (local.set $r0 (v128.load (local.get $s)))
+            (local.set $r1 (v128.load (i32.add (local.get $s) (local.get $ss))))
+            (local.set $r2 (v128.load (i32.add (local.get $s) (i32.shl (local.get $ss) (i32.const 1)))))
+            (local.set $r3 (v128.load (i32.add (local.get $s) (i32.mul (local.get $ss) (i32.const 3)))))
+            (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+            (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+            (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+            (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+            (local.set $d (i32.add (local.get $dst)
+              (i32.shl (i32.add (i32.mul (local.get $j) (local.get $dstStride)) (local.get $i)) (i32.const 2))))
+            (v128.store (local.get $d)
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+            (v128.store (i32.add (local.get $d) (local.get $ds))
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+            (v128.store (i32.add (local.get $d) (i32.shl (local.get $ds) (i32.const 1)))
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+            (v128.store (i32.add (local.get $d) (i32.mul (local.get $ds) (i32.const 3)))
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $colLoop)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $rowLoop)))
+    ;; Edges: the columns right of cols4 for the tiled rows, then the rows below rows4.
+    (call $transposeScalar (local.get $src) (local.get $dst) (i32.const 0) (local.get $rows4) (local.get $cols4) (local.get $cols)
+      (local.get $srcStride) (local.get $dstStride))
+    (call $transposeScalar (local.get $src) (local.get $dst) (local.get $rows4) (local.get $rows) (i32.const 0) (local.get $cols)
+      (local.get $srcStride) (local.get $dstStride)))
+
+  (func $transposeScalar
+    (param $src i32) (param $dst i32) (param $i0 i32) (param $i1 i32) (param $j0 i32) (param $j1 i32)
+    (param $srcStride i32) (param $dstStride i32)
+    (local $i i32) (local $j i32)
+    (local.set $i (local.get $i0))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $i) (local.get $i1)))
+        (local.set $j (local.get $j0))
+        (block $rowDone
+          (loop $cols
+            (br_if $rowDone (i32.ge_u (local.get $j) (local.get $j1)))
+            (f32.store
+              (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $dstStride)) (local.get $i)) (i32.const 2)))
+              (f32.load (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $srcStride)) (local.get $j)) (i32.const 2)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $cols)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rows))))
+
+  ;; [a, b, c] -> [b, a, c] for a < A, b < B, with rows of C floats moved whole.
+  (func (export "swapOuter") (param $src i32) (param $dst i32) (param $A i32) (param $B i32) (param $C i32)
+    (local $a i32) (local $b i32) (local $bytes i32)
+    (local.set $bytes (i32.shl (local.get $C) (i32.const 2)))
+    (local.set $a (i32.const 0))
+    (block $done
+      (loop $outer
+        (br_if $done (i32.ge_u (local.get $a) (local.get $A)))
+        (local.set $b (i32.const 0))
+        (block $inner
+          (loop $rows
+            (br_if $inner (i32.ge_u (local.get $b) (local.get $B)))
+            (memory.copy
+              (i32.add (local.get $dst) (i32.mul (i32.add (i32.mul (local.get $b) (local.get $A)) (local.get $a)) (local.get $bytes)))
+              (i32.add (local.get $src) (i32.mul (i32.add (i32.mul (local.get $a) (local.get $B)) (local.get $b)) (local.get $bytes)))
+              (local.get $bytes))
+            (local.set $b (i32.add (local.get $b) (i32.const 1)))
+            (br $rows)))
+        (local.set $a (i32.add (local.get $a) (i32.const 1)))
+        (br $outer))))
+
+  ;; MaxPool 2x2 / stride 2 gradient where the windows tile the input
+  ;; (NHWC, C a multiple of 4): each input gets its window's gradient if it
+  ;; is the window's first maximum (scan order), else 0.
+  (func (export "maxPoolGrad2x2")
+    (param $x i32) (param $g i32) (param $dx i32) (param $rowsOut i32) (param $OW i32) (param $C i32)
+    (local $r i32) (local $ow i32) (local $c i32) (local $row i32) (local $p0 i32) (local $q i32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128) (local $best v128) (local $d v128)
+    (local $m1 v128) (local $m2 v128) (local $m3 v128) (local $later v128)
+    ;; bytes from one input row to the next
+    (local.set $row (i32.shl (i32.mul (i32.shl (local.get $OW) (i32.const 1)) (local.get $C)) (i32.const 2)))
+    (local.set $r (i32.const 0))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $r) (local.get $rowsOut)))
+        (local.set $ow (i32.const 0))
+        (block $rowDone
+          (loop $cols
+            (br_if $rowDone (i32.ge_u (local.get $ow) (local.get $OW)))
+            ;; p0: input (2r, 2ow); q: output (r, ow), in bytes
+            (local.set $p0 (i32.shl (i32.mul (i32.add (i32.mul (i32.shl (local.get $r) (i32.const 1)) (i32.shl (local.get $OW) (i32.const 1)))
+                                                      (i32.shl (local.get $ow) (i32.const 1))) (local.get $C)) (i32.const 2)))
+            (local.set $q (i32.shl (i32.mul (i32.add (i32.mul (local.get $r) (local.get $OW)) (local.get $ow)) (local.get $C)) (i32.const 2)))
+            (local.set $c (i32.const 0))
+            (block $chanDone
+              (loop $chans
+                (br_if $chanDone (i32.ge_u (local.get $c) (local.get $C)))
+                (local.set $v0 (v128.load (i32.add (local.get $x) (local.get $p0))))
+                (local.set $v1 (v128.load (i32.add (local.get $x) (i32.add (local.get $p0) (i32.shl (local.get $C) (i32.const 2))))))
+                (local.set $v2 (v128.load (i32.add (local.get $x) (i32.add (local.get $p0) (local.get $row)))))
+                (local.set $v3 (v128.load (i32.add (local.get $x) (i32.add (i32.add (local.get $p0) (local.get $row)) (i32.shl (local.get $C) (i32.const 2))))))
+                (local.set $d (v128.load (i32.add (local.get $g) (local.get $q))))
+                ;; strictly greater keeps the first maximum
+                (local.set $m1 (f32x4.gt (local.get $v1) (local.get $v0)))
+                (local.set $best (v128.bitselect (local.get $v1) (local.get $v0) (local.get $m1)))
+                (local.set $m2 (f32x4.gt (local.get $v2) (local.get $best)))
+                (local.set $best (v128.bitselect (local.get $v2) (local.get $best) (local.get $m2)))
+                (local.set $m3 (f32x4.gt (local.get $v3) (local.get $best)))
+                ;; a position wins if it beat the earlier ones and no later one beat it
+                (local.set $later (v128.or (local.get $m2) (local.get $m3)))
+                (v128.store (i32.add (local.get $dx) (local.get $p0))
+                  (v128.andnot (local.get $d) (v128.or (local.get $m1) (local.get $later))))
+                (v128.store (i32.add (local.get $dx) (i32.add (local.get $p0) (i32.shl (local.get $C) (i32.const 2))))
+                  (v128.andnot (v128.and (local.get $d) (local.get $m1)) (local.get $later)))
+                (v128.store (i32.add (local.get $dx) (i32.add (local.get $p0) (local.get $row)))
+                  (v128.andnot (v128.and (local.get $d) (local.get $m2)) (local.get $m3)))
+                (v128.store (i32.add (local.get $dx) (i32.add (i32.add (local.get $p0) (local.get $row)) (i32.shl (local.get $C) (i32.const 2))))
+                  (v128.and (local.get $d) (local.get $m3)))
+                (local.set $p0 (i32.add (local.get $p0) (i32.const 16)))
+                (local.set $q (i32.add (local.get $q) (i32.const 16)))
+                (local.set $c (i32.add (local.get $c) (i32.const 4)))
+                (br $chans)))
+            (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
+            (br $cols)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows))))
+
+  ;; dst[c] = sum over r of src[r * C + c] (C a multiple of 4). Blocks of
+  ;; 256 rows are summed in float32 in `block` (C floats), and the blocks in
+  ;; float64 in `total` (C doubles), so long sums keep their precision.
+  (func (export "sumRows") (param $src i32) (param $dst i32) (param $rows i32) (param $C i32) (param $block i32) (param $total i32)
+    (local $r i32) (local $c i32) (local $end i32) (local $p i32) (local $v v128)
+    (memory.fill (local.get $total) (i32.const 0) (i32.shl (local.get $C) (i32.const 3)))
+    (local.set $r (i32.const 0))
+    (local.set $p (local.get $src))
+    (block $done
+      (loop $blocks
+        (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+        (memory.fill (local.get $block) (i32.const 0) (i32.shl (local.get $C) (i32.const 2)))
+        (local.set $end (select (local.get $rows) (i32.add (local.get $r) (i32.const 256))
+          (i32.lt_u (local.get $rows) (i32.add (local.get $r) (i32.const 256)))))
+        (block $blockDone
+          (loop $rowsLoop
+            (br_if $blockDone (i32.ge_u (local.get $r) (local.get $end)))
+            (local.set $c (i32.const 0))
+            (block $rowDone
+              (loop $cols
+                (br_if $rowDone (i32.ge_u (local.get $c) (local.get $C)))
+                (v128.store (i32.add (local.get $block) (i32.shl (local.get $c) (i32.const 2)))
+                  (f32x4.add (v128.load (i32.add (local.get $block) (i32.shl (local.get $c) (i32.const 2)))) (v128.load (local.get $p))))
+                (local.set $p (i32.add (local.get $p) (i32.const 16)))
+                (local.set $c (i32.add (local.get $c) (i32.const 4)))
+                (br $cols)))
+            (local.set $r (i32.add (local.get $r) (i32.const 1)))
+            (br $rowsLoop)))
+        (local.set $c (i32.const 0))
+        (block $foldDone
+          (loop $fold
+            (br_if $foldDone (i32.ge_u (local.get $c) (local.get $C)))
+            (local.set $v (v128.load (i32.add (local.get $block) (i32.shl (local.get $c) (i32.const 2)))))
+            (v128.store (i32.add (local.get $total) (i32.shl (local.get $c) (i32.const 3)))
+              (f64x2.add (v128.load (i32.add (local.get $total) (i32.shl (local.get $c) (i32.const 3))))
+                (f64x2.promote_low_f32x4 (local.get $v))))
+            (v128.store (i32.add (local.get $total) (i32.add (i32.shl (local.get $c) (i32.const 3)) (i32.const 16)))
+              (f64x2.add (v128.load (i32.add (local.get $total) (i32.add (i32.shl (local.get $c) (i32.const 3)) (i32.const 16))))
+                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $fold)))
+        (br $blocks)))
+    (local.set $c (i32.const 0))
+    (block $outDone
+      (loop $out
+        (br_if $outDone (i32.ge_u (local.get $c) (local.get $C)))
+        (v128.store64_lane 0 (i32.add (local.get $dst) (i32.shl (local.get $c) (i32.const 2)))
+          (f32x4.demote_f64x2_zero (v128.load (i32.add (local.get $total) (i32.shl (local.get $c) (i32.const 3))))))
+        (local.set $c (i32.add (local.get $c) (i32.const 2)))
+        (br $out))))
+
+  ;; Keras Adadelta on n values (a multiple of 4), all float32:
+  ;; g2' = rho g2 + (1-rho) g^2; step = sqrt(d2 + eps) / sqrt(g2' + eps) * g;
+  ;; d2' = rho d2 + (1-rho) step^2; w' = w - lr * step.
+  (func (export "adadelta")
+    (param $w i32) (param $g i32) (param $g2 i32) (param $d2 i32) (param $nw i32) (param $ng2 i32) (param $nd2 i32) (param $n i32)
+    (param $lr f32) (param $rho f32) (param $eps f32)
+    (local $o i32) (local $end i32) (local $grad v128) (local $gs v128) (local $step v128)
+    (local $vlr v128) (local $vrho v128) (local $vkeep v128) (local $veps v128)
+    (local.set $vlr (f32x4.splat (local.get $lr)))
+    (local.set $vrho (f32x4.splat (local.get $rho)))
+    (local.set $vkeep (f32x4.splat (f32.sub (f32.const 1) (local.get $rho))))
+    (local.set $veps (f32x4.splat (local.get $eps)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $o (i32.const 0))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+        (local.set $grad (v128.load (i32.add (local.get $g) (local.get $o))))
+        (local.set $gs (f32x4.add (f32x4.mul (local.get $vrho) (v128.load (i32.add (local.get $g2) (local.get $o))))
+                                  (f32x4.mul (local.get $vkeep) (f32x4.mul (local.get $grad) (local.get $grad)))))
+        (local.set $step (f32x4.mul
+          (f32x4.div (f32x4.sqrt (f32x4.add (v128.load (i32.add (local.get $d2) (local.get $o))) (local.get $veps)))
+                     (f32x4.sqrt (f32x4.add (local.get $gs) (local.get $veps))))
+          (local.get $grad)))
+        (v128.store (i32.add (local.get $ng2) (local.get $o)) (local.get $gs))
+        (v128.store (i32.add (local.get $nd2) (local.get $o))
+          (f32x4.add (f32x4.mul (local.get $vrho) (v128.load (i32.add (local.get $d2) (local.get $o))))
+                     (f32x4.mul (local.get $vkeep) (f32x4.mul (local.get $step) (local.get $step)))))
+        (v128.store (i32.add (local.get $nw) (local.get $o))
+          (f32x4.sub (v128.load (i32.add (local.get $w) (local.get $o))) (f32x4.mul (local.get $vlr) (local.get $step))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $each))))
+)
