@@ -5,7 +5,12 @@ import {
   type KernelFunc,
 } from '@tensorflow/tfjs';
 import { forwardConvInfo, padOrCrop } from './conv-geometry.js';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { pointer, simdKernels } from '../simd/kernels.js';
 import { requireInputs, withKernelScope } from './kernel-scope.js';
+
+/** Patches at most this wide (kh * kw * cin) take the direct SIMD kernel. */
+const SMALL_PATCH = 27;
 
 type Shape4 = [number, number, number, number];
 
@@ -21,6 +26,16 @@ export function conv2dBackpropFilter(backendName: string): KernelFunc {
     const a = attrs as unknown as Conv2DBackpropFilterAttrs;
     const info = forwardConvInfo(x.shape as Shape4, a.filterShape as Shape4, a);
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+    const simd = simdKernels();
+    const direct = info.padInfo.top + info.padInfo.bottom + info.padInfo.left + info.padInfo.right === 0 && sh === 1 && sw === 1;
+    if (simd && direct && kh * kw * info.inChannels <= SMALL_PATCH && info.outChannels % 16 === 0) {
+      // Few input channels (the first conv): direct SIMD accumulation. The conv
+      // formulation below would pack all of dy (millions of values) as a filter.
+      const wasm = backend as BackendWasm;
+      const out = wasm.makeOutput(a.filterShape, 'float32');
+      simd.convFilterGradSmall(pointer(wasm, x), pointer(wasm, dy), pointer(wasm, out), info.batchSize, info.inHeight, info.inWidth, info.inChannels, kh, kw, info.outChannels);
+      return out;
+    }
     const needH = (info.outHeight - 1) * sh + kh;
     const needW = (info.outWidth - 1) * sw + kw;
     return withKernelScope(backend, backendName, (s) => {

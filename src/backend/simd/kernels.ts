@@ -8,6 +8,7 @@ export interface SimdKernels {
   maxPoolGrad2x2(x: number, g: number, dx: number, rowsOut: number, outWidth: number, channels: number): void;
   sumRows(src: number, dst: number, rows: number, channels: number, block: number, total: number): void;
   adadelta(w: number, g: number, g2: number, d2: number, nw: number, ng2: number, nd2: number, n: number, lr: number, rho: number, eps: number): void;
+  convFilterGradSmall(x: number, dy: number, dw: number, b: number, h: number, w: number, c: number, kh: number, kw: number, co: number): void;
 }
 
 /** Where a runtime finds the compiled kernels: the shared-memory build or the plain one. */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { onBackend, randomValues, relativeError } from '../../helpers/compare.js';
-import { startTestWasm } from '../../helpers/backend.js';
+import { forEachKernelPath } from '../../helpers/backend.js';
 
 type Case = {
   name: string;
@@ -25,68 +25,67 @@ const cases: Case[] = [
 const dyShape = (c: Case) => tf.tidy(() => tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.filter) as tf.Tensor4D, c.strides, c.pad).shape);
 
 describe('wasm conv gradient kernels match the cpu backend', () => {
-  beforeAll(async () => {
-    await startTestWasm();
-  });
+  forEachKernelPath(() => {
 
-  for (const c of cases) {
-    it(`Conv2DBackpropFilter: ${c.name}`, async () => {
-      const shape = dyShape(c);
-      const xv = randomValues(tf.util.sizeFromShape(c.x), 1);
-      const dyv = randomValues(tf.util.sizeFromShape(shape), 2);
-      const run = () =>
-        tf.engine().runKernel(
-          'Conv2DBackpropFilter',
-          { x: tf.tensor4d(xv, c.x), dy: tf.tensor4d(dyv, shape as never) },
-          { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter },
-        ) as tf.Tensor;
-      const wasm = await onBackend('wasm', () => tf.tidy(run));
-      const cpu = await onBackend('cpu', () => tf.tidy(run));
-      expect(wasm.shape).toEqual(c.filter);
-      expect(relativeError(wasm.values, cpu.values)).toBeLessThanOrEqual(1e-5);
-    });
-
-    it(`Conv2DBackpropInput: ${c.name}`, async () => {
-      const shape = dyShape(c);
-      const fv = randomValues(tf.util.sizeFromShape(c.filter), 3);
-      const dyv = randomValues(tf.util.sizeFromShape(shape), 4);
-      const run = () =>
-        tf.conv2dTranspose(tf.tensor4d(dyv, shape as never), tf.tensor4d(fv, c.filter), c.x, c.strides, c.pad);
-      const wasm = await onBackend('wasm', () => tf.tidy(run));
-      const cpu = await onBackend('cpu', () => tf.tidy(run));
-      expect(wasm.shape).toEqual(c.x);
-      expect(relativeError(wasm.values, cpu.values)).toBeLessThanOrEqual(1e-5);
-    });
-  }
-
-  it('the full conv2d gradient (both inputs) on the model shape matches', async () => {
-    const c = { ...cases[1], x: [1, 26, 26, 32] as Case['x'] };
-    const xv = randomValues(tf.util.sizeFromShape(c.x), 5);
-    const fv = randomValues(tf.util.sizeFromShape(c.filter), 6);
-    const grads = (which: 0 | 1) => () =>
-      tf.tidy(() => {
-        const g = tf.grads((x: tf.Tensor, f: tf.Tensor) => tf.sum(tf.square(tf.relu(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'valid')))));
-        return g([tf.tensor4d(xv, c.x), tf.tensor4d(fv, c.filter)])[which];
+    for (const c of cases) {
+      it(`Conv2DBackpropFilter: ${c.name}`, async () => {
+        const shape = dyShape(c);
+        const xv = randomValues(tf.util.sizeFromShape(c.x), 1);
+        const dyv = randomValues(tf.util.sizeFromShape(shape), 2);
+        const run = () =>
+          tf.engine().runKernel(
+            'Conv2DBackpropFilter',
+            { x: tf.tensor4d(xv, c.x), dy: tf.tensor4d(dyv, shape as never) },
+            { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter },
+          ) as tf.Tensor;
+        const wasm = await onBackend('wasm', () => tf.tidy(run));
+        const cpu = await onBackend('cpu', () => tf.tidy(run));
+        expect(wasm.shape).toEqual(c.filter);
+        expect(relativeError(wasm.values, cpu.values)).toBeLessThanOrEqual(1e-5);
       });
-    for (const which of [0, 1] as const) {
-      const wasm = await onBackend('wasm', grads(which));
-      const cpu = await onBackend('cpu', grads(which));
-      expect(relativeError(wasm.values, cpu.values)).toBeLessThanOrEqual(1e-5);
-    }
-  });
 
-  it('leaves no tensors or wasm buffers behind', async () => {
-    const c = cases[3];
-    const before = tf.memory().numTensors;
-    const bytesBefore = tf.memory().numBytes;
-    tf.tidy(() => {
-      const g = tf.grads((x: tf.Tensor, f: tf.Tensor) => tf.sum(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.strides, c.pad)));
-      const [dx, df] = g([tf.ones(c.x), tf.ones(c.filter)]);
-      dx.dataSync();
-      df.dataSync();
+      it(`Conv2DBackpropInput: ${c.name}`, async () => {
+        const shape = dyShape(c);
+        const fv = randomValues(tf.util.sizeFromShape(c.filter), 3);
+        const dyv = randomValues(tf.util.sizeFromShape(shape), 4);
+        const run = () =>
+          tf.conv2dTranspose(tf.tensor4d(dyv, shape as never), tf.tensor4d(fv, c.filter), c.x, c.strides, c.pad);
+        const wasm = await onBackend('wasm', () => tf.tidy(run));
+        const cpu = await onBackend('cpu', () => tf.tidy(run));
+        expect(wasm.shape).toEqual(c.x);
+        expect(relativeError(wasm.values, cpu.values)).toBeLessThanOrEqual(1e-5);
+      });
+    }
+
+    it('the full conv2d gradient (both inputs) on the model shape matches', async () => {
+      const c = { ...cases[1], x: [1, 26, 26, 32] as Case['x'] };
+      const xv = randomValues(tf.util.sizeFromShape(c.x), 5);
+      const fv = randomValues(tf.util.sizeFromShape(c.filter), 6);
+      const grads = (which: 0 | 1) => () =>
+        tf.tidy(() => {
+          const g = tf.grads((x: tf.Tensor, f: tf.Tensor) => tf.sum(tf.square(tf.relu(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'valid')))));
+          return g([tf.tensor4d(xv, c.x), tf.tensor4d(fv, c.filter)])[which];
+        });
+      for (const which of [0, 1] as const) {
+        const wasm = await onBackend('wasm', grads(which));
+        const cpu = await onBackend('cpu', grads(which));
+        expect(relativeError(wasm.values, cpu.values)).toBeLessThanOrEqual(1e-5);
+      }
     });
-    expect(tf.memory().numTensors).toBe(before);
-    expect(tf.memory().numBytes).toBe(bytesBefore);
-    expect(tf.engine().backend.numDataIds()).toBe(before);
+
+    it('leaves no tensors or wasm buffers behind', async () => {
+      const c = cases[3];
+      const before = tf.memory().numTensors;
+      const bytesBefore = tf.memory().numBytes;
+      tf.tidy(() => {
+        const g = tf.grads((x: tf.Tensor, f: tf.Tensor) => tf.sum(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.strides, c.pad)));
+        const [dx, df] = g([tf.ones(c.x), tf.ones(c.filter)]);
+        dx.dataSync();
+        df.dataSync();
+      });
+      expect(tf.memory().numTensors).toBe(before);
+      expect(tf.memory().numBytes).toBe(bytesBefore);
+      expect(tf.engine().backend.numDataIds()).toBe(before);
+    });
   });
 });
