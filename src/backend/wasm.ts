@@ -1,6 +1,14 @@
 import { backend, env, getBackend, setBackend } from '@tensorflow/tfjs';
 import { getThreadsCount, setThreadsCount, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { simdKernels, startSimdKernels, useSimdKernels, type SimdModuleSource } from './simd/kernels.js';
+import {
+  simdKernels,
+  startSimdKernels,
+  useSimdKernels,
+  type SimdKernels,
+  type SimdModuleSource,
+  type SimdPool,
+  type StartedKernels,
+} from './simd/kernels.js';
 import { registerTrainingKernels } from './kernels/register.js';
 import type { BackendInfo } from './backend-info.js';
 
@@ -16,7 +24,12 @@ export interface WasmStartOptions {
   withThreads?: <T>(threads: number, init: () => Promise<T>) => Promise<T>;
   /** The runtime's way to the compiled SIMD kernels; without it the JavaScript kernels are used. */
   simdKernels?: SimdModuleSource;
+  /** Starts helper threads for the SIMD kernels (Node); called with the threads obtained. */
+  simdPool?: (started: StartedKernels, threads: number) => SimdPool | undefined;
 }
+
+/** Kernels (and helper threads) already started on a backend: starting again reuses them. */
+const startedOn = new WeakMap<BackendWasm, { kernels: SimdKernels; pool?: SimdPool }>();
 
 async function activate(): Promise<void> {
   const ok = await setBackend('wasm');
@@ -55,7 +68,14 @@ export async function startWasm(options: WasmStartOptions, warn: (msg: string) =
   useSimdKernels(undefined);
   if (simd && options.simdKernels) {
     try {
-      useSimdKernels(await startSimdKernels(backend() as BackendWasm, options.simdKernels));
+      const wasm = backend() as BackendWasm;
+      let ready = startedOn.get(wasm);
+      if (!ready) {
+        const started = await startSimdKernels(wasm, options.simdKernels);
+        ready = { kernels: started.kernels, pool: options.simdPool?.(started, getThreadsCount()) };
+        startedOn.set(wasm, ready);
+      }
+      useSimdKernels(ready.kernels, ready.pool);
     } catch (err) {
       warn(`edgetune's SIMD kernels could not start (${(err as Error).message}); using the JavaScript ones`);
     }

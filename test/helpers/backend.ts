@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe } from 'vitest';
-import { simdKernels, useSimdKernels, type SimdKernels } from '../../src/backend/simd/kernels.js';
+import { simdKernels, simdPool, useSimdKernels, type SimdKernels, type SimdPool } from '../../src/backend/simd/kernels.js';
 import { startNodeBackend } from '../../src/runtimes/node/backend.js';
 
 /** Starts the wasm backend as the CLI does (SIMD, 2 threads) for a test file. */
@@ -9,20 +9,23 @@ export const startTestWasm = (threads = 2) =>
   });
 
 /**
- * Runs a describe block once with edgetune's SIMD kernels and once with the
- * JavaScript fallback (what --no-simd and runtimes without the module use).
+ * Runs a describe block with edgetune's SIMD kernels on two threads (the
+ * helper pool), on one, and with the JavaScript fallback (what --no-simd and
+ * runtimes without the module use).
  */
 export function forEachKernelPath(body: (path: string) => void): void {
   let simd: SimdKernels | undefined;
-  for (const path of ['simd', 'javascript']) {
+  let pool: SimdPool | undefined;
+  for (const path of ['simd threads', 'simd', 'javascript']) {
     describe(`${path} kernels`, () => {
       beforeAll(async () => {
         await startTestWasm();
         simd ??= simdKernels();
-        if (!simd) throw new Error('the SIMD kernels did not start');
-        useSimdKernels(path === 'simd' ? simd : undefined);
+        pool ??= simdPool();
+        if (!simd || !pool) throw new Error('the SIMD kernels or their helper threads did not start');
+        useSimdKernels(path === 'javascript' ? undefined : simd, path === 'simd threads' ? pool : undefined);
       });
-      afterAll(() => useSimdKernels(simd));
+      afterAll(() => useSimdKernels(simd, pool));
       body(path);
     });
   }

@@ -8,25 +8,50 @@ export interface SimdKernels {
   maxPoolGrad2x2(x: number, g: number, dx: number, rowsOut: number, outWidth: number, channels: number): void;
   sumRows(src: number, dst: number, rows: number, channels: number, block: number, total: number): void;
   adadelta(w: number, g: number, g2: number, d2: number, nw: number, ng2: number, nd2: number, n: number, lr: number, rho: number, eps: number): void;
-  convFilterGradSmall(x: number, dy: number, dw: number, b: number, h: number, w: number, c: number, kh: number, kw: number, co: number): void;
+  convFilterGrad(x: number, dy: number, dw: number, h: number, w: number, c: number, kh: number, kw: number, co: number, rowStart: number, rowEnd: number, pair: number): void;
+  addInto(dst: number, src: number, n: number): void;
+}
+
+/** Kernels helper threads can run: integer arguments only. */
+export const PARALLEL_KERNELS = ['convFilterGrad'] as const;
+
+/** Helper threads running the same kernels on the same memory. */
+export interface SimdPool {
+  /** Threads in all, this one included. */
+  readonly size: number;
+  /** Runs `kernel` once per argument list at the same time: the first here, the others on helpers. */
+  parallel(kernel: (typeof PARALLEL_KERNELS)[number], parts: number[][]): void;
 }
 
 /** Where a runtime finds the compiled kernels: the shared-memory build or the plain one. */
 export type SimdModuleSource = (sharedMemory: boolean) => Promise<WebAssembly.Module>;
 
 let active: SimdKernels | undefined;
+let helpers: SimdPool | undefined;
 
 /** The SIMD kernels, once started on the current wasm backend; undefined means use the JavaScript kernels. */
 export const simdKernels = (): SimdKernels | undefined => active;
 
+/** Helper threads for the kernels, where the runtime provides them. */
+export const simdPool = (): SimdPool | undefined => helpers;
+
 /** Sets (or, with undefined, clears) the kernels the wasm backend's edgetune kernels use. */
-export function useSimdKernels(kernels: SimdKernels | undefined): void {
+export function useSimdKernels(kernels: SimdKernels | undefined, pool?: SimdPool): void {
   active = kernels;
+  helpers = kernels ? pool : undefined;
 }
 
 interface EmscriptenModule {
   wasmMemory?: WebAssembly.Memory;
   asm?: { memory?: WebAssembly.Memory };
+}
+
+/** Started kernels and what helper threads need to run them too. */
+export interface StartedKernels {
+  kernels: SimdKernels;
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  backend: BackendWasm;
 }
 
 /**
@@ -35,16 +60,18 @@ interface EmscriptenModule {
  * plain otherwise. A Module, not bytes, so this works where compiling at
  * run time is forbidden (workerd).
  */
-export async function startSimdKernels(backend: BackendWasm, source: SimdModuleSource): Promise<SimdKernels> {
+
+export async function startSimdKernels(backend: BackendWasm, source: SimdModuleSource): Promise<StartedKernels> {
   const emscripten = backend.wasm as unknown as EmscriptenModule;
   const memory = emscripten.wasmMemory ?? emscripten.asm?.memory;
   if (!memory) throw new Error('the wasm backend does not expose its memory');
   const shared = typeof SharedArrayBuffer === 'function' && memory.buffer instanceof SharedArrayBuffer;
+  const module = await source(shared);
   // Given a Module, instantiate() yields the Instance; a runtime that wraps
   // it (workerd start-up, see runtimes/worker/wasm.ts) may yield {instance}.
-  const result = (await WebAssembly.instantiate(await source(shared), { env: { memory } })) as WebAssembly.Instance | { instance: WebAssembly.Instance };
+  const result = (await WebAssembly.instantiate(module, { env: { memory } })) as WebAssembly.Instance | { instance: WebAssembly.Instance };
   const instance = result instanceof WebAssembly.Instance ? result : result.instance;
-  return instance.exports as unknown as SimdKernels;
+  return { kernels: instance.exports as unknown as SimdKernels, module, memory, backend };
 }
 
 /** Byte offset of a tensor's data on the wasm heap. */

@@ -236,29 +236,35 @@
           (f32x4.sub (v128.load (i32.add (local.get $w) (local.get $o))) (f32x4.mul (local.get $vlr) (local.get $step))))
         (local.set $o (i32.add (local.get $o) (i32.const 16)))
         (br $each))))
-  ;; The filter gradient of a stride-1 VALID conv with few input channels
-  ;; (the first conv): dw[(kh, kw, ci), co] = sum over b, oh, ow of
-  ;; x[b, oh+kh, ow+kw, ci] * dy[b, oh, ow, co], co in groups of 16 held in
-  ;; four vector accumulators. Rows of (b, oh) go in blocks of 64 so the
-  ;; block of dy stays in cache across all taps. CO must be a multiple of 16.
-  (func (export "convFilterGradSmall")
+
+  ;; Filter gradient of a stride-1 VALID conv (NHWC):
+  ;; dw[(kh, kw, ci), co] = sum over (b, oh) rows r0..r1 and ow of
+  ;; x[b, oh+kh, ow+kw, ci] * dy[b, oh, ow, co], written (not added) to dw.
+  ;; Registers hold 16 output channels (4 vectors) for `pair` input channels
+  ;; (1 or 2: 4 or 8 accumulators), so dy is loaded once per two products.
+  ;; Rows go in blocks of 64 so the block of dy stays in cache across taps.
+  ;; CO must be a multiple of 16; with pair 2, C must be even. A row range
+  ;; lets threads split the work into separate dw buffers.
+  (func (export "convFilterGrad")
     (param $x i32) (param $dy i32) (param $dw i32)
-    (param $B i32) (param $H i32) (param $W i32) (param $C i32) (param $KH i32) (param $KW i32) (param $CO i32)
-    (local $OH i32) (local $OW i32) (local $rows i32) (local $r0 i32) (local $r1 i32) (local $r i32)
+    (param $H i32) (param $W i32) (param $C i32) (param $KH i32) (param $KW i32) (param $CO i32)
+    (param $rowStart i32) (param $rowEnd i32) (param $pair i32)
+    (local $OH i32) (local $OW i32) (local $r0 i32) (local $r1 i32) (local $r i32)
     (local $kh i32) (local $kw i32) (local $ci i32) (local $g i32) (local $ow i32)
-    (local $out i32) (local $xp i32) (local $dp i32) (local $xv v128)
+    (local $out i32) (local $xp i32) (local $dp i32) (local $x0 v128) (local $x1 v128)
+    (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128)
     (local.set $OH (i32.add (i32.sub (local.get $H) (local.get $KH)) (i32.const 1)))
     (local.set $OW (i32.add (i32.sub (local.get $W) (local.get $KW)) (i32.const 1)))
-    (local.set $rows (i32.mul (local.get $B) (local.get $OH)))
     (memory.fill (local.get $dw) (i32.const 0)
       (i32.shl (i32.mul (i32.mul (i32.mul (local.get $KH) (local.get $KW)) (local.get $C)) (local.get $CO)) (i32.const 2)))
-    (local.set $r0 (i32.const 0))
+    (local.set $r0 (local.get $rowStart))
     (block $done
       (loop $blocks
-        (br_if $done (i32.ge_u (local.get $r0) (local.get $rows)))
-        (local.set $r1 (select (local.get $rows) (i32.add (local.get $r0) (i32.const 64))
-          (i32.lt_u (local.get $rows) (i32.add (local.get $r0) (i32.const 64)))))
+        (br_if $done (i32.ge_u (local.get $r0) (local.get $rowEnd)))
+        (local.set $r1 (select (local.get $rowEnd) (i32.add (local.get $r0) (i32.const 64))
+          (i32.lt_u (local.get $rowEnd) (i32.add (local.get $r0) (i32.const 64)))))
         (local.set $kh (i32.const 0))
         (loop $khs
           (local.set $kw (i32.const 0))
@@ -267,7 +273,7 @@
             (loop $cis
               (local.set $g (i32.const 0))
               (loop $groups
-                ;; dw row (kh, kw, ci), columns g .. g+15
+                ;; dw row (kh, kw, ci) [and ci+1], columns g .. g+15
                 (local.set $out (i32.add (local.get $dw) (i32.shl (i32.add (i32.mul
                   (i32.add (i32.mul (i32.add (i32.mul (local.get $kh) (local.get $KW)) (local.get $kw)) (local.get $C)) (local.get $ci))
                   (local.get $CO)) (local.get $g)) (i32.const 2))))
@@ -275,6 +281,12 @@
                 (local.set $a1 (v128.load offset=16 (local.get $out)))
                 (local.set $a2 (v128.load offset=32 (local.get $out)))
                 (local.set $a3 (v128.load offset=48 (local.get $out)))
+                (if (i32.eq (local.get $pair) (i32.const 2))
+                  (then
+                    (local.set $b0 (v128.load (i32.add (local.get $out) (i32.shl (local.get $CO) (i32.const 2)))))
+                    (local.set $b1 (v128.load offset=16 (i32.add (local.get $out) (i32.shl (local.get $CO) (i32.const 2)))))
+                    (local.set $b2 (v128.load offset=32 (i32.add (local.get $out) (i32.shl (local.get $CO) (i32.const 2)))))
+                    (local.set $b3 (v128.load offset=48 (i32.add (local.get $out) (i32.shl (local.get $CO) (i32.const 2)))))))
                 (local.set $r (local.get $r0))
                 (block $rowsDone
                   (loop $rowLoop
@@ -286,27 +298,57 @@
                       (local.get $W)) (local.get $kw)) (local.get $C)) (local.get $ci)) (i32.const 2))))
                     (local.set $dp (i32.add (local.get $dy) (i32.shl (i32.add (i32.mul (i32.mul (local.get $r) (local.get $OW)) (local.get $CO)) (local.get $g)) (i32.const 2))))
                     (local.set $ow (i32.const 0))
-                    (block $colsDone
-                      (loop $cols
-                        (br_if $colsDone (i32.ge_u (local.get $ow) (local.get $OW)))
-                        (local.set $xv (v128.load32_splat (local.get $xp)))
-                        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $xv) (v128.load (local.get $dp)))))
-                        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $xv) (v128.load offset=16 (local.get $dp)))))
-                        (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $xv) (v128.load offset=32 (local.get $dp)))))
-                        (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $xv) (v128.load offset=48 (local.get $dp)))))
-                        (local.set $xp (i32.add (local.get $xp) (i32.shl (local.get $C) (i32.const 2))))
-                        (local.set $dp (i32.add (local.get $dp) (i32.shl (local.get $CO) (i32.const 2))))
-                        (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
-                        (br $cols)))
+                    (if (i32.eq (local.get $pair) (i32.const 2))
+                      (then
+                        (block $pairDone
+                          (loop $pairCols
+                            (br_if $pairDone (i32.ge_u (local.get $ow) (local.get $OW)))
+                            (local.set $d0 (v128.load (local.get $dp)))
+                            (local.set $d1 (v128.load offset=16 (local.get $dp)))
+                            (local.set $d2 (v128.load offset=32 (local.get $dp)))
+                            (local.set $d3 (v128.load offset=48 (local.get $dp)))
+                            (local.set $x0 (v128.load32_splat (local.get $xp)))
+                            (local.set $x1 (v128.load32_splat offset=4 (local.get $xp)))
+                            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $x0) (local.get $d0))))
+                            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $x0) (local.get $d1))))
+                            (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $x0) (local.get $d2))))
+                            (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $x0) (local.get $d3))))
+                            (local.set $b0 (f32x4.add (local.get $b0) (f32x4.mul (local.get $x1) (local.get $d0))))
+                            (local.set $b1 (f32x4.add (local.get $b1) (f32x4.mul (local.get $x1) (local.get $d1))))
+                            (local.set $b2 (f32x4.add (local.get $b2) (f32x4.mul (local.get $x1) (local.get $d2))))
+                            (local.set $b3 (f32x4.add (local.get $b3) (f32x4.mul (local.get $x1) (local.get $d3))))
+                            (local.set $xp (i32.add (local.get $xp) (i32.shl (local.get $C) (i32.const 2))))
+                            (local.set $dp (i32.add (local.get $dp) (i32.shl (local.get $CO) (i32.const 2))))
+                            (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
+                            (br $pairCols))))
+                      (else
+                        (block $colsDone
+                          (loop $cols
+                            (br_if $colsDone (i32.ge_u (local.get $ow) (local.get $OW)))
+                            (local.set $x0 (v128.load32_splat (local.get $xp)))
+                            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $x0) (v128.load (local.get $dp)))))
+                            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $x0) (v128.load offset=16 (local.get $dp)))))
+                            (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $x0) (v128.load offset=32 (local.get $dp)))))
+                            (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $x0) (v128.load offset=48 (local.get $dp)))))
+                            (local.set $xp (i32.add (local.get $xp) (i32.shl (local.get $C) (i32.const 2))))
+                            (local.set $dp (i32.add (local.get $dp) (i32.shl (local.get $CO) (i32.const 2))))
+                            (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
+                            (br $cols)))))
                     (local.set $r (i32.add (local.get $r) (i32.const 1)))
                     (br $rowLoop)))
                 (v128.store (local.get $out) (local.get $a0))
                 (v128.store offset=16 (local.get $out) (local.get $a1))
                 (v128.store offset=32 (local.get $out) (local.get $a2))
                 (v128.store offset=48 (local.get $out) (local.get $a3))
+                (if (i32.eq (local.get $pair) (i32.const 2))
+                  (then
+                    (v128.store (i32.add (local.get $out) (i32.shl (local.get $CO) (i32.const 2))) (local.get $b0))
+                    (v128.store offset=16 (i32.add (local.get $out) (i32.shl (local.get $CO) (i32.const 2))) (local.get $b1))
+                    (v128.store offset=32 (i32.add (local.get $out) (i32.shl (local.get $CO) (i32.const 2))) (local.get $b2))
+                    (v128.store offset=48 (i32.add (local.get $out) (i32.shl (local.get $CO) (i32.const 2))) (local.get $b3))))
                 (local.set $g (i32.add (local.get $g) (i32.const 16)))
                 (br_if $groups (i32.lt_u (local.get $g) (local.get $CO))))
-              (local.set $ci (i32.add (local.get $ci) (i32.const 1)))
+              (local.set $ci (i32.add (local.get $ci) (local.get $pair)))
               (br_if $cis (i32.lt_u (local.get $ci) (local.get $C))))
             (local.set $kw (i32.add (local.get $kw) (i32.const 1)))
             (br_if $kws (i32.lt_u (local.get $kw) (local.get $KW))))
@@ -314,4 +356,16 @@
           (br_if $khs (i32.lt_u (local.get $kh) (local.get $KH))))
         (local.set $r0 (local.get $r1))
         (br $blocks))))
+
+  ;; dst[i] += src[i] for i < n (a multiple of 4): summing threads' partial results.
+  (func (export "addInto") (param $dst i32) (param $src i32) (param $n i32)
+    (local $o i32) (local $end i32)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+        (v128.store (i32.add (local.get $dst) (local.get $o))
+          (f32x4.add (v128.load (i32.add (local.get $dst) (local.get $o))) (v128.load (i32.add (local.get $src) (local.get $o)))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $each))))
 )

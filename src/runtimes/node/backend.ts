@@ -5,7 +5,7 @@ import { getBackend, setBackend } from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendInfo } from '../../backend/backend-info.js';
 import { InputError } from '../../core/errors.js';
-import { nodeSimdKernels } from '../../backend/node-simd.js';
+import { nodeSimdKernels, nodeSimdPool } from '../../backend/node-simd.js';
 import { nodeThreadsUnavailable, withNodeThreads } from '../../backend/node-threads.js';
 import { startWasm } from '../../backend/wasm.js';
 
@@ -30,7 +30,7 @@ export async function startNodeBackend(options: NodeBackendOptions, warn: (msg: 
       const unavailable = options.threads > 1 ? nodeThreadsUnavailable() : null;
       if (unavailable) warn(`wasm threads unavailable (${unavailable}); using 1 thread`);
       return startWasm(
-        { simd: options.simd, threads: unavailable ? 1 : options.threads, withThreads: withNodeThreads, simdKernels: nodeSimdKernels },
+        { simd: options.simd, threads: unavailable ? 1 : options.threads, withThreads: withNodeThreads, simdKernels: nodeSimdKernels, simdPool: nodeSimdPool },
         warn,
       );
     }
