@@ -2,6 +2,7 @@ import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '
 import { batchMatMulConfig } from './batch-matmul.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
+import { identityConfig } from './identity.js';
 import { kerasAdadeltaConfig } from './keras-adadelta.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { sumConfig } from './sum.js';
@@ -19,8 +20,8 @@ function replaceKernel(config: KernelConfig): void {
 /**
  * Makes `backendName` (a wasm backend) complete and fast for training CNNs:
  * adds Conv2DBackpropFilter, replaces the scalar-loop Conv2DBackpropInput,
- * the transposed BatchMatMul path, Transpose, MaxPoolGrad and bias-gradient
- * sums, and adds the fused Keras Adadelta update. Idempotent.
+ * the transposed BatchMatMul path, Transpose, MaxPoolGrad, bias-gradient
+ * sums and Identity's copy, and adds the fused Keras Adadelta update. Idempotent.
  */
 export function registerTrainingKernels(backendName = 'wasm'): void {
   if (registered.has(backendName)) return;
@@ -39,5 +40,6 @@ export function registerTrainingKernels(backendName = 'wasm'): void {
   replaceKernel(kerasAdadeltaConfig(backendName));
   replaceKernel(maxPoolGradConfig(backendName));
   replaceKernel(sumConfig(backendName, stockSum));
+  replaceKernel(identityConfig(backendName));
   registered.add(backendName);
 }
