@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { fusedConv2d, type FusedActivation } from './fused-conv.js';
 
 /**
  * The training-time forward pass, op by op from the layers' own variables.
@@ -8,7 +9,9 @@ import * as tf from '@tensorflow/tfjs';
  *   images) and on every layer of a head trained on cached features;
  * - its Dropout draws masks from an unseeded source (with a seed, the same
  *   mask every step), so --seed could not make a run repeatable.
- * Inference still goes through the model itself.
+ * Convs with ReLU (their own or the next layer's) or no activation run as
+ * one fused kernel, bias and ReLU applied as the conv writes its output,
+ * with a gradient that is lazy per input (see fused-conv.ts). Inference still goes through the model itself.
  */
 export type Forward = (x: tf.Tensor) => tf.Tensor;
 
@@ -40,6 +43,24 @@ export function dropoutMask(shape: number[], rate: number, random: () => number)
 }
 
 const variable = (layer: tf.layers.Layer, i: number) => layer.weights[i].read();
+
+/**
+ * A channels-last, undilated Conv2D with ReLU or no activation, with the
+ * Activation('relu') layer after it if there is one (the seed's model has
+ * them apart), as one fused step; `layers` is how many layers it covers.
+ */
+function fusedConvStep(layer: tf.layers.Layer, next: tf.layers.Layer | undefined): { forward: Forward; layers: number } | undefined {
+  if (layer.getClassName() !== 'Conv2D') return undefined;
+  const config = layer.getConfig() as Config;
+  const dilation = config.dilationRate as [number, number];
+  if ((config.dataFormat ?? 'channelsLast') !== 'channelsLast' || dilation.some((d) => d !== 1)) return undefined;
+  const reluNext = config.activation === 'linear' && next?.getClassName() === 'Activation' && (next.getConfig() as Config).activation === 'relu';
+  const act = reluNext ? 'relu' : config.activation;
+  if (act !== 'relu' && act !== 'linear') return undefined;
+  const attrs = { strides: config.strides as [number, number], pad: config.padding as 'valid' | 'same', activation: act as FusedActivation };
+  const bias = () => (config.useBias === false ? undefined : (variable(layer, 1) as tf.Tensor1D));
+  return { forward: (x) => fusedConv2d(x as tf.Tensor4D, variable(layer, 0) as tf.Tensor4D, bias(), attrs), layers: reluNext ? 2 : 1 };
+}
 
 function layerForward(layer: tf.layers.Layer, random: () => number): Forward {
   const config = layer.getConfig() as Config;
@@ -87,6 +108,11 @@ export function trainingForward(model: tf.LayersModel, random: () => number): { 
   const lastConfig = last.getConfig() as Config;
   const logits = last.getClassName() === 'Activation' && lastConfig.activation === 'softmax';
   if (logits) layers.pop();
-  const steps = layers.map((l) => layerForward(l, random));
+  const steps: Forward[] = [];
+  for (let i = 0; i < layers.length; ) {
+    const fused = fusedConvStep(layers[i], layers[i + 1]);
+    steps.push(fused?.forward ?? layerForward(layers[i], random));
+    i += fused?.layers ?? 1;
+  }
   return { forward: (x) => steps.reduce((t, f) => f(t), x), logits };
 }

@@ -5,6 +5,7 @@ import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { identityConfig } from './identity.js';
 import { kerasAdadeltaConfig } from './keras-adadelta.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
+import { reluGradConfig } from './relu-grad.js';
 import { sumConfig } from './sum.js';
 import { transposeConfig } from './transpose.js';
 
@@ -21,7 +22,8 @@ function replaceKernel(config: KernelConfig): void {
  * Makes `backendName` (a wasm backend) complete and fast for training CNNs:
  * adds Conv2DBackpropFilter, replaces the scalar-loop Conv2DBackpropInput,
  * the transposed BatchMatMul path, Transpose, MaxPoolGrad, bias-gradient
- * sums and Identity's copy, and adds the fused Keras Adadelta update. Idempotent.
+ * sums and Identity's copy, and adds the fused Keras Adadelta update and
+ * ReLU gradient. Idempotent.
  */
 export function registerTrainingKernels(backendName = 'wasm'): void {
   if (registered.has(backendName)) return;
@@ -41,5 +43,6 @@ export function registerTrainingKernels(backendName = 'wasm'): void {
   replaceKernel(maxPoolGradConfig(backendName));
   replaceKernel(sumConfig(backendName, stockSum));
   replaceKernel(identityConfig(backendName));
+  replaceKernel(reluGradConfig(backendName));
   registered.add(backendName);
 }

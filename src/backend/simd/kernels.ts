@@ -10,6 +10,7 @@ export interface SimdKernels {
   adadelta(w: number, g: number, g2: number, d2: number, nw: number, ng2: number, nd2: number, n: number, lr: number, rho: number, eps: number): void;
   convFilterGrad(x: number, dy: number, dw: number, h: number, w: number, c: number, kh: number, kw: number, co: number, rowStart: number, rowEnd: number, pair: number): void;
   addInto(dst: number, src: number, n: number): void;
+  reluGrad(dy: number, y: number, out: number, n: number): void;
 }
 
 /** Kernels helper threads can run: integer arguments only. */

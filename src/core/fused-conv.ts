@@ -1,0 +1,61 @@
+import * as tf from '@tensorflow/tfjs';
+
+/** Kernel name of ReLU's gradient from its output in one pass (edgetune's wasm kernels have it). */
+export const RELU_GRAD = 'EdgetuneReluGrad';
+
+export type FusedActivation = 'linear' | 'relu';
+
+export interface FusedConvAttrs {
+  strides: [number, number];
+  pad: 'valid' | 'same';
+  activation: FusedActivation;
+}
+
+/** dy where y (a ReLU's output) is positive, else 0. */
+function reluGrad(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  if (tf.getKernel(RELU_GRAD, tf.getBackend()) != null) return tf.engine().runKernel(RELU_GRAD, { dy, y }) as tf.Tensor;
+  return tf.mul(dy, tf.step(y));
+}
+
+/**
+ * The gradient of FusedConv2D as the tape sees it when the kernel is run
+ * directly: one lazy function per input, so a gradient nobody needs (the
+ * images' under the first conv) is never computed. tf.fused.conv2d instead
+ * wraps the kernel in customGrad, which always computes all three.
+ */
+function registerFusedConvGradient(): void {
+  tf.registerGradient({
+    kernelName: 'FusedConv2D',
+    inputsToSave: ['x', 'filter'],
+    outputsToSave: [true],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, filter, y] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+      const { strides, pad, activation } = attrs as unknown as FusedConvAttrs;
+      const dz = (activation === 'relu' ? reluGrad(dy as tf.Tensor, y) : dy) as tf.Tensor4D;
+      return {
+        x: () => tf.conv2dTranspose(dz, filter, x.shape, strides, pad),
+        filter: () =>
+          tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: dz }, { strides, pad, dataFormat: 'NHWC', filterShape: filter.shape }) as tf.Tensor,
+        bias: () => tf.sum(dz, [0, 1, 2]),
+      };
+    },
+  });
+}
+
+let registered = false;
+
+/**
+ * activation(conv2d(x, filter) + bias) as one kernel (NHWC, no dilation),
+ * trainable: the backward pass computes only the gradients asked for.
+ */
+export function fusedConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | undefined, attrs: FusedConvAttrs): tf.Tensor4D {
+  if (!registered) {
+    registerFusedConvGradient();
+    registered = true;
+  }
+  return tf.engine().runKernel(
+    'FusedConv2D',
+    bias ? { x, filter, bias } : { x, filter },
+    { ...attrs, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined as unknown as string },
+  ) as tf.Tensor4D;
+}
