@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { dropoutMask } from './dropout.js';
 import { fusedConv2d, type FusedActivation } from './fused-conv.js';
 
 /**
@@ -11,7 +12,9 @@ import { fusedConv2d, type FusedActivation } from './fused-conv.js';
  *   mask every step), so --seed could not make a run repeatable.
  * Convs with ReLU (their own or the next layer's) or no activation run as
  * one fused kernel, bias and ReLU applied as the conv writes its output,
- * with a gradient that is lazy per input (see fused-conv.ts). Inference still goes through the model itself.
+ * with a gradient that is lazy per input (see fused-conv.ts). Dropout
+ * masks are made on the backend (see dropout.ts). Inference still goes
+ * through the model itself.
  */
 export type Forward = (x: tf.Tensor) => tf.Tensor;
 
@@ -32,14 +35,6 @@ function activation(name: unknown): Forward {
     default:
       throw new Error(`activation ${String(name)} is not supported by the training forward pass`);
   }
-}
-
-/** Keeps each element with probability 1 - rate, scaled by 1/(1 - rate); the mask comes from `random`. */
-export function dropoutMask(shape: number[], rate: number, random: () => number): Float32Array {
-  const mask = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  const keep = 1 / (1 - rate);
-  for (let i = 0; i < mask.length; i++) mask[i] = random() < rate ? 0 : keep;
-  return mask;
 }
 
 const variable = (layer: tf.layers.Layer, i: number) => layer.weights[i].read();
@@ -89,7 +84,7 @@ function layerForward(layer: tf.layers.Layer, random: () => number): Forward {
     }
     case 'Dropout': {
       const rate = config.rate as number;
-      return (x) => (rate > 0 ? tf.mul(x, tf.tensor(dropoutMask(x.shape, rate, random), x.shape)) : x);
+      return (x) => (rate > 0 ? tf.mul(x, dropoutMask(x.shape, rate, random)) : x);
     }
     case 'Flatten':
       return (x) => tf.reshape(x, [x.shape[0], -1]);

@@ -2,6 +2,7 @@ import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '
 import { batchMatMulConfig } from './batch-matmul.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
+import { dropoutMaskConfig } from './dropout-mask.js';
 import { identityConfig } from './identity.js';
 import { kerasAdadeltaConfig } from './keras-adadelta.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
@@ -22,8 +23,8 @@ function replaceKernel(config: KernelConfig): void {
  * Makes `backendName` (a wasm backend) complete and fast for training CNNs:
  * adds Conv2DBackpropFilter, replaces the scalar-loop Conv2DBackpropInput,
  * the transposed BatchMatMul path, Transpose, MaxPoolGrad, bias-gradient
- * sums and Identity's copy, and adds the fused Keras Adadelta update and
- * ReLU gradient. Idempotent.
+ * sums and Identity's copy, and adds the fused Keras Adadelta update,
+ * ReLU gradient and dropout masks. Idempotent.
  */
 export function registerTrainingKernels(backendName = 'wasm'): void {
   if (registered.has(backendName)) return;
@@ -44,5 +45,6 @@ export function registerTrainingKernels(backendName = 'wasm'): void {
   replaceKernel(sumConfig(backendName, stockSum));
   replaceKernel(identityConfig(backendName));
   replaceKernel(reluGradConfig(backendName));
+  replaceKernel(dropoutMaskConfig(backendName));
   registered.add(backendName);
 }

@@ -11,6 +11,7 @@ export interface SimdKernels {
   convFilterGrad(x: number, dy: number, dw: number, h: number, w: number, c: number, kh: number, kw: number, co: number, rowStart: number, rowEnd: number, pair: number): void;
   addInto(dst: number, src: number, n: number): void;
   reluGrad(dy: number, y: number, out: number, n: number): void;
+  dropoutMask(out: number, n: number, seed: number, threshold: number, keep: number): void;
 }
 
 /** Kernels helper threads can run: integer arguments only. */
