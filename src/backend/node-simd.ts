@@ -12,9 +12,12 @@ export const nodeSimdKernels: SimdModuleSource = async (shared) =>
 
 /**
  * threads - 1 worker_threads running the kernels on the backend's shared
- * memory, each driven through a 32-int control block on that memory
- * (generation, done, kernel, argument count, arguments). The helpers never
- * hold the event loop open. Without shared memory (one thread), none.
+ * memory, each driven through a 32-int control block on that memory (layout
+ * in simd-worker.mjs). A job goes only to helpers that have said they are
+ * ready, so nothing waits on a thread still starting (or one that never
+ * does); the kernels share their work through counters, so whoever runs
+ * takes it all. The helpers never hold the event loop open. Without shared
+ * memory (one thread), none.
  */
 export function nodeSimdPool(started: StartedKernels, threads: number): SimdPool | undefined {
   if (threads < 2 || !(started.memory.buffer instanceof SharedArrayBuffer)) return undefined;
@@ -30,19 +33,22 @@ export function nodeSimdPool(started: StartedKernels, threads: number): SimdPool
     size: threads,
     parallel(kernel, parts) {
       const views = helpers.map((control) => new Int32Array(started.memory.buffer, control, 32));
-      const generations = views.map((ctrl, i) => {
-        const args = parts[i + 1];
+      const ran = [true, ...views.map((ctrl) => Atomics.load(ctrl, 31) === 1)];
+      const jobs = views.flatMap((ctrl, i) => {
+        if (!ran[i + 1]) return [];
         ctrl[2] = PARALLEL_KERNELS.indexOf(kernel);
-        ctrl[3] = args.length;
-        ctrl.set(args, 4);
+        ctrl[3] = parts[i + 1].length;
+        ctrl.set(parts[i + 1], 4);
         const generation = Atomics.add(ctrl, 0, 1) + 1;
         Atomics.notify(ctrl, 0);
-        return generation;
+        return [{ ctrl, generation }];
       });
       (started.kernels[kernel] as (...args: number[]) => void)(...parts[0]);
-      views.forEach((ctrl, i) => {
-        while (Atomics.load(ctrl, 1) !== generations[i]) Atomics.wait(ctrl, 1, Atomics.load(ctrl, 1));
-      });
+      for (const { ctrl, generation } of jobs) {
+        while (Atomics.load(ctrl, 1) !== generation) Atomics.wait(ctrl, 1, Atomics.load(ctrl, 1));
+        if (Atomics.exchange(ctrl, 30, 0) !== 0) throw new Error(`a SIMD helper thread failed in ${kernel}`);
+      }
+      return ran;
     },
   };
 }

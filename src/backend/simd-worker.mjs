@@ -2,17 +2,24 @@
 // the same module on the wasm backend's shared memory and waits on a small
 // control block there: main bumps the generation, the worker runs the job
 // and publishes the generation it finished (Atomics, no messages per job).
+// Layout in int32s: 0 generation, 1 done, 2 kernel, 3 argument count,
+// 4.. arguments, 30 failed, 31 ready.
 import { workerData } from 'node:worker_threads';
 
 const { module, memory, control, functions } = workerData;
 const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const ctrl = new Int32Array(memory.buffer, control, 32);
-let seen = 0;
+let seen = Atomics.load(ctrl, 0);
+Atomics.store(ctrl, 31, 1);
 for (;;) {
   Atomics.wait(ctrl, 0, seen);
   seen = Atomics.load(ctrl, 0);
-  const args = Array.from(ctrl.subarray(4, 4 + ctrl[3]));
-  kernels[functions[ctrl[2]]](...args);
+  try {
+    kernels[functions[ctrl[2]]](...ctrl.subarray(4, 4 + ctrl[3]));
+  } catch {
+    // Reported through the block: main is blocked waiting, not listening for events.
+    Atomics.store(ctrl, 30, 1);
+  }
   Atomics.store(ctrl, 1, seen);
   Atomics.notify(ctrl, 1);
 }

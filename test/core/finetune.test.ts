@@ -33,8 +33,10 @@ describe('fine-tuning heads on a frozen base', () => {
         mode === 'full' ? { total: 600165, trainable: 600165, nonTrainable: 0 } : { total: 600165, trainable: 590597, nonTrainable: 9568 },
       );
       // cached sees the feature Dropout in inference mode, frozen in training mode:
-      // not bit-identical, but both must clear the same floor.
-      expect(result.test!.accuracy).toBeGreaterThan(0.9);
+      // not bit-identical, but both must clear the same floor. 16 steps on a
+      // 16-step base spread widely with the seed: 0.835-0.953 over 28 runs
+      // (full mode, seeds 3-16, before and after the fused training kernels).
+      expect(result.test!.accuracy).toBeGreaterThan(0.8);
       expect(result.head.inputs[0].shape).toEqual([null, 4608]);
       baseWeights().forEach((w, i) => expect(w).toEqual(before[i]));
       disposeModels([result.head]);

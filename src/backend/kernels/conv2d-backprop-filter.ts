@@ -11,7 +11,11 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { pointer, simdKernels, simdPool, type SimdKernels, type SimdPool } from '../simd/kernels.js';
 import { requireInputs, withKernelScope } from './kernel-scope.js';
 
-/** The filter gradient by the SIMD kernel, rows split across the helper threads (each into its own buffer, then summed). */
+/**
+ * The filter gradient by the SIMD kernel. With helper threads, each thread
+ * takes blocks of rows from a shared counter into its own buffer; the
+ * buffers are then summed.
+ */
 function directFilterGradient(
   backend: BackendWasm,
   simd: SimdKernels,
@@ -22,22 +26,31 @@ function directFilterGradient(
   filterShape: number[],
   pair: number,
 ): TensorInfo {
-  const parts = pool?.size ?? 1;
-  const outs = Array.from({ length: parts }, () => backend.makeOutput(filterShape, 'float32'));
   const rows = info.batchSize * info.outHeight;
-  const args = outs.map((out, i) => [
-    pointer(backend, x), pointer(backend, dy), pointer(backend, out), info.inHeight, info.inWidth, info.inChannels,
-    info.filterHeight, info.filterWidth, info.outChannels, Math.floor((rows * i) / parts), Math.floor((rows * (i + 1)) / parts), pair,
-  ]);
-  if (pool && parts > 1) pool.parallel('convFilterGrad', args);
-  else simd.convFilterGrad(...(args[0] as Parameters<SimdKernels['convFilterGrad']>));
-  const size = filterShape.reduce((m, n) => m * n, 1);
-  for (const extra of outs.slice(1)) {
-    simd.addInto(pointer(backend, outs[0]), pointer(backend, extra), size);
-    backend.disposeData(extra.dataId);
+  const geometry = [info.inHeight, info.inWidth, info.inChannels, info.filterHeight, info.filterWidth, info.outChannels];
+  const out = backend.makeOutput(filterShape, 'float32');
+  if (!pool || pool.size < 2) {
+    simd.convFilterGrad(pointer(backend, x), pointer(backend, dy), pointer(backend, out), ...(geometry as Sizes), 0, rows, pair);
+    return out;
   }
-  return outs[0];
+  const extras = Array.from({ length: pool.size - 1 }, () => backend.makeOutput(filterShape, 'float32'));
+  const next = backend.makeOutput([1], 'int32');
+  (backend.typedArrayFromHeap(next) as Int32Array)[0] = 0;
+  const counter = pointer(backend, next);
+  const ran = pool.parallel(
+    'convFilterGradShared',
+    [out, ...extras].map((dw) => [pointer(backend, x), pointer(backend, dy), pointer(backend, dw), ...geometry, rows, pair, counter]),
+  );
+  const size = filterShape.reduce((m, n) => m * n, 1);
+  extras.forEach((extra, i) => {
+    if (ran[i + 1]) simd.addInto(pointer(backend, out), pointer(backend, extra), size);
+    backend.disposeData(extra.dataId);
+  });
+  backend.disposeData(next.dataId);
+  return out;
 }
+
+type Sizes = [number, number, number, number, number, number];
 
 type Shape4 = [number, number, number, number];
 

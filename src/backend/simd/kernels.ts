@@ -9,20 +9,26 @@ export interface SimdKernels {
   sumRows(src: number, dst: number, rows: number, channels: number, block: number, total: number): void;
   adadelta(w: number, g: number, g2: number, d2: number, nw: number, ng2: number, nd2: number, n: number, lr: number, rho: number, eps: number): void;
   convFilterGrad(x: number, dy: number, dw: number, h: number, w: number, c: number, kh: number, kw: number, co: number, rowStart: number, rowEnd: number, pair: number): void;
+  convFilterGradShared(x: number, dy: number, dw: number, h: number, w: number, c: number, kh: number, kw: number, co: number, rows: number, pair: number, next: number): void;
   addInto(dst: number, src: number, n: number): void;
   reluGrad(dy: number, y: number, out: number, n: number): void;
   dropoutMask(out: number, n: number, seed: number, threshold: number, keep: number): void;
 }
 
 /** Kernels helper threads can run: integer arguments only. */
-export const PARALLEL_KERNELS = ['convFilterGrad'] as const;
+export const PARALLEL_KERNELS = ['convFilterGradShared'] as const;
 
 /** Helper threads running the same kernels on the same memory. */
 export interface SimdPool {
   /** Threads in all, this one included. */
   readonly size: number;
-  /** Runs `kernel` once per argument list at the same time: the first here, the others on helpers. */
-  parallel(kernel: (typeof PARALLEL_KERNELS)[number], parts: number[][]): void;
+  /**
+   * Runs `kernel` with each argument list at the same time, the first here
+   * and the others on helpers, skipping helpers not ready yet (the kernels
+   * share their work through counters, so nothing is lost). Returns which
+   * lists ran.
+   */
+  parallel(kernel: (typeof PARALLEL_KERNELS)[number], parts: number[][]): boolean[];
 }
 
 /** Where a runtime finds the compiled kernels: the shared-memory build or the plain one. */

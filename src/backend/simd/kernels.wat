@@ -238,14 +238,13 @@
         (br $each))))
 
   ;; Filter gradient of a stride-1 VALID conv (NHWC):
-  ;; dw[(kh, kw, ci), co] = sum over (b, oh) rows r0..r1 and ow of
-  ;; x[b, oh+kh, ow+kw, ci] * dy[b, oh, ow, co], written (not added) to dw.
+  ;; dw[(kh, kw, ci), co] += sum over (b, oh) rows rowStart..rowEnd and ow of
+  ;; x[b, oh+kh, ow+kw, ci] * dy[b, oh, ow, co].
   ;; Registers hold 16 output channels (4 vectors) for `pair` input channels
   ;; (1 or 2: 4 or 8 accumulators), so dy is loaded once per two products.
   ;; Rows go in blocks of 64 so the block of dy stays in cache across taps.
-  ;; CO must be a multiple of 16; with pair 2, C must be even. A row range
-  ;; lets threads split the work into separate dw buffers.
-  (func (export "convFilterGrad")
+  ;; CO must be a multiple of 16; with pair 2, C must be even.
+  (func $accumulateFilterGrad
     (param $x i32) (param $dy i32) (param $dw i32)
     (param $H i32) (param $W i32) (param $C i32) (param $KH i32) (param $KW i32) (param $CO i32)
     (param $rowStart i32) (param $rowEnd i32) (param $pair i32)
@@ -257,8 +256,6 @@
     (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128)
     (local.set $OH (i32.add (i32.sub (local.get $H) (local.get $KH)) (i32.const 1)))
     (local.set $OW (i32.add (i32.sub (local.get $W) (local.get $KW)) (i32.const 1)))
-    (memory.fill (local.get $dw) (i32.const 0)
-      (i32.shl (i32.mul (i32.mul (i32.mul (local.get $KH) (local.get $KW)) (local.get $C)) (local.get $CO)) (i32.const 2)))
     (local.set $r0 (local.get $rowStart))
     (block $done
       (loop $blocks
@@ -356,6 +353,38 @@
           (br_if $khs (i32.lt_u (local.get $kh) (local.get $KH))))
         (local.set $r0 (local.get $r1))
         (br $blocks))))
+
+  ;; The filter gradient over rows rowStart..rowEnd, written (not added) to dw.
+  (func (export "convFilterGrad")
+    (param $x i32) (param $dy i32) (param $dw i32)
+    (param $H i32) (param $W i32) (param $C i32) (param $KH i32) (param $KW i32) (param $CO i32)
+    (param $rowStart i32) (param $rowEnd i32) (param $pair i32)
+    (memory.fill (local.get $dw) (i32.const 0)
+      (i32.shl (i32.mul (i32.mul (i32.mul (local.get $KH) (local.get $KW)) (local.get $C)) (local.get $CO)) (i32.const 2)))
+    (call $accumulateFilterGrad (local.get $x) (local.get $dy) (local.get $dw) (local.get $H) (local.get $W) (local.get $C)
+      (local.get $KH) (local.get $KW) (local.get $CO) (local.get $rowStart) (local.get $rowEnd) (local.get $pair)))
+
+  ;; The same with threads sharing the rows: each takes the next 64 from the
+  ;; counter at `next` (an i32 on the heap, 0 at the start) until none are
+  ;; left, into its own dw. Taking turns, not fixed halves, keeps a thread
+  ;; that gets less of the CPU (the backend's pthreads spin a while after
+  ;; their own work) from holding the other up.
+  (func (export "convFilterGradShared")
+    (param $x i32) (param $dy i32) (param $dw i32)
+    (param $H i32) (param $W i32) (param $C i32) (param $KH i32) (param $KW i32) (param $CO i32)
+    (param $rows i32) (param $pair i32) (param $next i32)
+    (local $r0 i32)
+    (memory.fill (local.get $dw) (i32.const 0)
+      (i32.shl (i32.mul (i32.mul (i32.mul (local.get $KH) (local.get $KW)) (local.get $C)) (local.get $CO)) (i32.const 2)))
+    (block $done
+      (loop $take
+        (local.set $r0 (i32.atomic.rmw.add (local.get $next) (i32.const 64)))
+        (br_if $done (i32.ge_u (local.get $r0) (local.get $rows)))
+        (call $accumulateFilterGrad (local.get $x) (local.get $dy) (local.get $dw) (local.get $H) (local.get $W) (local.get $C)
+          (local.get $KH) (local.get $KW) (local.get $CO) (local.get $r0)
+          (select (local.get $rows) (i32.add (local.get $r0) (i32.const 64)) (i32.lt_u (local.get $rows) (i32.add (local.get $r0) (i32.const 64))))
+          (local.get $pair))
+        (br $take))))
 
   ;; dst[i] += src[i] for i < n (a multiple of 4): summing threads' partial results.
   (func (export "addInto") (param $dst i32) (param $src i32) (param $n i32)
