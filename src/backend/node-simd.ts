@@ -5,6 +5,7 @@ import { PARALLEL_KERNELS, type SimdModuleSource, type SimdPool, type StartedKer
 // build/ of this package: the same path from src/backend and dist/backend.
 const BUILD = new URL('../../build/', import.meta.url);
 const WORKER = new URL('./simd-worker.mjs', import.meta.url);
+const HELPER_TIMEOUT_MS = 60_000;
 
 /** The SIMD kernels npm run build assembles, compiled from their file. */
 export const nodeSimdKernels: SimdModuleSource = async (shared) =>
@@ -44,8 +45,13 @@ export function nodeSimdPool(started: StartedKernels, threads: number): SimdPool
         return [{ ctrl, generation }];
       });
       (started.kernels[kernel] as (...args: number[]) => void)(...parts[0]);
+      // A bound on the wait: a helper that never answers becomes an error, not a hung process.
+      const deadline = Date.now() + HELPER_TIMEOUT_MS;
       for (const { ctrl, generation } of jobs) {
-        while (Atomics.load(ctrl, 1) !== generation) Atomics.wait(ctrl, 1, Atomics.load(ctrl, 1));
+        while (Atomics.load(ctrl, 1) !== generation) {
+          if (Date.now() > deadline) throw new Error(`a SIMD helper thread did not finish ${kernel} in ${HELPER_TIMEOUT_MS / 1000} s`);
+          Atomics.wait(ctrl, 1, Atomics.load(ctrl, 1), 1000);
+        }
         if (Atomics.exchange(ctrl, 30, 0) !== 0) throw new Error(`a SIMD helper thread failed in ${kernel}`);
       }
       return ran;

@@ -39,7 +39,7 @@ describe('edgetune finetune and predict (CLI)', () => {
   it('trains a head in one process that predicts identically in another', async () => {
     const trained = await runCli([
       'finetune', '--base', base, '--heads', heads, '--name', 'digits', '--classes', '0,1,2,3,4',
-      '--examples', '100', '--epochs', '2', '--seed', '4', '--threads', '2',
+      '--examples', '100', '--epochs', '10', '--seed', '4', '--threads', '2',
     ]);
     expect(trained.stderr).toBe('');
     expect(trained.code).toBe(0);
