@@ -1,3 +1,4 @@
+import type { Goal } from './goals.js';
 import type { Spread } from './stats.js';
 
 export interface BenchRow {
@@ -16,6 +17,8 @@ export interface BenchRow {
   finetuneStepMs?: { p50: number; p95: number };
   gflops?: { train?: number; infer?: number };
   vsPytorch?: { train?: number; infer?: number };
+  /** With --repeat: the medians of each repetition. */
+  repetitions?: { trainImagesPerSec?: number[]; inferImagesPerSec: number[]; latencyP50Ms: number[] };
   skipped?: string;
 }
 
@@ -35,7 +38,11 @@ export interface BenchResults {
   createdAt: string;
   quick: boolean;
   machine: { cpu: string; cores: number; node: string; tfjs: string; host: string; pytorch?: string };
+  /** How many times the wasm SIMD and PyTorch rows were measured (interleaved); their spreads cover every repetition. */
+  repeat?: number;
   rows: BenchRow[];
+  /** The speed goals, judged on each repetition. */
+  goals?: Goal[];
   http?: LoadResult[];
 }
 
@@ -65,6 +72,14 @@ export function markdown(results: BenchResults): string {
       `| ${r.id} | ${r.runtime} | ${r.simd ? 'yes' : 'no'} | ${r.threads} | ${range(r.trainImagesPerSec)} | ${f(r.epochSeconds, 1)} | ${range(r.inferImagesPerSec)} | ` +
         `${r.latencyMs ? `${f(r.latencyMs.p50, 2)} / ${f(r.latencyMs.p95, 2)}` : '–'} | ${ft} | ${f(r.gflops?.train, 1)} / ${f(r.gflops?.infer, 1)} | ` +
         `${f(r.vsPytorch?.train, 2)} / ${f(r.vsPytorch?.infer, 2)} |`,
+    );
+  }
+  if (results.goals?.length) {
+    lines.push(
+      '',
+      `| goal (${results.repeat ?? 1} interleaved repetitions) | target | median (min–max) | met |`,
+      '|---|---|---|---|',
+      ...results.goals.map((g) => `| ${g.name} | ${g.target} | ${range(g.spread, 2)} | ${g.met ? 'yes' : 'no'} |`),
     );
   }
   if (results.http?.length) {

@@ -7,11 +7,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { countFlops } from '../src/core/flops.js';
 import { buildModel, disposeModels } from '../src/core/model.js';
 import { defaultMnistDir } from '../src/runtimes/node/mnist-files.js';
 import { chartSvg } from './chart.js';
+import { goals } from './goals.js';
 import { browserRow, httpLoad, workerdRow, type Effort } from './remote.js';
 import { markdown, type BenchResults, type BenchRow, type LoadResult } from './report.js';
 import type { RowConfig, RowMeasurements } from './rows/node-row.js';
@@ -29,8 +30,13 @@ const program = new Command('bench')
   .option('--models <dir>', 'a trained base + heads for the browser/workerd/HTTP rows (default data/models, else a quick one is trained)')
   .option('--out <dir>', 'where results go', path.join(root, 'bench', 'results'))
   .option('--skip <parts>', 'comma list of parts to skip: node,pytorch,browser,workerd,http', '')
+  .option('--repeat <n>', 'measure the rows the goals compare (wasm SIMD, PyTorch) n times, interleaved, for the spread between runs', (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number ≥ 1');
+    return n;
+  }, 1)
   .parse();
-const opts = program.opts<{ quick?: boolean; models?: string; out: string; skip: string }>();
+const opts = program.opts<{ quick?: boolean; models?: string; out: string; skip: string; repeat: number }>();
 const skip = new Set(opts.skip.split(',').filter(Boolean));
 const quick = opts.quick === true;
 const effort: Effort = quick
@@ -81,24 +87,83 @@ const configs: Array<[string, RowConfig]> = [
   ['cpu', { ...base(1), backend: 'cpu', simd: false, warmup: 0, steps: quick ? 0 : 2, inferRuns: 2, latencyRuns: 5, modes: false }],
   ['tfjs-node', { ...base(cores), backend: 'tensorflow' }],
 ];
-if (!skip.has('node')) {
-  for (const [id, config] of configs) {
-    log(`bench: ${id}…`);
-    const m = await nodeRow(config);
-    rows.push('skipped' in m ? { id, runtime: 'node', backend: config.backend, simd: config.simd, threads: config.threads, skipped: m.skipped } : computeRow(id, 'node', m));
+/** Every repetition's measurements of one row, merged: samples pooled, per-repetition medians kept. */
+function mergeRuns(id: string, runtime: BenchRow['runtime'], runs: RowMeasurements[]): BenchRow {
+  const pooled: RowMeasurements = {
+    backend: runs[0].backend,
+    trainStepSeconds: runs.flatMap((m) => m.trainStepSeconds),
+    inferBatchSeconds: runs.flatMap((m) => m.inferBatchSeconds),
+    latencyMs: runs.flatMap((m) => m.latencyMs),
+    ...(runs[0].modes
+      ? {
+          modes: {
+            cachedStepSeconds: runs.flatMap((m) => m.modes!.cachedStepSeconds),
+            frozenStepSeconds: runs.flatMap((m) => m.modes!.frozenStepSeconds),
+            extractSecondsPerImage: median(runs.map((m) => m.modes!.extractSecondsPerImage)),
+          },
+        }
+      : {}),
+  };
+  const row = computeRow(id, runtime, pooled);
+  if (runs.length > 1) {
+    const each = runs.map((m) => computeRow(id, runtime, m));
+    row.repetitions = {
+      ...(row.trainImagesPerSec ? { trainImagesPerSec: each.map((r) => r.trainImagesPerSec!.median) } : {}),
+      inferImagesPerSec: each.map((r) => r.inferImagesPerSec!.median),
+      latencyP50Ms: each.map((r) => r.latencyMs!.p50),
+    };
   }
+  return row;
+}
+
+// Node and PyTorch rows, each repetition measuring every row once.
+type Measured = Pick<BenchRow, 'id' | 'runtime' | 'backend' | 'simd' | 'threads'> & { measure: () => ReturnType<typeof nodeRow> };
+// Only the rows the goals compare are repeated: the others are context, and the cpu row alone takes minutes.
+const repeated = (m: Measured) => (m.backend === 'wasm' && m.simd) || m.backend === 'pytorch';
+const measured: Measured[] = [];
+if (!skip.has('node')) {
+  for (const [id, config] of configs) measured.push({ id, runtime: 'node', backend: config.backend, simd: config.simd, threads: config.threads, measure: () => nodeRow(config) });
 }
 let pytorchVersion: string | undefined;
 if (!skip.has('pytorch')) {
   for (const threads of [...new Set([1, cores])]) {
-    log(`bench: pytorch-t${threads}…`);
-    const m = await pytorchRow({ ...base(threads), backend: 'cpu' }, defaultMnistDir());
-    if ('skipped' in m) rows.push({ id: `pytorch-t${threads}`, runtime: 'python', backend: 'pytorch', simd: true, threads, skipped: m.skipped });
-    else {
-      pytorchVersion = m.version;
-      rows.push(computeRow(`pytorch-t${threads}`, 'python', m));
-    }
+    measured.push({
+      id: `pytorch-t${threads}`,
+      runtime: 'python',
+      backend: 'pytorch',
+      simd: true,
+      threads,
+      measure: async () => {
+        const m = await pytorchRow({ ...base(threads), backend: 'cpu' }, defaultMnistDir());
+        if (!('skipped' in m)) pytorchVersion = m.version;
+        return m;
+      },
+    });
   }
+}
+const runs = new Map<string, RowMeasurements[]>();
+const skippedRows = new Map<string, string>();
+for (let rep = 1; rep <= opts.repeat; rep++) {
+  for (const row of measured) {
+    const { id } = row;
+    if (skippedRows.has(id) || (rep > 1 && !repeated(row))) continue;
+    log(`bench: ${id}${opts.repeat > 1 ? ` (${rep}/${opts.repeat})` : ''}…`);
+    const m = await row.measure();
+    if ('skipped' in m) skippedRows.set(id, m.skipped);
+    else runs.set(id, [...(runs.get(id) ?? []), m]);
+  }
+}
+const rowRuns = new Map<string, BenchRow[]>();
+for (const { measure: _, ...row } of measured) {
+  const { id, runtime } = row;
+  const skipped = skippedRows.get(id);
+  if (skipped) {
+    rows.push({ ...row, skipped });
+    continue;
+  }
+  const each = runs.get(id)!;
+  rows.push(mergeRuns(id, runtime, each));
+  rowRuns.set(id, each.map((m) => computeRow(id, runtime, m)));
 }
 
 // A trained base and heads for the rows that serve them.
@@ -172,8 +237,10 @@ const results: BenchResults = {
   version: 1,
   createdAt: new Date().toISOString(),
   quick,
+  repeat: opts.repeat,
   machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores, node: process.version.slice(1), tfjs: tf.version.tfjs, host: os.hostname(), ...(pytorchVersion ? { pytorch: pytorchVersion } : {}) },
   rows,
+  goals: goals(rowRuns, cores),
   ...(http ? { http } : {}),
 };
 const table = markdown(results);

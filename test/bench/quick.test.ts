@@ -38,6 +38,17 @@ describe('npm run bench -- --quick', () => {
       }
     }
     expect(results.rows.find((r) => r.id === 'tfjs-node')!.skipped).toMatch(/not installed/);
+    // The goals compare wasm with PyTorch on as many threads (where Debian's PyTorch is installed) and with itself on one.
+    const torch = results.rows.find((r) => r.id === `pytorch-t${results.machine.cores}`);
+    expect(results.goals!.map((g) => g.target)).toEqual([
+      ...(torch && !torch.skipped ? ['≥ 1 (then 1.5)', '≥ 2', '> 1 (wasm faster)'] : []),
+      ...(results.machine.cores > 1 ? ['≥ 1.7'] : []),
+    ]);
+    for (const g of results.goals!) {
+      expect(g.runs).toHaveLength(1);
+      expect(g.spread.median).toBeGreaterThan(0);
+      expect(typeof g.met).toBe('boolean');
+    }
     expect(await readFile(path.join(out, files[1]), 'utf8')).toContain('| wasm-simd-t1 | node | yes | 1 |');
     expect(await readFile(path.join(out, files[2]), 'utf8')).toMatch(/^<svg/);
   });
