@@ -17,6 +17,8 @@ export interface Effort {
   steps: number;
   inferRuns: number;
   latencyRuns: number;
+  /** Single-image calls before latency is timed: V8 compiles tfjs's per-op JavaScript only after hundreds. */
+  latencyWarmup: number;
   loadSeconds: number;
 }
 

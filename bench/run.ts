@@ -40,8 +40,8 @@ const opts = program.opts<{ quick?: boolean; models?: string; out: string; skip:
 const skip = new Set(opts.skip.split(',').filter(Boolean));
 const quick = opts.quick === true;
 const effort: Effort = quick
-  ? { warmup: 1, steps: 4, inferRuns: 4, latencyRuns: 10, loadSeconds: 2 }
-  : { warmup: 3, steps: 20, inferRuns: 20, latencyRuns: 50, loadSeconds: 10 };
+  ? { warmup: 1, steps: 4, inferRuns: 4, latencyRuns: 10, latencyWarmup: 50, loadSeconds: 2 }
+  : { warmup: 3, steps: 20, inferRuns: 20, latencyRuns: 50, latencyWarmup: 1000, loadSeconds: 10 };
 const cores = os.availableParallelism();
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -78,13 +78,23 @@ function computeRow(id: string, runtime: BenchRow['runtime'], m: RowMeasurements
 }
 
 const rows: BenchRow[] = [];
-const base = (threads: number): RowConfig => ({ backend: 'wasm', simd: true, threads, warmup: effort.warmup, steps: effort.steps, inferRuns: effort.inferRuns, latencyRuns: effort.latencyRuns, modes: true });
+const base = (threads: number): RowConfig => ({
+  backend: 'wasm',
+  simd: true,
+  threads,
+  warmup: effort.warmup,
+  steps: effort.steps,
+  inferRuns: effort.inferRuns,
+  latencyRuns: effort.latencyRuns,
+  latencyWarmup: effort.latencyWarmup,
+  modes: true,
+});
 const configs: Array<[string, RowConfig]> = [
   ['wasm-nosimd-t1', { ...base(1), simd: false, steps: Math.max(2, Math.round(effort.steps / 4)), modes: !quick }],
   ['wasm-simd-t1', base(1)],
   ...Array.from({ length: cores - 1 }, (_, i) => [`wasm-simd-t${i + 2}`, base(i + 2)] as [string, RowConfig]),
   // Pure JS trains at ~1 image/s (its conv gradients are scalar loops): a short sample; none with --quick.
-  ['cpu', { ...base(1), backend: 'cpu', simd: false, warmup: 0, steps: quick ? 0 : 2, inferRuns: 2, latencyRuns: 5, modes: false }],
+  ['cpu', { ...base(1), backend: 'cpu', simd: false, warmup: 0, steps: quick ? 0 : 2, inferRuns: 2, latencyRuns: 5, latencyWarmup: 5, modes: false }],
   ['tfjs-node', { ...base(cores), backend: 'tensorflow' }],
 ];
 /** Every repetition's measurements of one row, merged: samples pooled, per-repetition medians kept. */

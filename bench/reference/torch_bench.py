@@ -74,10 +74,10 @@ with torch.no_grad():
         model(tx).numpy()
         if i >= config["warmup"]:
             infer.append(time.perf_counter() - start)
-    for i in range(config["warmup"] + config["latencyRuns"]):
+    for i in range(config["latencyWarmup"] + config["latencyRuns"]):
         start = time.perf_counter()
         torch.softmax(model(tx[:1]), 1).numpy()
-        if i >= config["warmup"]:
+        if i >= config["latencyWarmup"]:
             latency.append((time.perf_counter() - start) * 1000)
 result["inferBatchSeconds"] = infer
 result["latencyMs"] = latency

@@ -1,0 +1,59 @@
+// npm run bench:profile [-- --threads N] : where a pretraining step's time
+// goes, kernel by kernel (tf.profile), on the wasm backend as edgetune
+// trains: the real forward, loss, gradients and Adadelta update on batch 128.
+import * as tf from '@tensorflow/tfjs';
+import { Command, InvalidArgumentError } from 'commander';
+import { KerasAdadelta } from '../src/core/adadelta.js';
+import { trainingForward } from '../src/core/forward.js';
+import { softmaxCrossEntropySum } from '../src/core/metrics.js';
+import { buildModel } from '../src/core/model.js';
+import { seededRandom } from '../src/core/random.js';
+import { startNodeBackend } from '../src/runtimes/node/backend.js';
+
+const whole = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number ≥ 1');
+  return n;
+};
+const opts = new Command('bench:profile')
+  .description('Per-kernel time of one pretraining step on the wasm backend')
+  .option('--threads <n>', 'wasm threads', whole, 2)
+  .option('--steps <n>', 'timed steps for the step median (after 3 warm-up steps)', whole, 20)
+  .option('--top <n>', 'kernels to list', whole, 20)
+  .parse()
+  .opts<{ threads: number; steps: number; top: number }>();
+
+const BATCH = 128;
+const info = await startNodeBackend({ backend: 'wasm', simd: true, threads: opts.threads }, (msg) => process.stderr.write(`${msg}\n`));
+const model = buildModel(5, 1);
+const optimizer = new KerasAdadelta();
+const { forward } = trainingForward(model, seededRandom(1));
+const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+const xs = tf.randomUniform([BATCH, 28, 28, 1]);
+const ys = tf.tidy(() => tf.oneHot(tf.randomUniform([BATCH], 0, 5, 'int32') as tf.Tensor1D, 5).toFloat());
+const step = () => {
+  const { value, grads } = tf.variableGrads(() => tf.div(softmaxCrossEntropySum(forward(xs), ys), BATCH) as tf.Scalar, variables);
+  optimizer.applyGradients(grads);
+  value.dataSync();
+  tf.dispose([value, ...Object.values(grads)]);
+};
+
+for (let i = 0; i < 3; i++) step();
+const times: number[] = [];
+for (let i = 0; i < opts.steps; i++) {
+  const started = performance.now();
+  step();
+  times.push(performance.now() - started);
+}
+times.sort((a, b) => a - b);
+const profile = await tf.profile(step);
+const byKernel = new Map<string, number>();
+for (const k of profile.kernels) {
+  const key = `${k.name} ${JSON.stringify(k.inputShapes)}`;
+  byKernel.set(key, (byKernel.get(key) ?? 0) + (k.kernelTimeMs as number));
+}
+const rows = [...byKernel].sort((a, b) => b[1] - a[1]);
+const total = rows.reduce((sum, [, ms]) => sum + ms, 0);
+console.log(`backend: ${JSON.stringify(info)}`);
+console.log(`step: median ${times[times.length >> 1].toFixed(1)} ms (min ${times[0].toFixed(1)}) over ${opts.steps}; kernels of one profiled step: ${total.toFixed(1)} ms`);
+for (const [key, ms] of rows.slice(0, opts.top)) console.log(`${ms.toFixed(2).padStart(8)} ms  ${key}`);
