@@ -48,9 +48,11 @@ export function nodeSimdPool(started: StartedKernels, threads: number): SimdPool
       // A bound on the wait: a helper that never answers becomes an error, not a hung process.
       const deadline = Date.now() + HELPER_TIMEOUT_MS;
       for (const { ctrl, generation } of jobs) {
-        while (Atomics.load(ctrl, 1) !== generation) {
+        // Wait on the value just checked: a fresh read could already be the
+        // answer, and waiting for that to change would sleep through it.
+        for (let done = Atomics.load(ctrl, 1); done !== generation; done = Atomics.load(ctrl, 1)) {
           if (Date.now() > deadline) throw new Error(`a SIMD helper thread did not finish ${kernel} in ${HELPER_TIMEOUT_MS / 1000} s`);
-          Atomics.wait(ctrl, 1, Atomics.load(ctrl, 1), 1000);
+          Atomics.wait(ctrl, 1, done, 1000);
         }
         if (Atomics.exchange(ctrl, 30, 0) !== 0) throw new Error(`a SIMD helper thread failed in ${kernel}`);
       }
