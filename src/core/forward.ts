@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { dropoutMask } from './dropout.js';
 import { fusedConv2d, type FusedActivation } from './fused-conv.js';
+import { isReluLayer, type Config } from './layer-config.js';
 
 /**
  * The training-time forward pass, op by op from the layers' own variables.
@@ -18,7 +19,6 @@ import { fusedConv2d, type FusedActivation } from './fused-conv.js';
  */
 export type Forward = (x: tf.Tensor) => tf.Tensor;
 
-type Config = Record<string, unknown>;
 
 function activation(name: unknown): Forward {
   switch (name ?? 'linear') {
@@ -49,7 +49,7 @@ function fusedConvStep(layer: tf.layers.Layer, next: tf.layers.Layer | undefined
   const config = layer.getConfig() as Config;
   const dilation = config.dilationRate as [number, number];
   if ((config.dataFormat ?? 'channelsLast') !== 'channelsLast' || dilation.some((d) => d !== 1)) return undefined;
-  const reluNext = config.activation === 'linear' && next?.getClassName() === 'Activation' && (next.getConfig() as Config).activation === 'relu';
+  const reluNext = config.activation === 'linear' && isReluLayer(next);
   const act = reluNext ? 'relu' : config.activation;
   if (act !== 'relu' && act !== 'linear') return undefined;
   const attrs = { strides: config.strides as [number, number], pad: config.padding as 'valid' | 'same', activation: act as FusedActivation };

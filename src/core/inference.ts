@@ -1,12 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Forward } from './forward.js';
-
-type Config = Record<string, unknown>;
+import { isReluLayer, type Config } from './layer-config.js';
 
 const cache = new WeakMap<tf.LayersModel, Forward>();
-
-const nextIsRelu = (layers: tf.layers.Layer[], i: number) =>
-  layers[i + 1]?.getClassName() === 'Activation' && (layers[i + 1].getConfig() as Config).activation === 'relu';
 
 /**
  * The model's inference pass as a chain of tf ops, each Conv2D or Dense fused
@@ -23,7 +19,7 @@ function compile(model: tf.LayersModel): Forward {
     const read = (j: number) => layer.weights[j].read();
     const own = (config.activation ?? 'linear') as string;
     const fusable = own === 'linear' || own === 'relu';
-    const relu = own === 'relu' || (own === 'linear' && nextIsRelu(layers, i));
+    const relu = own === 'relu' || (own === 'linear' && isReluLayer(layers[i + 1]));
     const activation = relu ? 'relu' : 'linear';
     const bias = () => (config.useBias === false ? undefined : read(1));
     if (layer.getClassName() === 'Conv2D' && fusable && (config.dataFormat ?? 'channelsLast') === 'channelsLast') {
