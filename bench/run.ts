@@ -97,8 +97,8 @@ const configs: Array<[string, RowConfig]> = [
   ['cpu', { ...base(1), backend: 'cpu', simd: false, warmup: 0, steps: quick ? 0 : 2, inferRuns: 2, latencyRuns: 5, latencyWarmup: 5, modes: false }],
   ['tfjs-node', { ...base(cores), backend: 'tensorflow' }],
 ];
-/** Every repetition's measurements of one row, merged: samples pooled, per-repetition medians kept. */
-function mergeRuns(id: string, runtime: BenchRow['runtime'], runs: RowMeasurements[]): BenchRow {
+/** Every repetition's measurements of one row (`each`: the row of each repetition), merged: samples pooled, per-repetition medians kept. */
+function mergeRuns(id: string, runtime: BenchRow['runtime'], runs: RowMeasurements[], each: BenchRow[]): BenchRow {
   const pooled: RowMeasurements = {
     backend: runs[0].backend,
     trainStepSeconds: runs.flatMap((m) => m.trainStepSeconds),
@@ -116,7 +116,6 @@ function mergeRuns(id: string, runtime: BenchRow['runtime'], runs: RowMeasuremen
   };
   const row = computeRow(id, runtime, pooled);
   if (runs.length > 1) {
-    const each = runs.map((m) => computeRow(id, runtime, m));
     row.repetitions = {
       ...(row.trainImagesPerSec ? { trainImagesPerSec: each.map((r) => r.trainImagesPerSec!.median) } : {}),
       inferImagesPerSec: each.map((r) => r.inferImagesPerSec!.median),
@@ -171,9 +170,10 @@ for (const { measure: _, ...row } of measured) {
     rows.push({ ...row, skipped });
     continue;
   }
-  const each = runs.get(id)!;
-  rows.push(mergeRuns(id, runtime, each));
-  rowRuns.set(id, each.map((m) => computeRow(id, runtime, m)));
+  const measurements = runs.get(id)!;
+  const each = measurements.map((m) => computeRow(id, runtime, m));
+  rows.push(mergeRuns(id, runtime, measurements, each));
+  rowRuns.set(id, each);
 }
 
 // A trained base and heads for the rows that serve them.
