@@ -23,6 +23,7 @@ export const nodeSimdKernels: SimdModuleSource = async (shared) =>
 export function nodeSimdPool(started: StartedKernels, threads: number): SimdPool | undefined {
   if (threads < 2 || !(started.memory.buffer instanceof SharedArrayBuffer)) return undefined;
   const malloc = (started.backend.wasm as unknown as { _malloc(bytes: number): number })._malloc;
+  const counter = malloc(4);
   const helpers = Array.from({ length: threads - 1 }, () => {
     const control = malloc(32 * 4);
     new Int32Array(started.memory.buffer, control, 32).fill(0);
@@ -34,17 +35,19 @@ export function nodeSimdPool(started: StartedKernels, threads: number): SimdPool
     size: threads,
     parallel(kernel, parts) {
       const views = helpers.map((control) => new Int32Array(started.memory.buffer, control, 32));
+      Atomics.store(new Int32Array(started.memory.buffer, counter, 1), 0, 0);
+      const lists = parts.map((args) => [...args, counter]);
       const ran = [true, ...views.map((ctrl) => Atomics.load(ctrl, 31) === 1)];
       const jobs = views.flatMap((ctrl, i) => {
         if (!ran[i + 1]) return [];
         ctrl[2] = PARALLEL_KERNELS.indexOf(kernel);
-        ctrl[3] = parts[i + 1].length;
-        ctrl.set(parts[i + 1], 4);
+        ctrl[3] = lists[i + 1].length;
+        ctrl.set(lists[i + 1], 4);
         const generation = Atomics.add(ctrl, 0, 1) + 1;
         Atomics.notify(ctrl, 0);
         return [{ ctrl, generation }];
       });
-      (started.kernels[kernel] as (...args: number[]) => void)(...parts[0]);
+      (started.kernels[kernel] as (...args: number[]) => void)(...lists[0]);
       // A bound on the wait: a helper that never answers becomes an error, not a hung process.
       const deadline = Date.now() + HELPER_TIMEOUT_MS;
       for (const { ctrl, generation } of jobs) {

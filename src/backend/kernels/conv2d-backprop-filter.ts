@@ -34,19 +34,15 @@ function directFilterGradient(
     return out;
   }
   const extras = Array.from({ length: pool.size - 1 }, () => backend.makeOutput(filterShape, 'float32'));
-  const next = backend.makeOutput([1], 'int32');
-  (backend.typedArrayFromHeap(next) as Int32Array)[0] = 0;
-  const counter = pointer(backend, next);
   const ran = pool.parallel(
     'convFilterGradShared',
-    [out, ...extras].map((dw) => [pointer(backend, x), pointer(backend, dy), pointer(backend, dw), ...geometry, rows, pair, counter]),
+    [out, ...extras].map((dw) => [pointer(backend, x), pointer(backend, dy), pointer(backend, dw), ...geometry, rows, pair]),
   );
   const size = filterShape.reduce((m, n) => m * n, 1);
   extras.forEach((extra, i) => {
     if (ran[i + 1]) simd.addInto(pointer(backend, out), pointer(backend, extra), size);
     backend.disposeData(extra.dataId);
   });
-  backend.disposeData(next.dataId);
   return out;
 }
 

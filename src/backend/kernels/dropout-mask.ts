@@ -1,7 +1,7 @@
 import { util, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { DROPOUT_MASK, fillDropoutMask, type DropoutMaskAttrs } from '../../core/dropout.js';
-import { pointer, simdKernels } from '../simd/kernels.js';
+import { floatBits, pointer, runShared, simdKernels } from '../simd/kernels.js';
 import { f32, heapOutputs } from './heap.js';
 
 /** The dropout mask written straight into the wasm heap, four values at a time with SIMD. */
@@ -13,7 +13,10 @@ const dropoutMask: KernelFunc = ({ backend, attrs }) => {
   const simd = simdKernels();
   // SIMD takes whole groups of 4; JavaScript does the rest (and everything without SIMD).
   const done = simd ? n & ~3 : 0;
-  if (simd) simd.dropoutMask(pointer(wasm, out), done, seed, Math.floor(rate * 4294967296), 1 / (1 - rate));
+  if (simd) {
+    const [at, threshold, keep] = [pointer(wasm, out), Math.floor(rate * 4294967296), 1 / (1 - rate)];
+    if (!runShared('dropoutMaskShared', [at, done, seed, threshold, floatBits(keep)], done)) simd.dropoutMask(at, done, seed, threshold, keep);
+  }
   fillDropoutMask(f32(wasm, out), done, seed, rate);
   return out;
 };

@@ -1,7 +1,7 @@
 import { util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { KERAS_ADADELTA, type KerasAdadeltaAttrs } from '../../core/adadelta.js';
-import { pointer, simdKernels } from '../simd/kernels.js';
+import { floatBits, pointer, runShared, simdKernels } from '../simd/kernels.js';
 import { requireInputs } from './kernel-scope.js';
 
 /**
@@ -21,7 +21,10 @@ const kerasAdadelta: KernelFunc = (args) => {
   const done = simd ? n & ~3 : 0;
   if (simd) {
     const [w, g, g2, d2, nw, ng2, nd2] = [value, grad, accumGrad, accumDelta, ...outs].map((t) => pointer(backend, t));
-    simd.adadelta(w, g, g2, d2, nw, ng2, nd2, done, learningRate, rho, epsilon);
+    const floats = [learningRate, rho, epsilon].map(floatBits);
+    if (!runShared('adadeltaShared', [w, g, g2, d2, nw, ng2, nd2, done, ...floats], done)) {
+      simd.adadelta(w, g, g2, d2, nw, ng2, nd2, done, learningRate, rho, epsilon);
+    }
   }
   // Views after allocating: allocation may grow the heap.
   const [w, g, ag, ad] = [value, grad, accumGrad, accumDelta].map((t) => backend.typedArrayFromHeap(t) as Float32Array);

@@ -1,6 +1,6 @@
 import { backend_util, MaxPoolGrad, type KernelConfig, type KernelFunc, type MaxPoolGradAttrs } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { pointer, simdKernels } from '../simd/kernels.js';
+import { pointer, runShared, simdKernels } from '../simd/kernels.js';
 import { f32, heapOutputs } from './heap.js';
 import { requireInputs } from './kernel-scope.js';
 
@@ -22,8 +22,10 @@ const maxPoolGrad: KernelFunc = (args) => {
   const [x, g, dx] = [input, dy, out].map((t) => f32(backend, t));
   if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && top === 0 && left === 0 && H === 2 * OH && W === 2 * OW) {
     const simd = simdKernels();
-    if (simd && C % 4 === 0) simd.maxPoolGrad2x2(pointer(backend, input), pointer(backend, dy), pointer(backend, out), batchSize * OH, OW, C);
-    else tiled2x2(x, g, dx, batchSize, OH, OW, C);
+    if (simd && C % 4 === 0) {
+      const args = [pointer(backend, input), pointer(backend, dy), pointer(backend, out), batchSize * OH, OW, C] as const;
+      if (!runShared('maxPoolGrad2x2Shared', [...args], batchSize * H * W * C)) simd.maxPoolGrad2x2(...args);
+    } else tiled2x2(x, g, dx, batchSize, OH, OW, C);
     return out;
   }
   dx.fill(0);

@@ -1,7 +1,7 @@
 import { util, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { RELU_GRAD } from '../../core/fused-conv.js';
-import { pointer, simdKernels } from '../simd/kernels.js';
+import { pointer, runShared, simdKernels } from '../simd/kernels.js';
 import { f32, heapOutputs } from './heap.js';
 import { requireInputs } from './kernel-scope.js';
 
@@ -14,7 +14,10 @@ const reluGrad: KernelFunc = ({ inputs, backend }) => {
   const simd = simdKernels();
   // SIMD takes whole groups of 4; JavaScript does the rest (and everything without SIMD).
   const done = simd ? n & ~3 : 0;
-  if (simd) simd.reluGrad(pointer(wasm, dy), pointer(wasm, y), pointer(wasm, out), done);
+  if (simd) {
+    const args = [pointer(wasm, dy), pointer(wasm, y), pointer(wasm, out), done] as const;
+    if (!runShared('reluGradShared', [...args], done)) simd.reluGrad(...args);
+  }
   const [g, act, dx] = [dy, y, out].map((t) => f32(wasm, t));
   for (let i = done; i < n; i++) dx[i] = act[i] > 0 ? g[i] : 0;
   return out;

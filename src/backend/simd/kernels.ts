@@ -13,10 +13,26 @@ export interface SimdKernels {
   addInto(dst: number, src: number, n: number): void;
   reluGrad(dy: number, y: number, out: number, n: number): void;
   dropoutMask(out: number, n: number, seed: number, threshold: number, keep: number): void;
+  // The threaded forms (see PARALLEL_KERNELS): floats as bits, the counter last.
+  reluGradShared(dy: number, y: number, out: number, n: number, next: number): void;
+  adadeltaShared(w: number, g: number, g2: number, d2: number, nw: number, ng2: number, nd2: number, n: number, lr: number, rho: number, eps: number, next: number): void;
+  dropoutMaskShared(out: number, n: number, seed: number, threshold: number, keep: number, next: number): void;
+  maxPoolGrad2x2Shared(x: number, g: number, dx: number, rowsOut: number, outWidth: number, channels: number, next: number): void;
 }
 
-/** Kernels helper threads can run: integer arguments only. */
-export const PARALLEL_KERNELS = ['convFilterGradShared'] as const;
+/**
+ * Kernels helper threads can run: integer arguments only (floats as their
+ * bits), the last one the address of the counter their threads share work by.
+ */
+export const PARALLEL_KERNELS = [
+  'convFilterGradShared',
+  'reluGradShared',
+  'adadeltaShared',
+  'dropoutMaskShared',
+  'maxPoolGrad2x2Shared',
+] as const;
+
+export type ParallelKernel = (typeof PARALLEL_KERNELS)[number];
 
 /** Helper threads running the same kernels on the same memory. */
 export interface SimdPool {
@@ -25,11 +41,33 @@ export interface SimdPool {
   /**
    * Runs `kernel` with each argument list at the same time, the first here
    * and the others on helpers, skipping helpers not ready yet (the kernels
-   * share their work through counters, so nothing is lost). Returns which
-   * lists ran.
+   * share their work through the counter, so nothing is lost). The pool
+   * zeroes its counter and appends its address to every list. Returns
+   * which lists ran.
    */
-  parallel(kernel: (typeof PARALLEL_KERNELS)[number], parts: number[][]): boolean[];
+  parallel(kernel: ParallelKernel, parts: number[][]): boolean[];
 }
+
+/**
+ * Below this many values a one-pass kernel runs on this thread alone: waking
+ * a helper costs more than it would take over.
+ */
+const SHARED_MIN_VALUES = 65536;
+
+/**
+ * Runs a one-pass kernel over `values` values on every thread of the pool
+ * (same arguments; the threads take chunks from the counter), and says
+ * whether it did: false without a pool or for few values, to run the plain
+ * kernel instead.
+ */
+export function runShared(kernel: ParallelKernel, args: number[], values: number): boolean {
+  if (!helpers || values < SHARED_MIN_VALUES) return false;
+  helpers.parallel(kernel, Array.from({ length: helpers.size }, () => args));
+  return true;
+}
+
+/** A float's bits as an int32, for a kernel argument a helper thread receives. */
+export const floatBits = (v: number): number => new Int32Array(Float32Array.of(v).buffer)[0];
 
 /** Where a runtime finds the compiled kernels: the shared-memory build or the plain one. */
 export type SimdModuleSource = (sharedMemory: boolean) => Promise<WebAssembly.Module>;

@@ -100,7 +100,7 @@
   ;; MaxPool 2x2 / stride 2 gradient where the windows tile the input
   ;; (NHWC, C a multiple of 4): each input gets its window's gradient if it
   ;; is the window's first maximum (scan order), else 0.
-  (func (export "maxPoolGrad2x2")
+  (func $maxPoolGrad2x2 (export "maxPoolGrad2x2")
     (param $x i32) (param $g i32) (param $dx i32) (param $rowsOut i32) (param $OW i32) (param $C i32)
     (local $r i32) (local $ow i32) (local $c i32) (local $row i32) (local $p0 i32) (local $q i32)
     (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128) (local $best v128) (local $d v128)
@@ -207,7 +207,7 @@
   ;; Keras Adadelta on n values (a multiple of 4), all float32:
   ;; g2' = rho g2 + (1-rho) g^2; step = sqrt(d2 + eps) / sqrt(g2' + eps) * g;
   ;; d2' = rho d2 + (1-rho) step^2; w' = w - lr * step.
-  (func (export "adadelta")
+  (func $adadelta (export "adadelta")
     (param $w i32) (param $g i32) (param $g2 i32) (param $d2 i32) (param $nw i32) (param $ng2 i32) (param $nd2 i32) (param $n i32)
     (param $lr f32) (param $rho f32) (param $eps f32)
     (local $o i32) (local $end i32) (local $grad v128) (local $gs v128) (local $step v128)
@@ -400,7 +400,7 @@
 
   ;; out[i] = y[i] > 0 ? dy[i] : 0 for i < n (a multiple of 4): ReLU's gradient
   ;; from its output, one pass instead of step, cast and multiply.
-  (func (export "reluGrad") (param $dy i32) (param $y i32) (param $out i32) (param $n i32)
+  (func $reluGrad (export "reluGrad") (param $dy i32) (param $y i32) (param $out i32) (param $n i32)
     (local $o i32) (local $end i32)
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
     (block $done
@@ -416,7 +416,7 @@
   ;; or 0 where mulberry32's output for counter i (state seed + (i + 1) * C)
   ;; is below threshold, an unsigned fraction of 2^32. Counter-based, so four
   ;; lanes at once give the same mask as core/dropout.ts does one by one.
-  (func (export "dropoutMask") (param $out i32) (param $n i32) (param $seed i32) (param $threshold i32) (param $keep f32)
+  (func $dropoutMask (export "dropoutMask") (param $out i32) (param $n i32) (param $seed i32) (param $threshold i32) (param $keep f32)
     (local $o i32) (local $end i32) (local $a v128) (local $t v128) (local $step v128) (local $k v128) (local $limit v128)
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
     (local.set $a (i32x4.add (i32x4.splat (local.get $seed))
@@ -440,4 +440,72 @@
         (local.set $a (i32x4.add (local.get $a) (local.get $step)))
         (local.set $o (i32.add (local.get $o) (i32.const 16)))
         (br $each))))
+
+  ;; Threaded forms of the one-pass kernels above: each thread takes the next
+  ;; chunk from the counter at `next` (an i32, 0 at the start) and runs the
+  ;; plain kernel on it, until none are left. Chunks, not fixed halves, for
+  ;; the reason given at convFilterGradShared. Floats come as their bits
+  ;; (helpers are driven with int32 arguments).
+  (func $chunk (param $next i32) (param $size i32) (param $n i32) (result i32 i32)
+    (local $i i32)
+    (local.set $i (i32.atomic.rmw.add (local.get $next) (local.get $size)))
+    (local.get $i)
+    (select (i32.sub (local.get $n) (local.get $i)) (local.get $size) (i32.lt_u (i32.sub (local.get $n) (local.get $i)) (local.get $size))))
+
+  (func (export "reluGradShared") (param $dy i32) (param $y i32) (param $out i32) (param $n i32) (param $next i32)
+    (local $i i32) (local $len i32) (local $o i32)
+    (block $done
+      (loop $take
+        (call $chunk (local.get $next) (i32.const 32768) (local.get $n))
+        (local.set $len) (local.tee $i)
+        (br_if $done (i32.ge_u (local.get $n)))
+        (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+        (call $reluGrad (i32.add (local.get $dy) (local.get $o)) (i32.add (local.get $y) (local.get $o)) (i32.add (local.get $out) (local.get $o)) (local.get $len))
+        (br $take))))
+
+  (func (export "adadeltaShared")
+    (param $w i32) (param $g i32) (param $g2 i32) (param $d2 i32) (param $nw i32) (param $ng2 i32) (param $nd2 i32) (param $n i32)
+    (param $lr i32) (param $rho i32) (param $eps i32) (param $next i32)
+    (local $i i32) (local $len i32) (local $o i32)
+    (block $done
+      (loop $take
+        (call $chunk (local.get $next) (i32.const 32768) (local.get $n))
+        (local.set $len) (local.tee $i)
+        (br_if $done (i32.ge_u (local.get $n)))
+        (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+        (call $adadelta
+          (i32.add (local.get $w) (local.get $o)) (i32.add (local.get $g) (local.get $o)) (i32.add (local.get $g2) (local.get $o))
+          (i32.add (local.get $d2) (local.get $o)) (i32.add (local.get $nw) (local.get $o)) (i32.add (local.get $ng2) (local.get $o))
+          (i32.add (local.get $nd2) (local.get $o)) (local.get $len)
+          (f32.reinterpret_i32 (local.get $lr)) (f32.reinterpret_i32 (local.get $rho)) (f32.reinterpret_i32 (local.get $eps)))
+        (br $take))))
+
+  ;; Value i's mask depends only on seed + (i + 1) * C, so a chunk from i is
+  ;; the plain kernel with the seed moved on by i * C.
+  (func (export "dropoutMaskShared") (param $out i32) (param $n i32) (param $seed i32) (param $threshold i32) (param $keep i32) (param $next i32)
+    (local $i i32) (local $len i32)
+    (block $done
+      (loop $take
+        (call $chunk (local.get $next) (i32.const 32768) (local.get $n))
+        (local.set $len) (local.tee $i)
+        (br_if $done (i32.ge_u (local.get $n)))
+        (call $dropoutMask (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2))) (local.get $len)
+          (i32.add (local.get $seed) (i32.mul (local.get $i) (i32.const 0x6d2b79f5)))
+          (local.get $threshold) (f32.reinterpret_i32 (local.get $keep)))
+        (br $take))))
+
+  ;; Chunks of 64 output rows; an output row's inputs are the two input rows below it.
+  (func (export "maxPoolGrad2x2Shared") (param $x i32) (param $g i32) (param $dx i32) (param $rowsOut i32) (param $OW i32) (param $C i32) (param $next i32)
+    (local $r i32) (local $len i32) (local $in i32) (local $out i32)
+    (block $done
+      (loop $take
+        (call $chunk (local.get $next) (i32.const 64) (local.get $rowsOut))
+        (local.set $len) (local.tee $r)
+        (br_if $done (i32.ge_u (local.get $rowsOut)))
+        ;; bytes before output row r, and before input row 2r
+        (local.set $out (i32.shl (i32.mul (i32.mul (local.get $r) (local.get $OW)) (local.get $C)) (i32.const 2)))
+        (local.set $in (i32.shl (local.get $out) (i32.const 2)))
+        (call $maxPoolGrad2x2 (i32.add (local.get $x) (local.get $in)) (i32.add (local.get $g) (local.get $out)) (i32.add (local.get $dx) (local.get $in))
+          (local.get $len) (local.get $OW) (local.get $C))
+        (br $take))))
 )

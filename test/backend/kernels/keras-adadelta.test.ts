@@ -7,10 +7,10 @@ import { randomValues, relativeError } from '../../helpers/compare.js';
 /** Three Adadelta steps on one variable; returns its final values. */
 async function threeSteps(backend: string): Promise<Float32Array> {
   await tf.setBackend(backend);
-  const w = tf.tidy(() => tf.variable(tf.tensor(randomValues(4607 * 3, 1), [4607, 3])));
+  const w = tf.tidy(() => tf.variable(tf.tensor(randomValues(4607 * 17, 1), [4607, 17])));
   const opt = new KerasAdadelta(0.9, 0.95, 1e-7);
   for (let step = 0; step < 3; step++) {
-    const g = tf.tensor(randomValues(4607 * 3, 10 + step), [4607, 3]);
+    const g = tf.tensor(randomValues(4607 * 17, 10 + step), [4607, 17]);
     opt.applyGradients({ [w.name]: g });
     g.dispose();
   }

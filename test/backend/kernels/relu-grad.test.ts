@@ -13,5 +13,13 @@ describe('wasm ReLU gradient kernel', () => {
       const got = tf.tidy(() => (tf.engine().runKernel(RELU_GRAD, { dy: tf.tensor(dy), y: tf.tensor(y) }) as tf.Tensor).arraySync());
       expect(got).toEqual(Array.from(dy, (g, i) => (y[i] > 0 ? g : 0)));
     });
+
+    it('gives the same on a tensor large enough to be shared among threads', () => {
+      const n = 4 * 24 * 24 * 32 + 3;
+      const y = randomValues(n, 5);
+      const dy = randomValues(n, 6);
+      const got = tf.tidy(() => (tf.engine().runKernel(RELU_GRAD, { dy: tf.tensor(dy), y: tf.tensor(y) }) as tf.Tensor).dataSync());
+      expect(Array.from(got)).toEqual(Array.from(dy, (g, i) => (y[i] > 0 ? g : 0)));
+    });
   });
 });
