@@ -1,4 +1,4 @@
-import { getKernel, type KernelBackend, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs';
+import { getKernel, type DataType, type KernelBackend, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs';
 
 /**
  * Runs other kernels of the same backend from inside a kernel and frees the
@@ -17,6 +17,13 @@ export class KernelScope {
     const config = getKernel(kernelName, this.backendName);
     if (config == null) throw new Error(`kernel ${kernelName} is not registered for ${this.backendName}`);
     const out = config.kernelFunc({ inputs, attrs, backend: this.backend }) as TensorInfo;
+    this.temps.push(out);
+    return out;
+  }
+
+  /** A fresh, uninitialised tensor on the backend, freed with the scope. */
+  make(shape: number[], dtype: DataType = 'float32'): TensorInfo {
+    const out = (this.backend as unknown as { makeOutput(shape: number[], dtype: DataType): TensorInfo }).makeOutput(shape, dtype);
     this.temps.push(out);
     return out;
   }

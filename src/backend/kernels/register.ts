@@ -3,6 +3,7 @@ import { batchMatMulConfig } from './batch-matmul.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { dropoutMaskConfig } from './dropout-mask.js';
+import { fusedConv2dConfig } from './fused-conv2d.js';
 import { identityConfig } from './identity.js';
 import { kerasAdadeltaConfig } from './keras-adadelta.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
@@ -24,7 +25,7 @@ function replaceKernel(config: KernelConfig): void {
  * adds Conv2DBackpropFilter, replaces the scalar-loop Conv2DBackpropInput,
  * the transposed BatchMatMul path, Transpose, MaxPoolGrad, bias-gradient
  * sums and Identity's copy, and adds the fused Keras Adadelta update,
- * ReLU gradient and dropout masks. Idempotent.
+ * ReLU gradient and dropout masks, and runs 3x3 convs by Winograd. Idempotent.
  */
 export function registerTrainingKernels(backendName = 'wasm'): void {
   if (registered.has(backendName)) return;
@@ -36,6 +37,7 @@ export function registerTrainingKernels(backendName = 'wasm'): void {
   const stockMatMul = stock('BatchMatMul');
   const stockTranspose = stock('Transpose');
   const stockSum = stock('Sum');
+  const stockFusedConv = stock('FusedConv2D');
   replaceKernel(conv2dBackpropFilterConfig(backendName));
   replaceKernel(conv2dBackpropInputConfig(backendName));
   replaceKernel(batchMatMulConfig(backendName, stockMatMul));
@@ -46,5 +48,6 @@ export function registerTrainingKernels(backendName = 'wasm'): void {
   replaceKernel(identityConfig(backendName));
   replaceKernel(reluGradConfig(backendName));
   replaceKernel(dropoutMaskConfig(backendName));
+  replaceKernel(fusedConv2dConfig(backendName, stockFusedConv));
   registered.add(backendName);
 }

@@ -1,0 +1,58 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { forEachKernelPath } from '../../helpers/backend.js';
+import { onBackend, randomValues, relativeError } from '../../helpers/compare.js';
+
+type Case = {
+  name: string;
+  x: [number, number, number, number];
+  filter: [number, number, number, number];
+  pad: 'valid' | 'same' | [[0, 0], [number, number], [number, number], [0, 0]];
+  strides?: number;
+  bias: boolean;
+  activation: 'relu' | 'linear';
+};
+
+// The model's second conv, then Winograd's edges: padding (read as zeros),
+// output sizes that are not whole 4x4 tiles, no bias, no ReLU; and shapes
+// that go to the stock kernel (odd channels, stride 2).
+const cases: Case[] = [
+  { name: 'model conv 2', x: [3, 26, 26, 32], filter: [3, 3, 32, 32], pad: 'valid', bias: true, activation: 'relu' },
+  { name: 'same, odd sizes, no bias', x: [2, 9, 11, 8], filter: [3, 3, 8, 4], pad: 'same', bias: false, activation: 'linear' },
+  { name: 'explicit uneven padding', x: [2, 6, 7, 4], filter: [3, 3, 4, 8], pad: [[0, 0], [2, 1], [0, 2], [0, 0]], bias: true, activation: 'relu' },
+  { name: 'valid, output 1x1', x: [1, 3, 3, 4], filter: [3, 3, 4, 4], pad: 'valid', bias: true, activation: 'linear' },
+  { name: 'stock: odd channels', x: [2, 8, 8, 3], filter: [3, 3, 3, 5], pad: 'same', bias: true, activation: 'relu' },
+  { name: 'stock: stride 2', x: [2, 9, 9, 4], filter: [3, 3, 4, 4], pad: 'same', strides: 2, bias: true, activation: 'relu' },
+];
+
+describe('wasm FusedConv2D (Winograd for 3x3 stride 1) matches the cpu backend', () => {
+  forEachKernelPath(() => {
+    for (const c of cases) {
+      it(c.name, async () => {
+        const [xv, fv, bv] = [randomValues(tf.util.sizeFromShape(c.x), 1), randomValues(tf.util.sizeFromShape(c.filter), 2), randomValues(c.filter[3], 3)];
+        const run = () =>
+          tf.tidy(() =>
+            tf.fused.conv2d({
+              x: tf.tensor4d(xv, c.x),
+              filter: tf.tensor4d(fv, c.filter),
+              bias: c.bias ? tf.tensor1d(bv) : undefined,
+              strides: c.strides ?? 1,
+              pad: c.pad,
+              activation: c.activation,
+            }),
+          );
+        const wasm = await onBackend('wasm', run);
+        const cpu = await onBackend('cpu', run);
+        expect(wasm.shape).toEqual(cpu.shape);
+        expect(relativeError(wasm.values, cpu.values)).toBeLessThanOrEqual(1e-5);
+      });
+    }
+
+    it('leaves no tensors or wasm buffers behind', () => {
+      const before = tf.memory().numTensors;
+      tf.tidy(() => tf.fused.conv2d({ x: tf.ones([2, 10, 10, 8]) as tf.Tensor4D, filter: tf.ones([3, 3, 8, 8]) as tf.Tensor4D, bias: tf.ones([8]), strides: 1, pad: 'same', activation: 'relu' }).dataSync());
+      expect(tf.memory().numTensors).toBe(before);
+      expect(tf.engine().backend.numDataIds()).toBe(before);
+    });
+  });
+});
