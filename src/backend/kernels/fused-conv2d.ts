@@ -1,13 +1,13 @@
 import { backend_util, FusedConv2D, util, type FusedConv2DAttrs, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { simdKernels } from '../simd/kernels.js';
-import { winogradConv, winogradFits } from './winograd.js';
+import { winogradConv, winogradPays } from './winograd.js';
 
 /**
- * Conv + bias + ReLU (or none) by Winograd where it applies: 3x3, stride 1,
- * no dilation, NHWC, channels in whole SIMD vectors (the CNN's second conv,
- * in training and inference, batch 128: 37 → 19 ms on one thread, 19 → 13
- * ms on two). Everything else goes to the stock kernel.
+ * Conv + bias + ReLU (or none) by Winograd where it applies and pays: 3x3,
+ * stride 1, no dilation, NHWC, large batches (see winogradPays). The CNN's
+ * second conv at batch 128, in training and inference: 37 → 19 ms on one
+ * thread, 19 → 13 ms on two. Everything else goes to the stock kernel.
  */
 export function fusedConv2d(backendName: string, stock: KernelFunc): KernelFunc {
   return (args) => {
@@ -33,7 +33,7 @@ export function fusedConv2d(backendName: string, stock: KernelFunc): KernelFunc 
       info.strideWidth === 1 &&
       info.dilationHeight === 1 &&
       info.dilationWidth === 1 &&
-      winogradFits(info.inChannels, info.outChannels) &&
+      winogradPays(info.inChannels, info.outChannels, info.batchSize * info.outHeight * info.outWidth) &&
       (!bias || util.sizeFromShape(bias.shape) === info.outChannels);
     if (!fits) return stock(args);
     const backend = args.backend as BackendWasm;

@@ -1,6 +1,6 @@
 import { BatchMatMul, type TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { pointer, runShared, type SimdKernels } from '../simd/kernels.js';
+import { pointer, runShared, simdPool, type SimdKernels } from '../simd/kernels.js';
 import { withKernelScope, type KernelScope } from './kernel-scope.js';
 
 export interface WinogradConv {
@@ -20,8 +20,18 @@ export interface WinogradConv {
   outWidth: number;
 }
 
-/** Whether winogradConv takes these channel counts (whole SIMD vectors). */
-export const winogradFits = (inChannels: number, outChannels: number): boolean => inChannels % 4 === 0 && outChannels % 4 === 0;
+/**
+ * Whether winogradConv takes this conv (channels in whole SIMD vectors) and
+ * pays: each of its 36 products is a call into XNNPACK (~20 µs apiece with
+ * threads), so small batches stay with the direct conv. The CNN's second
+ * conv, stock vs Winograd: 0.27 vs 0.96 ms at batch 1 and 7.0 vs 7.5 ms at
+ * 32 on two threads, 26 vs 20 ms at 128; on one thread 1.5 vs 1.6 ms at 4,
+ * 2.8 vs 2.0 at 8. Tiles are 4x4 outputs: 36 per image there.
+ */
+export function winogradPays(inChannels: number, outChannels: number, outputs: number): boolean {
+  const tiles = outputs / 16;
+  return inChannels % 4 === 0 && outChannels % 4 === 0 && tiles >= (simdPool() ? 2048 : 256);
+}
 
 /** G of Winograd F(4x4, 3x3): the filter transform U = G g Gᵀ. */
 const G = [
