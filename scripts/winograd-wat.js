@@ -187,28 +187,166 @@ function outputTransform() {
 `;
 }
 
-/** Each transform again with threads taking chunks of 16 tiles from the counter at next. */
-function shared(name, params) {
-  const names = params.map(([n]) => n);
+/** G of the filter transform U = G g Gt, as WAT constants. */
+const G = [
+  [1 / 4, 0, 0],
+  [-1 / 6, -1 / 6, -1 / 6],
+  [-1 / 6, 1 / 6, -1 / 6],
+  [1 / 24, 1 / 12, 1 / 6],
+  [1 / 24, -1 / 12, 1 / 6],
+  [0, 0, 1],
+];
+
+/** a0 G[i][0] + a1 G[i][1] + a2 G[i][2], skipping zero terms. */
+function gRow(i, a) {
+  const terms = G[i].flatMap((k, l) => (k === 0 ? [] : [k === 1 ? a[l] : times(k, a[l])]));
+  return terms.reduce((sum, t) => add(sum, t));
+}
+
+function filterTransform() {
+  const body = [];
+  // gg = G g: 6 rows of 3 (g[kh][kw] for 4 output channels)
+  for (const i of range(6)) for (const j of range(3)) body.push(set(`h${i}_${j}`, gRow(i, range(3).map((kh) => get(`g${kh}_${j}`)))));
+  // U = gg Gt: matrix 6i + j
+  for (const i of range(6)) {
+    for (const j of range(6)) {
+      const at = `(i32.add (local.get $u) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (i32.const ${6 * i + j}) (local.get $C)) (local.get $ci)) (local.get $CO)) (local.get $co)) (i32.const 2)))`;
+      body.push(`(v128.store ${at} ${gRow(j, range(3).map((l) => get(`h${i}_${l}`)))})`);
+    }
+  }
+  const loads = grid('g', 3, 3).map((name, n) =>
+    set(name, `(v128.load (i32.add (local.get $g) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (i32.const ${n}) (local.get $C)) (local.get $ci)) (local.get $CO)) (local.get $co)) (i32.const 2))))`),
+  );
   return `
-  (func (export "${name}Shared") ${params.map(([n]) => `(param $${n} i32)`).join(' ')} (param $tiles i32) (param $next i32)
-    (local $t i32) (local $len i32)
+  ;; Winograd filter transform U = G g Gt of a 3x3 filter g [3, 3, C, CO]
+  ;; into 36 matrices [C, CO] one after another at u (CO a multiple of 4).
+  (func $winogradFilter (export "winogradFilter") (param $g i32) (param $u i32) (param $C i32) (param $CO i32)
+    (local $ci i32) (local $co i32)
+    ${locals([...grid('g', 3, 3), ...grid('h', 6, 3)], 'v128')}
+    (block $done
+      (loop $inputs
+        (br_if $done (i32.ge_u (local.get $ci) (local.get $C)))
+        (local.set $co (i32.const 0))
+        (block $outsDone
+          (loop $outs
+            (br_if $outsDone (i32.ge_u (local.get $co) (local.get $CO)))
+            ${[...loads, ...body].join('\n            ')}
+            (local.set $co (i32.add (local.get $co) (i32.const 4)))
+            (br $outs)))
+        (local.set $ci (i32.add (local.get $ci) (i32.const 1)))
+        (br $inputs))))
+`;
+}
+
+/** Tiles per chunk of the fused conv: its 36 V and M matrices stay in the core's cache (src/backend/kernels/winograd.ts sizes the scratch from it). */
+const CHUNK = 16;
+
+function gemm() {
+  const rows = range(4);
+  const acc = rows.flatMap((r) => [`a${r}_0`, `a${r}_1`]);
+  const step = [
+    set('w0', '(v128.load (local.get $up))'),
+    set('w1', '(v128.load offset=16 (local.get $up))'),
+    ...rows.flatMap((r) => [
+      set('x', `(v128.load32_splat (i32.add (local.get $vp) (i32.mul (i32.const ${r}) (local.get $vRow))))`),
+      set(`a${r}_0`, add(get(`a${r}_0`), `(f32x4.mul ${get('x')} ${get('w0')})`)),
+      set(`a${r}_1`, add(get(`a${r}_1`), `(f32x4.mul ${get('x')} ${get('w1')})`)),
+    ]),
+  ];
+  const stores = rows.flatMap((r) => [0, 1].map((q) => `(v128.store offset=${16 * q} (i32.add (local.get $mp) (i32.mul (i32.const ${r}) (local.get $mRow))) ${get(`a${r}_${q}`)})`));
+  return `
+  ;; m = v u for one Winograd matrix of a chunk: v [${CHUNK}, C], u [C, CO],
+  ;; m [${CHUNK}, CO], CO a multiple of 8. Blocks of 4 rows by 8 columns in
+  ;; registers (8 accumulators, 2 weight vectors, 1 broadcast input).
+  (func $winogradProduct (param $v i32) (param $u i32) (param $m i32) (param $C i32) (param $CO i32)
+    (local $r i32) (local $cb i32) (local $ci i32) (local $vp i32) (local $up i32) (local $mp i32) (local $vRow i32) (local $mRow i32)
+    ${locals([...acc, 'w0', 'w1', 'x'], 'v128')}
+    (local.set $vRow (i32.shl (local.get $C) (i32.const 2)))
+    (local.set $mRow (i32.shl (local.get $CO) (i32.const 2)))
+    (block $rowsDone
+      (loop $rows
+        (br_if $rowsDone (i32.ge_u (local.get $r) (i32.const ${CHUNK})))
+        (local.set $cb (i32.const 0))
+        (block $colsDone
+          (loop $cols
+            (br_if $colsDone (i32.ge_u (local.get $cb) (local.get $CO)))
+            ${acc.map((n) => set(n, zero)).join(' ')}
+            (local.set $vp (i32.add (local.get $v) (i32.mul (local.get $r) (local.get $vRow))))
+            (local.set $up (i32.add (local.get $u) (i32.shl (local.get $cb) (i32.const 2))))
+            (local.set $ci (i32.const 0))
+            (block $sumDone
+              (loop $sum
+                (br_if $sumDone (i32.ge_u (local.get $ci) (local.get $C)))
+                ${step.join('\n                ')}
+                (local.set $vp (i32.add (local.get $vp) (i32.const 4)))
+                (local.set $up (i32.add (local.get $up) (local.get $mRow)))
+                (local.set $ci (i32.add (local.get $ci) (i32.const 1)))
+                (br $sum)))
+            (local.set $mp (i32.add (i32.add (local.get $m) (i32.mul (local.get $r) (local.get $mRow))) (i32.shl (local.get $cb) (i32.const 2))))
+            ${stores.join('\n            ')}
+            (local.set $cb (i32.add (local.get $cb) (i32.const 8)))
+            (br $cols)))
+        (local.set $r (i32.add (local.get $r) (i32.const 4)))
+        (br $rows))))
+`;
+}
+
+function fusedConv() {
+  return `
+  ;; The whole Winograd conv, ${CHUNK} tiles at a time: input transform, the 36
+  ;; products and the output transform of a chunk run in this thread's
+  ;; scratch, in cache, so only x and y go through memory. Threads take
+  ;; chunks from the counter at next and a scratch slot from the counter at
+  ;; slots (both 0 at the start); a slot is (C + CO) * ${36 * CHUNK * 4} + 512
+  ;; bytes: the two matrix tables, then V, then M. u: the filter transform's
+  ;; 36 matrices [C, CO], one after another.
+  (func $winogradConv (export "winogradConv")
+    (param $x i32) (param $u i32) (param $bias i32) (param $y i32) (param $H i32) (param $W i32) (param $C i32) (param $CO i32)
+    (param $pt i32) (param $pl i32) (param $TH i32) (param $TW i32) (param $OH i32) (param $OW i32) (param $relu i32)
+    (param $tiles i32) (param $scratch i32) (param $slots i32) (param $next i32)
+    (local $base i32) (local $vb i32) (local $mb i32) (local $vSize i32) (local $mSize i32) (local $t i32) (local $len i32) (local $k i32)
+    (local.set $vSize (i32.mul (local.get $C) (i32.const ${CHUNK * 4})))
+    (local.set $mSize (i32.mul (local.get $CO) (i32.const ${CHUNK * 4})))
+    (local.set $base (i32.add (local.get $scratch)
+      (i32.mul (i32.atomic.rmw.add (local.get $slots) (i32.const 1)) (i32.add (i32.mul (i32.add (local.get $vSize) (local.get $mSize)) (i32.const 36)) (i32.const 512)))))
+    (local.set $vb (i32.add (local.get $base) (i32.const 512)))
+    (local.set $mb (i32.add (local.get $vb) (i32.mul (local.get $vSize) (i32.const 36))))
     (block $done
       (loop $take
-        (call $chunk (local.get $next) (i32.const 16) (local.get $tiles))
+        (call $chunk (local.get $next) (i32.const ${CHUNK}) (local.get $tiles))
         (local.set $len) (local.tee $t)
         (br_if $done (i32.ge_u (local.get $tiles)))
-        (call $${name} ${names.map(get).join(' ')} (local.get $t) (i32.add (local.get $t) (local.get $len)))
+        ;; the transforms address matrix k at tile t: point it t tiles before the chunk's rows
+        (local.set $k (i32.const 0))
+        (block $tablesDone
+          (loop $tables
+            (br_if $tablesDone (i32.ge_u (local.get $k) (i32.const 36)))
+            (i32.store (i32.add (local.get $base) (i32.shl (local.get $k) (i32.const 2)))
+              (i32.sub (i32.add (local.get $vb) (i32.mul (local.get $k) (local.get $vSize))) (i32.mul (local.get $t) (i32.shl (local.get $C) (i32.const 2)))))
+            (i32.store offset=256 (i32.add (local.get $base) (i32.shl (local.get $k) (i32.const 2)))
+              (i32.sub (i32.add (local.get $mb) (i32.mul (local.get $k) (local.get $mSize))) (i32.mul (local.get $t) (i32.shl (local.get $CO) (i32.const 2)))))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $tables)))
+        (call $winogradInput (local.get $x) (local.get $base) (local.get $H) (local.get $W) (local.get $C) (local.get $pt) (local.get $pl)
+          (local.get $TH) (local.get $TW) (local.get $t) (i32.add (local.get $t) (local.get $len)))
+        ;; rows past the chunk's last tile (the final chunk) are computed and never read
+        (local.set $k (i32.const 0))
+        (block $productsDone
+          (loop $products
+            (br_if $productsDone (i32.ge_u (local.get $k) (i32.const 36)))
+            (call $winogradProduct
+              (i32.add (local.get $vb) (i32.mul (local.get $k) (local.get $vSize)))
+              (i32.add (local.get $u) (i32.mul (i32.mul (local.get $k) (local.get $C)) (i32.shl (local.get $CO) (i32.const 2))))
+              (i32.add (local.get $mb) (i32.mul (local.get $k) (local.get $mSize)))
+              (local.get $C) (local.get $CO))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $products)))
+        (call $winogradOutput (i32.add (local.get $base) (i32.const 256)) (local.get $bias) (local.get $y) (local.get $OH) (local.get $OW) (local.get $CO)
+          (local.get $TH) (local.get $TW) (local.get $relu) (local.get $t) (i32.add (local.get $t) (local.get $len)))
         (br $take))))
 `;
 }
 
 export function winogradWat() {
-  const p = (s) => s.split(' ').map((n) => [n]);
-  return [
-    inputTransform(),
-    outputTransform(),
-    shared('winogradInput', p('x v H W C pt pl TH TW')),
-    shared('winogradOutput', p('m bias y OH OW CO TH TW relu')),
-  ].join('');
+  return [inputTransform(), outputTransform(), filterTransform(), gemm(), fusedConv()].join('');
 }

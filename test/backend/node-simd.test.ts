@@ -21,7 +21,7 @@ const filterGradient = () =>
     { strides: 1, pad: 'valid', dataFormat: 'NHWC', filterShape: [3, 3, 32, 32] },
   ) as tf.Tensor;
 
-// Big enough to go to the helpers (see SHARED_MIN_VALUES), with ReLU-like ties for the pool.
+// Big enough to go to the helpers (see SHARED_MIN_VALUES and winogradPays), with ReLU-like ties for the pool.
 const big = randomValues(8 * 24 * 24 * 32, 3).map((v) => Math.max(0, v));
 const grads = randomValues(big.length, 4);
 const onePassKernels: Array<[string, () => tf.Tensor, number]> = [
@@ -39,6 +39,19 @@ const onePassKernels: Array<[string, () => tf.Tensor, number]> = [
     'MaxPool gradient',
     () => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid'), tf.tensor(grads.subarray(0, big.length / 4), [8, 12, 12, 32]))))(tf.tensor4d(big, [8, 24, 24, 32])),
     0,
+  ],
+  [
+    'Winograd conv',
+    () =>
+      tf.fused.conv2d({
+        x: tf.tensor4d(big.subarray(0, 6 * 26 * 26 * 32), [6, 26, 26, 32]),
+        filter: tf.tensor4d(grads.subarray(0, 9 * 32 * 32), [3, 3, 32, 32]),
+        bias: tf.tensor1d(grads.subarray(0, 32)),
+        strides: 1,
+        pad: 'valid',
+        activation: 'relu',
+      }),
+    1e-5,
   ],
   [
     'Keras Adadelta',
@@ -66,7 +79,7 @@ describe('SIMD helper threads in Node', () => {
   });
   afterAll(() => useSimdKernels(previous.kernels, previous.pool));
 
-  it('give the right filter gradient while the helper starts (main does it all) and once it runs (rows shared), and the one-pass kernels too', async () => {
+  it('give the right filter gradient while the helper starts (main does it all) and once it runs (rows shared), and the one-pass kernels and Winograd conv too', async () => {
     const cpu = await onBackend('cpu', () => tf.tidy(filterGradient));
     const starting = await onBackend('wasm', () => tf.tidy(filterGradient));
     expect(relativeError(starting.values, cpu.values)).toBeLessThanOrEqual(1e-5);
@@ -84,7 +97,7 @@ describe('SIMD helper threads in Node', () => {
     const shared = await onBackend('wasm', () => tf.tidy(filterGradient));
     expect(relativeError(shared.values, cpu.values)).toBeLessThanOrEqual(1e-5);
 
-    // The one-pass kernels, with the helper known to be running: the same as on cpu.
+    // The one-pass kernels and the Winograd conv, with the helper known to be running: the same as on cpu.
     for (const [name, run, tolerance] of onePassKernels) {
       const [onWasm, onCpu] = [await onBackend('wasm', () => tf.tidy(run)), await onBackend('cpu', () => tf.tidy(run))];
       expect(relativeError(onWasm.values, onCpu.values), name).toBeLessThanOrEqual(tolerance);

@@ -39,7 +39,7 @@ export function fusedConv2d(backendName: string, stock: KernelFunc): KernelFunc 
     const backend = args.backend as BackendWasm;
     return winogradConv(backend, backendName, simd, {
       x,
-      filter: (backend.typedArrayFromHeap(filter) as Float32Array).slice(),
+      filter,
       outChannels: info.outChannels,
       bias,
       relu: a.activation === 'relu',

@@ -1,15 +1,12 @@
-import { BatchMatMul, type TensorInfo } from '@tensorflow/tfjs';
+import type { TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { pointer, runShared, simdPool, type SimdKernels } from '../simd/kernels.js';
-import { withKernelScope, type KernelScope } from './kernel-scope.js';
+import { withKernelScope } from './kernel-scope.js';
 
 export interface WinogradConv {
   x: TensorInfo;
-  /**
-   * The 3x3 filter, [3, 3, C, CO]: a copy, not a view of the heap (the
-   * temporaries may grow a non-shared heap, which detaches older views).
-   */
-  filter: Float32Array;
+  /** The 3x3 filter, [3, 3, C, CO], on the heap. */
+  filter: TensorInfo;
   outChannels: number;
   /** Added per output channel, or none. */
   bias?: TensorInfo;
@@ -21,58 +18,26 @@ export interface WinogradConv {
 }
 
 /**
- * Whether winogradConv takes this conv (channels in whole SIMD vectors) and
- * pays: each of its 36 products is a call into XNNPACK (~20 µs apiece with
- * threads), so small batches stay with the direct conv. The CNN's second
- * conv, stock vs Winograd: 0.27 vs 0.96 ms at batch 1 and 7.0 vs 7.5 ms at
- * 32 on two threads, 26 vs 20 ms at 128; on one thread 1.5 vs 1.6 ms at 4,
- * 2.8 vs 2.0 at 8. Tiles are 4x4 outputs: 36 per image there.
+ * Whether winogradConv takes this conv and pays: input channels in whole
+ * SIMD vectors, output channels in pairs of them, and enough 4x4 output
+ * tiles. The CNN's second conv (36 tiles an image) in inference, stock vs
+ * Winograd: with a helper thread 0.59 vs 0.71 ms at batch 2, 1.00 vs 0.87
+ * at 4; alone 0.64 vs 0.51 ms at batch 1.
  */
 export function winogradPays(inChannels: number, outChannels: number, outputs: number): boolean {
   const tiles = outputs / 16;
-  return inChannels % 4 === 0 && outChannels % 4 === 0 && tiles >= (simdPool() ? 2048 : 256);
+  return inChannels % 4 === 0 && outChannels % 8 === 0 && tiles >= (simdPool() ? 128 : 32);
 }
 
-/** G of Winograd F(4x4, 3x3): the filter transform U = G g Gᵀ. */
-const G = [
-  [1 / 4, 0, 0],
-  [-1 / 6, -1 / 6, -1 / 6],
-  [-1 / 6, 1 / 6, -1 / 6],
-  [1 / 24, 1 / 12, 1 / 6],
-  [1 / 24, -1 / 12, 1 / 6],
-  [0, 0, 1],
-];
-
-/** U = G g Gᵀ for each channel pair of g [3, 3, C, CO], into 36 matrices [C, CO] (matrix 6i + j holds U[i][j]). */
-function transformFilter(backend: BackendWasm, us: TensorInfo[], g: Float32Array, C: number, CO: number): void {
-  const views = us.map((u) => backend.typedArrayFromHeap(u) as Float32Array);
-  const n = C * CO;
-  const gg = new Float64Array(18);
-  for (let o = 0; o < n; o++) {
-    // G g: 6 rows of 3
-    for (let i = 0; i < 6; i++) {
-      const [a, b, c] = G[i];
-      for (let j = 0; j < 3; j++) gg[3 * i + j] = a * g[j * n + o] + b * g[(3 + j) * n + o] + c * g[(6 + j) * n + o];
-    }
-    for (let i = 0; i < 6; i++) {
-      for (let j = 0; j < 6; j++) views[6 * i + j][o] = gg[3 * i] * G[j][0] + gg[3 * i + 1] * G[j][1] + gg[3 * i + 2] * G[j][2];
-    }
-  }
-}
-
-/** An int32 tensor holding the heap addresses of `ts`, for kernels that take 36 matrices. */
-function addressTable(s: KernelScope, backend: BackendWasm, ts: TensorInfo[]): number {
-  const table = s.make([ts.length], 'int32');
-  (backend.typedArrayFromHeap(table) as Int32Array).set(ts.map((t) => pointer(backend, t)));
-  return pointer(backend, table);
-}
+/** Tiles per chunk, as scripts/winograd-wat.js generates the kernel. */
+const CHUNK = 16;
 
 /**
- * A 3x3, stride-1 convolution (NHWC) by Winograd F(4x4, 3x3): the input and
- * output transforms are SIMD kernels (threaded where helpers run), the 36
- * products of [tiles, C] by [C, CO] go to the backend's own (XNNPACK)
- * matrix multiply. 4x fewer multiplies than the direct conv; padding is
- * read as zeros, not copied.
+ * A 3x3, stride-1 convolution (NHWC) by Winograd F(4x4, 3x3): 4x fewer
+ * multiplies than the direct conv. One SIMD kernel does it chunk by chunk
+ * (input transform, the 36 matrix products, output transform) in each
+ * thread's cache-sized scratch, with helper threads taking chunks where
+ * they run. Padding is read as zeros, not copied.
  */
 export function winogradConv(backend: BackendWasm, backendName: string, simd: SimdKernels, conv: WinogradConv): TensorInfo {
   const [B, H, W, C] = conv.x.shape;
@@ -81,19 +46,24 @@ export function winogradConv(backend: BackendWasm, backendName: string, simd: Si
   const TW = Math.ceil(conv.outWidth / 4);
   const tiles = B * TH * TW;
   return withKernelScope(backend, backendName, (s) => {
-    const us = Array.from({ length: 36 }, () => s.make([1, C, CO]));
-    const vs = Array.from({ length: 36 }, () => s.make([1, tiles, C]));
-    transformFilter(backend, us, conv.filter, C, CO);
-    const input = [pointer(backend, conv.x), addressTable(s, backend, vs), H, W, C, conv.padTop, conv.padLeft, TH, TW];
-    if (!runShared('winogradInputShared', [...input, tiles], tiles * C * 36)) simd.winogradInput(...(input as Input), 0, tiles);
-    const ms = vs.map((v, k) => s.run(BatchMatMul, { a: v, b: us[k] }, { transposeA: false, transposeB: false }));
+    const u = s.make([36, C, CO]);
+    simd.winogradFilter(pointer(backend, conv.filter), pointer(backend, u), C, CO);
+    const threads = simdPool()?.size ?? 1;
+    const scratch = s.make([(threads * ((C + CO) * 36 * CHUNK * 4 + 512)) / 4]);
+    // [scratch slots taken, chunks taken], both from 0
+    const counters = s.make([2], 'int32');
+    (backend.typedArrayFromHeap(counters) as Int32Array).fill(0);
     const y = backend.makeOutput([B, conv.outHeight, conv.outWidth, CO], 'float32');
-    const bias = conv.bias ? pointer(backend, conv.bias) : 0;
-    const output = [addressTable(s, backend, ms), bias, pointer(backend, y), conv.outHeight, conv.outWidth, CO, TH, TW, conv.relu ? 1 : 0];
-    if (!runShared('winogradOutputShared', [...output, tiles], tiles * CO * 36)) simd.winogradOutput(...(output as Output), 0, tiles);
+    const args = [
+      pointer(backend, conv.x),
+      pointer(backend, u),
+      conv.bias ? pointer(backend, conv.bias) : 0,
+      pointer(backend, y),
+      ...[H, W, C, CO, conv.padTop, conv.padLeft, TH, TW, conv.outHeight, conv.outWidth, conv.relu ? 1 : 0, tiles],
+      pointer(backend, scratch),
+      pointer(backend, counters),
+    ] as const;
+    if (!runShared('winogradConv', [...args], tiles * C * 36)) simd.winogradConv(...args, pointer(backend, counters) + 4);
     return y;
   });
 }
-
-type Input = [number, number, number, number, number, number, number, number, number];
-type Output = Input;

@@ -13,15 +13,16 @@ export interface SimdKernels {
   addInto(dst: number, src: number, n: number): void;
   reluGrad(dy: number, y: number, out: number, n: number): void;
   dropoutMask(out: number, n: number, seed: number, threshold: number, keep: number): void;
-  winogradInput(x: number, v: number, h: number, w: number, c: number, padTop: number, padLeft: number, tilesH: number, tilesW: number, t0: number, t1: number): void;
-  winogradOutput(m: number, bias: number, y: number, outH: number, outW: number, co: number, tilesH: number, tilesW: number, relu: number, t0: number, t1: number): void;
+  winogradFilter(g: number, u: number, c: number, co: number): void;
+  winogradConv(
+    x: number, u: number, bias: number, y: number, h: number, w: number, c: number, co: number, padTop: number, padLeft: number,
+    tilesH: number, tilesW: number, outH: number, outW: number, relu: number, tiles: number, scratch: number, slots: number, next: number,
+  ): void;
   // The threaded forms (see PARALLEL_KERNELS): floats as bits, the counter last.
   reluGradShared(dy: number, y: number, out: number, n: number, next: number): void;
   adadeltaShared(w: number, g: number, g2: number, d2: number, nw: number, ng2: number, nd2: number, n: number, lr: number, rho: number, eps: number, next: number): void;
   dropoutMaskShared(out: number, n: number, seed: number, threshold: number, keep: number, next: number): void;
   maxPoolGrad2x2Shared(x: number, g: number, dx: number, rowsOut: number, outWidth: number, channels: number, next: number): void;
-  winogradInputShared(x: number, v: number, h: number, w: number, c: number, padTop: number, padLeft: number, tilesH: number, tilesW: number, tiles: number, next: number): void;
-  winogradOutputShared(m: number, bias: number, y: number, outH: number, outW: number, co: number, tilesH: number, tilesW: number, relu: number, tiles: number, next: number): void;
 }
 
 /**
@@ -34,8 +35,7 @@ export const PARALLEL_KERNELS = [
   'adadeltaShared',
   'dropoutMaskShared',
   'maxPoolGrad2x2Shared',
-  'winogradInputShared',
-  'winogradOutputShared',
+  'winogradConv',
 ] as const;
 
 export type ParallelKernel = (typeof PARALLEL_KERNELS)[number];

@@ -15,15 +15,17 @@ type Case = {
   activation: 'relu' | 'linear';
 };
 
-// Batches large enough for Winograd on every path (≥ 2048 tiles of 4x4
-// outputs, see winogradPays) with its edges: padding (read as zeros), output
-// sizes that are not whole tiles, no bias, no ReLU. Then shapes that go to
-// the stock kernel: the model's conv at a small batch, odd channels, stride 2.
+// Winograd with its edges: padding (read as zeros), output sizes that are
+// not whole 4x4 tiles, no bias, no ReLU, a last chunk of fewer than 16
+// tiles. Then shapes that go to the stock kernel: too few tiles (see
+// winogradPays), output channels not in pairs of SIMD vectors, odd input
+// channels, stride 2.
 const cases: Case[] = [
-  { name: 'valid, whole tiles', x: [32, 34, 34, 4], filter: [3, 3, 4, 8], pad: 'valid', bias: true, activation: 'relu' },
-  { name: 'same, odd sizes, no bias', x: [32, 33, 35, 8], filter: [3, 3, 8, 4], pad: 'same', bias: false, activation: 'linear' },
-  { name: 'explicit uneven padding', x: [34, 30, 33, 4], filter: [3, 3, 4, 8], pad: [[0, 0], [2, 1], [0, 2], [0, 0]], bias: true, activation: 'relu' },
-  { name: 'stock: model conv 2 at batch 3', x: [3, 26, 26, 32], filter: [3, 3, 32, 32], pad: 'valid', bias: true, activation: 'relu' },
+  { name: 'model conv 2', x: [5, 26, 26, 32], filter: [3, 3, 32, 32], pad: 'valid', bias: true, activation: 'relu' },
+  { name: 'same, odd sizes, no bias', x: [9, 21, 19, 8], filter: [3, 3, 8, 16], pad: 'same', bias: false, activation: 'linear' },
+  { name: 'explicit uneven padding', x: [11, 18, 17, 4], filter: [3, 3, 4, 8], pad: [[0, 0], [2, 1], [0, 2], [0, 0]], bias: true, activation: 'relu' },
+  { name: 'stock: model conv 2 at batch 1', x: [1, 26, 26, 32], filter: [3, 3, 32, 32], pad: 'valid', bias: true, activation: 'relu' },
+  { name: 'stock: 4 output channels', x: [9, 21, 19, 8], filter: [3, 3, 8, 4], pad: 'same', bias: true, activation: 'relu' },
   { name: 'stock: odd channels', x: [2, 8, 8, 3], filter: [3, 3, 3, 5], pad: 'same', bias: true, activation: 'relu' },
   { name: 'stock: stride 2', x: [2, 9, 9, 4], filter: [3, 3, 4, 4], pad: 'same', strides: 2, bias: true, activation: 'relu' },
 ];
@@ -61,12 +63,11 @@ describe('wasm FusedConv2D (Winograd for 3x3 stride 1) matches the cpu backend',
 });
 
 describe('winogradPays', () => {
-  it('takes whole SIMD vectors of channels and batches large enough for 36 matrix products to pay', () => {
-    const withHelpers = simdPool() !== undefined;
-    const enough = withHelpers ? 2048 : 256;
+  it('takes input channels in whole SIMD vectors, output channels in pairs of them, and enough tiles', () => {
+    const enough = simdPool() ? 128 : 32;
     expect(winogradPays(32, 32, 16 * enough)).toBe(true);
     expect(winogradPays(32, 32, 16 * enough - 16)).toBe(false);
-    expect(winogradPays(3, 32, 1e6)).toBe(false);
-    expect(winogradPays(32, 6, 1e6)).toBe(false);
+    expect(winogradPays(6, 32, 1e6)).toBe(false);
+    expect(winogradPays(32, 12, 1e6)).toBe(false);
   });
 });
