@@ -347,6 +347,212 @@ function fusedConv() {
 `;
 }
 
+/** A dY Aᵀ's rows from four values (A = Atᵀ): the statements (using $q0-$q3) and the six results. */
+function gradRows(a) {
+  const pre = [set('q0', add(a[0], a[2])), set('q1', add(a[1], a[3])), set('q2', add(a[0], times(4, a[2]))), set('q3', add(a[1], times(4, a[3])))];
+  const out = [a[0], add(get('q0'), get('q1')), sub(get('q0'), get('q1')), add(get('q2'), times(2, get('q3'))), sub(get('q2'), times(2, get('q3'))), a[3]];
+  return { pre, out };
+}
+
+function gradTransform() {
+  const load = (r, c, checked) => {
+    const at = `(v128.load (i32.add (local.get $p) (i32.add (i32.mul (i32.const ${r}) (local.get $rowStep)) (i32.mul (i32.const ${c}) (local.get $colStep)))))`;
+    return checked ? `(if (result v128) (i32.and (i32.lt_u (i32.const ${r}) (local.get $rows)) (i32.lt_u (i32.const ${c}) (local.get $cols))) (then ${at}) (else ${zero}))` : at;
+  };
+  const loads = (checked) => grid('e', 4, 4).map((name, n) => set(name, load(Math.floor(n / 4), n % 4, checked))).join('\n');
+  const body = [];
+  // Columns: f[.][c] = A dY[.][c] (6 from 4), then rows: Z[i][.] = A f[i][.], stored to matrix 6i + j.
+  for (const c of range(4)) {
+    const { pre, out } = gradRows(range(4).map((r) => get(`e${r}_${c}`)));
+    body.push(...pre, ...out.map((e, i) => set(`f${i}_${c}`, e)));
+  }
+  for (const i of range(6)) {
+    const { pre, out } = gradRows(range(4).map((c) => get(`f${i}_${c}`)));
+    body.push(...pre, ...out.map((e, j) => `(v128.store ${matrix('z', 6 * i + j)} ${e})`));
+  }
+  return `
+  ;; Winograd transform of the output gradient, Z = A dY At (A = At transposed),
+  ;; for tiles t0..t1-1: dY's 4x4 tile at (4 th, 4 tw), zero past its edges,
+  ;; into the 36 matrices ([tiles, CO]) at the pointers at z. CO a multiple of 4.
+  (func $winogradGradTransform
+    (param $dy i32) (param $z i32) (param $OH i32) (param $OW i32) (param $CO i32) (param $TH i32) (param $TW i32) (param $t0 i32) (param $t1 i32)
+    (local $t i32) (local $b i32) (local $r i32) (local $oh i32) (local $ow i32) (local $c i32) (local $o i32) (local $p i32)
+    (local $rowStep i32) (local $colStep i32) (local $rows i32) (local $cols i32) (local $full i32)
+    ${locals([...grid('e', 4, 4), ...grid('f', 6, 4), 'q0', 'q1', 'q2', 'q3'], 'v128')}
+    (local.set $rowStep (i32.shl (i32.mul (local.get $OW) (local.get $CO)) (i32.const 2)))
+    (local.set $colStep (i32.shl (local.get $CO) (i32.const 2)))
+    (local.set $t (local.get $t0))
+    (block $done
+      (loop $tiles
+        (br_if $done (i32.ge_u (local.get $t) (local.get $t1)))
+        (local.set $b (i32.div_u (local.get $t) (i32.mul (local.get $TH) (local.get $TW))))
+        (local.set $r (i32.rem_u (local.get $t) (i32.mul (local.get $TH) (local.get $TW))))
+        (local.set $oh (i32.shl (i32.div_u (local.get $r) (local.get $TW)) (i32.const 2)))
+        (local.set $ow (i32.shl (i32.rem_u (local.get $r) (local.get $TW)) (i32.const 2)))
+        (local.set $rows (i32.sub (local.get $OH) (local.get $oh)))
+        (local.set $cols (i32.sub (local.get $OW) (local.get $ow)))
+        (local.set $full (i32.and (i32.ge_u (local.get $rows) (i32.const 4)) (i32.ge_u (local.get $cols) (i32.const 4))))
+        (local.set $p (i32.add (local.get $dy) (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $OH)) (local.get $oh)) (local.get $OW)) (local.get $ow)) (local.get $CO)) (i32.const 2))))
+        (local.set $o (i32.shl (i32.mul (local.get $t) (local.get $CO)) (i32.const 2)))
+        (local.set $c (i32.const 0))
+        (block $chansDone
+          (loop $chans
+            (br_if $chansDone (i32.ge_u (local.get $c) (local.get $CO)))
+            (if (local.get $full) (then ${loads(false)}) (else ${loads(true)}))
+            ${body.join('\n            ')}
+            (local.set $o (i32.add (local.get $o) (i32.const 16)))
+            (local.set $p (i32.add (local.get $p) (i32.const 16)))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $chans)))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $tiles))))
+`;
+}
+
+function accumulate() {
+  const rows = range(4);
+  const acc = rows.flatMap((r) => [`a${r}_0`, `a${r}_1`]);
+  const at = (r, q) => `(i32.add (local.get $wp) (i32.add (i32.mul (i32.const ${r}) (local.get $wRow)) (i32.const ${16 * q})))`;
+  const step = [
+    set('z0', '(v128.load (local.get $zp))'),
+    set('z1', '(v128.load offset=16 (local.get $zp))'),
+    ...rows.flatMap((r) => [
+      set('x', `(v128.load32_splat offset=${4 * r} (local.get $vp))`),
+      set(`a${r}_0`, add(get(`a${r}_0`), `(f32x4.mul ${get('x')} ${get('z0')})`)),
+      set(`a${r}_1`, add(get(`a${r}_1`), `(f32x4.mul ${get('x')} ${get('z1')})`)),
+    ]),
+  ];
+  return `
+  ;; w += vt z for one Winograd matrix of a chunk's first len tiles: v [len, C],
+  ;; z [len, CO], w [C, CO]; C a multiple of 4, CO of 8. Blocks of 4 input by
+  ;; 8 output channels in registers.
+  (func $winogradAccumulate (param $v i32) (param $z i32) (param $w i32) (param $len i32) (param $C i32) (param $CO i32)
+    (local $ci i32) (local $cb i32) (local $t i32) (local $vp i32) (local $zp i32) (local $wp i32) (local $vRow i32) (local $wRow i32)
+    ${locals([...acc, 'z0', 'z1', 'x'], 'v128')}
+    (local.set $vRow (i32.shl (local.get $C) (i32.const 2)))
+    (local.set $wRow (i32.shl (local.get $CO) (i32.const 2)))
+    (block $inDone
+      (loop $ins
+        (br_if $inDone (i32.ge_u (local.get $ci) (local.get $C)))
+        (local.set $cb (i32.const 0))
+        (block $outDone
+          (loop $outs
+            (br_if $outDone (i32.ge_u (local.get $cb) (local.get $CO)))
+            (local.set $wp (i32.add (local.get $w) (i32.shl (i32.add (i32.mul (local.get $ci) (local.get $CO)) (local.get $cb)) (i32.const 2))))
+            ${rows.flatMap((r) => [0, 1].map((q) => set(`a${r}_${q}`, `(v128.load ${at(r, q)})`))).join(' ')}
+            (local.set $vp (i32.add (local.get $v) (i32.shl (local.get $ci) (i32.const 2))))
+            (local.set $zp (i32.add (local.get $z) (i32.shl (local.get $cb) (i32.const 2))))
+            (local.set $t (i32.const 0))
+            (block $sumDone
+              (loop $sum
+                (br_if $sumDone (i32.ge_u (local.get $t) (local.get $len)))
+                ${step.join('\n                ')}
+                (local.set $vp (i32.add (local.get $vp) (local.get $vRow)))
+                (local.set $zp (i32.add (local.get $zp) (local.get $wRow)))
+                (local.set $t (i32.add (local.get $t) (i32.const 1)))
+                (br $sum)))
+            ${rows.flatMap((r) => [0, 1].map((q) => `(v128.store ${at(r, q)} ${get(`a${r}_${q}`)})`)).join(' ')}
+            (local.set $cb (i32.add (local.get $cb) (i32.const 8)))
+            (br $outs)))
+        (local.set $ci (i32.add (local.get $ci) (i32.const 4)))
+        (br $ins))))
+`;
+}
+
+function filterGradient() {
+  return `
+  ;; The filter gradient of a 3x3 stride-1 conv by Winograd, ${CHUNK} tiles (of dy)
+  ;; at a time: V = Bt x B and Z = A dy At of a chunk in this thread's
+  ;; scratch, then W[k] += V[k]t Z[k] for the 36 k into the thread's own sum
+  ;; (its slot, zeroed here). Slots as in winogradConv, with the sum first:
+  ;; 512 + 36 C CO 4 + (C + CO) * ${36 * CHUNK * 4} bytes. winogradFilterGradientOut
+  ;; turns the summed W into dw.
+  (func (export "winogradFilterGradient")
+    (param $x i32) (param $dy i32) (param $H i32) (param $W i32) (param $C i32) (param $CO i32) (param $pt i32) (param $pl i32)
+    (param $TH i32) (param $TW i32) (param $OH i32) (param $OW i32) (param $tiles i32) (param $scratch i32) (param $slots i32) (param $next i32)
+    (local $base i32) (local $sum i32) (local $vb i32) (local $zb i32) (local $sumSize i32) (local $vSize i32) (local $zSize i32)
+    (local $t i32) (local $len i32) (local $k i32)
+    (local.set $sumSize (i32.shl (i32.mul (i32.mul (local.get $C) (local.get $CO)) (i32.const 36)) (i32.const 2)))
+    (local.set $vSize (i32.mul (local.get $C) (i32.const ${CHUNK * 4})))
+    (local.set $zSize (i32.mul (local.get $CO) (i32.const ${CHUNK * 4})))
+    (local.set $base (i32.add (local.get $scratch)
+      (i32.mul (i32.atomic.rmw.add (local.get $slots) (i32.const 1))
+        (i32.add (i32.add (local.get $sumSize) (i32.mul (i32.add (local.get $vSize) (local.get $zSize)) (i32.const 36))) (i32.const 512)))))
+    (local.set $sum (i32.add (local.get $base) (i32.const 512)))
+    (local.set $vb (i32.add (local.get $sum) (local.get $sumSize)))
+    (local.set $zb (i32.add (local.get $vb) (i32.mul (local.get $vSize) (i32.const 36))))
+    (memory.fill (local.get $sum) (i32.const 0) (local.get $sumSize))
+    (block $done
+      (loop $take
+        (call $chunk (local.get $next) (i32.const ${CHUNK}) (local.get $tiles))
+        (local.set $len) (local.tee $t)
+        (br_if $done (i32.ge_u (local.get $tiles)))
+        (local.set $k (i32.const 0))
+        (block $tablesDone
+          (loop $tables
+            (br_if $tablesDone (i32.ge_u (local.get $k) (i32.const 36)))
+            (i32.store (i32.add (local.get $base) (i32.shl (local.get $k) (i32.const 2)))
+              (i32.sub (i32.add (local.get $vb) (i32.mul (local.get $k) (local.get $vSize))) (i32.mul (local.get $t) (i32.shl (local.get $C) (i32.const 2)))))
+            (i32.store offset=256 (i32.add (local.get $base) (i32.shl (local.get $k) (i32.const 2)))
+              (i32.sub (i32.add (local.get $zb) (i32.mul (local.get $k) (local.get $zSize))) (i32.mul (local.get $t) (i32.shl (local.get $CO) (i32.const 2)))))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $tables)))
+        (call $winogradInput (local.get $x) (local.get $base) (local.get $H) (local.get $W) (local.get $C) (local.get $pt) (local.get $pl)
+          (local.get $TH) (local.get $TW) (local.get $t) (i32.add (local.get $t) (local.get $len)))
+        (call $winogradGradTransform (local.get $dy) (i32.add (local.get $base) (i32.const 256)) (local.get $OH) (local.get $OW) (local.get $CO)
+          (local.get $TH) (local.get $TW) (local.get $t) (i32.add (local.get $t) (local.get $len)))
+        (local.set $k (i32.const 0))
+        (block $sumsDone
+          (loop $sums
+            (br_if $sumsDone (i32.ge_u (local.get $k) (i32.const 36)))
+            (call $winogradAccumulate
+              (i32.add (local.get $vb) (i32.mul (local.get $k) (local.get $vSize)))
+              (i32.add (local.get $zb) (i32.mul (local.get $k) (local.get $zSize)))
+              (i32.add (local.get $sum) (i32.mul (local.get $k) (i32.div_u (local.get $sumSize) (i32.const 36))))
+              (local.get $len) (local.get $C) (local.get $CO))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $sums)))
+        (br $take))))
+`;
+}
+
+/** Gt's column a applied to six values: sum over i of G[i][a] v[i], skipping zero terms. */
+function gCol(a, v) {
+  const terms = range(6).flatMap((i) => (G[i][a] === 0 ? [] : [G[i][a] === 1 ? v[i] : times(G[i][a], v[i])]));
+  return terms.reduce((sum, t) => add(sum, t));
+}
+
+function filterGradientOut() {
+  const load = (k) => `(v128.load (i32.add (local.get $w) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (i32.const ${k}) (local.get $C)) (local.get $ci)) (local.get $CO)) (local.get $co)) (i32.const 2))))`;
+  const body = grid('s', 6, 6).map((name, k) => set(name, load(k)));
+  // h = Gt W (3 rows of 6), then dw = h G (3 by 3)
+  for (const a of range(3)) for (const j of range(6)) body.push(set(`h${a}_${j}`, gCol(a, range(6).map((i) => get(`s${i}_${j}`)))));
+  for (const a of range(3)) {
+    for (const b of range(3)) {
+      const at = `(i32.add (local.get $dw) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (i32.const ${3 * a + b}) (local.get $C)) (local.get $ci)) (local.get $CO)) (local.get $co)) (i32.const 2)))`;
+      body.push(`(v128.store ${at} ${gCol(b, range(6).map((j) => get(`h${a}_${j}`)))})`);
+    }
+  }
+  return `
+  ;; dw [3, 3, C, CO] = Gt W G from the 36 summed matrices W [C, CO] at w.
+  (func (export "winogradFilterGradientOut") (param $w i32) (param $dw i32) (param $C i32) (param $CO i32)
+    (local $ci i32) (local $co i32)
+    ${locals([...grid('s', 6, 6), ...grid('h', 3, 6)], 'v128')}
+    (block $done
+      (loop $inputs
+        (br_if $done (i32.ge_u (local.get $ci) (local.get $C)))
+        (local.set $co (i32.const 0))
+        (block $outsDone
+          (loop $outs
+            (br_if $outsDone (i32.ge_u (local.get $co) (local.get $CO)))
+            ${body.join('\n            ')}
+            (local.set $co (i32.add (local.get $co) (i32.const 4)))
+            (br $outs)))
+        (local.set $ci (i32.add (local.get $ci) (i32.const 1)))
+        (br $inputs))))
+`;
+}
+
 export function winogradWat() {
-  return [inputTransform(), outputTransform(), filterTransform(), gemm(), fusedConv()].join('');
+  return [inputTransform(), outputTransform(), filterTransform(), gemm(), fusedConv(), gradTransform(), accumulate(), filterGradient(), filterGradientOut()].join('');
 }

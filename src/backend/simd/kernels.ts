@@ -18,6 +18,11 @@ export interface SimdKernels {
     x: number, u: number, bias: number, y: number, h: number, w: number, c: number, co: number, padTop: number, padLeft: number,
     tilesH: number, tilesW: number, outH: number, outW: number, relu: number, tiles: number, scratch: number, slots: number, next: number,
   ): void;
+  winogradFilterGradient(
+    x: number, dy: number, h: number, w: number, c: number, co: number, padTop: number, padLeft: number,
+    tilesH: number, tilesW: number, outH: number, outW: number, tiles: number, scratch: number, slots: number, next: number,
+  ): void;
+  winogradFilterGradientOut(w: number, dw: number, c: number, co: number): void;
   // The threaded forms (see PARALLEL_KERNELS): floats as bits, the counter last.
   reluGradShared(dy: number, y: number, out: number, n: number, next: number): void;
   adadeltaShared(w: number, g: number, g2: number, d2: number, nw: number, ng2: number, nd2: number, n: number, lr: number, rho: number, eps: number, next: number): void;
@@ -36,6 +41,7 @@ export const PARALLEL_KERNELS = [
   'dropoutMaskShared',
   'maxPoolGrad2x2Shared',
   'winogradConv',
+  'winogradFilterGradient',
 ] as const;
 
 export type ParallelKernel = (typeof PARALLEL_KERNELS)[number];
