@@ -86,7 +86,7 @@ function inputTransform() {
   ;; window starts at (4 th - pt, 4 tw - pl), zero outside the image (padding
   ;; costs no copy); windows wholly inside skip the checks. Matrix k of the
   ;; 36 ([tiles, C] each) is at the k-th pointer at v. C a multiple of 4.
-  (func $winogradInput (export "winogradInput")
+  (func $winogradInput
     (param $x i32) (param $v i32) (param $H i32) (param $W i32) (param $C i32) (param $pt i32) (param $pl i32)
     (param $TH i32) (param $TW i32) (param $t0 i32) (param $t1 i32)
     (local $t i32) (local $b i32) (local $r i32) (local $ih i32) (local $iw i32) (local $c i32) (local $o i32) (local $inside i32)
@@ -146,7 +146,7 @@ function outputTransform() {
   ;; matrices ([tiles, CO]) at the pointers at m: plus bias (a pointer, 0 for
   ;; none), ReLU if relu, stored to y [B, OH, OW, CO] (edge tiles only where
   ;; they fall inside). CO a multiple of 4.
-  (func $winogradOutput (export "winogradOutput")
+  (func $winogradOutput
     (param $m i32) (param $bias i32) (param $y i32) (param $OH i32) (param $OW i32) (param $CO i32)
     (param $TH i32) (param $TW i32) (param $relu i32) (param $t0 i32) (param $t1 i32)
     (local $t i32) (local $b i32) (local $r i32) (local $oh i32) (local $ow i32) (local $c i32) (local $o i32)
