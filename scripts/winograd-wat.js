@@ -57,23 +57,56 @@ const grid = (prefix, rows, cols) => range(rows).flatMap((i) => range(cols).map(
 const matrix = (table, k) => `(i32.add (i32.load offset=${4 * k} (local.get $${table})) (local.get $o))`;
 const zero = '(v128.const i32x4 0 0 0 0)';
 
+/**
+ * The 2-D transform T d Tt of the n x n values in locals input{i}_{j}, where
+ * rowsOf applies T to n values (6 results): columns first into locals
+ * temp{i}_{j}, then rows, stored to matrix 6i + j of the table at `table`.
+ */
+function transform2d(rowsOf, input, n, temp, table) {
+  const body = [];
+  for (const j of range(n)) {
+    const { pre, out } = rowsOf(range(n).map((i) => get(`${input}${i}_${j}`)));
+    body.push(...pre, ...out.map((e, i) => set(`${temp}${i}_${j}`, e)));
+  }
+  for (const i of range(6)) {
+    const { pre, out } = rowsOf(range(n).map((j) => get(`${temp}${i}_${j}`)));
+    body.push(...pre, ...out.map((e, j) => `(v128.store ${matrix(table, 6 * i + j)} ${e})`));
+  }
+  return body;
+}
+
+/**
+ * The loops of a transform: tiles t0..t1-1 (tile lines per tile), and
+ * within each the channels 4 at a time up to `channels` (channel lines),
+ * $o (the tile's offset into each matrix) and the locals in `pointers`
+ * stepped 16 bytes after each group.
+ */
+function tileLoops(channels, tile, channel, pointers) {
+  const next = ['o', ...pointers].map((n) => set(n, `(i32.add (local.get $${n}) (i32.const 16))`));
+  return `(local.set $t (local.get $t0))
+    (block $done
+      (loop $tiles
+        (br_if $done (i32.ge_u (local.get $t) (local.get $t1)))
+        ${tile.join('\n        ')}
+        (local.set $o (i32.shl (i32.mul (local.get $t) (local.get $${channels})) (i32.const 2)))
+        (local.set $c (i32.const 0))
+        (block $chansDone
+          (loop $chans
+            (br_if $chansDone (i32.ge_u (local.get $c) (local.get $${channels})))
+            ${[...channel, ...next].join('\n            ')}
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $chans)))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $tiles))))`;
+}
+
 function inputTransform() {
   const load = (i, j, checked) => {
     const at = `(v128.load (i32.add (local.get $row${i}) (local.get $col${j})))`;
     return checked ? `(if (result v128) (i32.and (local.get $ok${i}) (local.get $cok${j})) (then ${at}) (else ${zero}))` : at;
   };
   const loads = (checked) => grid('d', 6, 6).map((name, n) => set(name, load(Math.floor(n / 6), n % 6, checked))).join('\n');
-  const body = [];
-  // Columns: t[.][j] = Bt d[.][j].
-  for (const j of range(6)) {
-    const { pre, out } = inputRows(range(6).map((i) => get(`d${i}_${j}`)));
-    body.push(...pre, ...out.map((e, i) => set(`t${i}_${j}`, e)));
-  }
-  // Rows: V[i][.] = Bt t[i][.], stored to matrix 6i + j.
-  for (const i of range(6)) {
-    const { pre, out } = inputRows(range(6).map((j) => get(`t${i}_${j}`)));
-    body.push(...pre, ...out.map((e, j) => `(v128.store ${matrix('v', 6 * i + j)} ${e})`));
-  }
+  const body = transform2d(inputRows, 'd', 6, 't', 'v');
   const window = range(6).flatMap((i) => [
     set(`ok${i}`, `(i32.lt_u (i32.add (local.get $ih) (i32.const ${i})) (local.get $H))`),
     set(`row${i}`, `(i32.add (local.get $x) (i32.shl (i32.mul (i32.mul (i32.add (i32.mul (local.get $b) (local.get $H)) (i32.add (local.get $ih) (i32.const ${i}))) (local.get $W)) (local.get $C)) (i32.const 2)))`),
@@ -92,31 +125,57 @@ function inputTransform() {
     (local $t i32) (local $b i32) (local $r i32) (local $ih i32) (local $iw i32) (local $c i32) (local $o i32) (local $inside i32)
     ${locals(range(6).flatMap((i) => [`ok${i}`, `cok${i}`, `row${i}`, `col${i}`]), 'i32')}
     ${locals([...grid('d', 6, 6), ...grid('t', 6, 6), ...range(6).map((i) => `p${i}`)], 'v128')}
-    (local.set $t (local.get $t0))
-    (block $done
-      (loop $tiles
-        (br_if $done (i32.ge_u (local.get $t) (local.get $t1)))
-        (local.set $b (i32.div_u (local.get $t) (i32.mul (local.get $TH) (local.get $TW))))
-        (local.set $r (i32.rem_u (local.get $t) (i32.mul (local.get $TH) (local.get $TW))))
-        (local.set $ih (i32.sub (i32.shl (i32.div_u (local.get $r) (local.get $TW)) (i32.const 2)) (local.get $pt)))
-        (local.set $iw (i32.sub (i32.shl (i32.rem_u (local.get $r) (local.get $TW)) (i32.const 2)) (local.get $pl)))
-        ;; the window's rows and columns: in the image (unsigned: negative is out), and where they start
-        ${window.join('\n        ')}
-        (local.set $inside (i32.and (i32.and (local.get $ok0) (local.get $ok5)) (i32.and (local.get $cok0) (local.get $cok5))))
-        (local.set $o (i32.shl (i32.mul (local.get $t) (local.get $C)) (i32.const 2)))
-        (local.set $c (i32.const 0))
-        (block $chansDone
-          (loop $chans
-            (br_if $chansDone (i32.ge_u (local.get $c) (local.get $C)))
-            (if (local.get $inside) (then ${loads(false)}) (else ${loads(true)}))
-            ${body.join('\n            ')}
-            (local.set $o (i32.add (local.get $o) (i32.const 16)))
-            ${range(6).map((i) => set(`row${i}`, `(i32.add (local.get $row${i}) (i32.const 16))`)).join('\n            ')}
-            (local.set $c (i32.add (local.get $c) (i32.const 4)))
-            (br $chans)))
-        (local.set $t (i32.add (local.get $t) (i32.const 1)))
-        (br $tiles))))
+    ${tileLoops(
+      'C',
+      [
+        set('b', '(i32.div_u (local.get $t) (i32.mul (local.get $TH) (local.get $TW)))'),
+        set('r', '(i32.rem_u (local.get $t) (i32.mul (local.get $TH) (local.get $TW)))'),
+        set('ih', '(i32.sub (i32.shl (i32.div_u (local.get $r) (local.get $TW)) (i32.const 2)) (local.get $pt))'),
+        set('iw', '(i32.sub (i32.shl (i32.rem_u (local.get $r) (local.get $TW)) (i32.const 2)) (local.get $pl))'),
+        ';; the window\'s rows and columns: in the image (unsigned: negative is out), and where they start',
+        ...window,
+        set('inside', '(i32.and (i32.and (local.get $ok0) (local.get $ok5)) (i32.and (local.get $cok0) (local.get $cok5)))'),
+      ],
+      [`(if (local.get $inside) (then ${loads(false)}) (else ${loads(true)}))`, ...body],
+      range(6).map((i) => `row${i}`),
+    )}
 `;
+}
+
+/**
+ * Where tile $t lies in an [B, OH, OW, CO] tensor at $tensor: $oh, $ow, the
+ * $rows and $cols left from there, whether the tile is $full, and in $at the
+ * address of its first value.
+ */
+function outputTile(at, tensor) {
+  return [
+    set('b', '(i32.div_u (local.get $t) (i32.mul (local.get $TH) (local.get $TW)))'),
+    set('r', '(i32.rem_u (local.get $t) (i32.mul (local.get $TH) (local.get $TW)))'),
+    set('oh', '(i32.shl (i32.div_u (local.get $r) (local.get $TW)) (i32.const 2))'),
+    set('ow', '(i32.shl (i32.rem_u (local.get $r) (local.get $TW)) (i32.const 2))'),
+    set('rows', '(i32.sub (local.get $OH) (local.get $oh))'),
+    set('cols', '(i32.sub (local.get $OW) (local.get $ow))'),
+    set('full', '(i32.and (i32.ge_u (local.get $rows) (i32.const 4)) (i32.ge_u (local.get $cols) (i32.const 4)))'),
+    set(at, `(i32.add (local.get $${tensor}) (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $OH)) (local.get $oh)) (local.get $OW)) (local.get $ow)) (local.get $CO)) (i32.const 2)))`),
+  ].join('\n        ');
+}
+
+/**
+ * The two tables of 36 matrix addresses at $base and $base + 256 for the
+ * chunk from tile $t: matrix k of each at first + k * firstSize (resp.
+ * second...), shifted back by t rows of firstRow (secondRow) channels, as
+ * the transforms address matrix k at tile t.
+ */
+function chunkTables(first, firstSize, firstRow, second, secondSize, secondRow) {
+  const entry = (base, size, row) => `(i32.sub (i32.add (local.get $${base}) (i32.mul (local.get $k) (local.get $${size}))) (i32.mul (local.get $t) (i32.shl (local.get $${row}) (i32.const 2))))`;
+  return `(local.set $k (i32.const 0))
+        (block $tablesDone
+          (loop $tables
+            (br_if $tablesDone (i32.ge_u (local.get $k) (i32.const 36)))
+            (i32.store (i32.add (local.get $base) (i32.shl (local.get $k) (i32.const 2))) ${entry(first, firstSize, firstRow)})
+            (i32.store offset=256 (i32.add (local.get $base) (i32.shl (local.get $k) (i32.const 2))) ${entry(second, secondSize, secondRow)})
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $tables)))`;
 }
 
 function outputTransform() {
@@ -156,34 +215,18 @@ function outputTransform() {
     (local.set $colStep (i32.shl (local.get $CO) (i32.const 2)))
     ;; without ReLU, a floor below every float
     (local.set $low (select (v128.const f32x4 0 0 0 0) (v128.const f32x4 -inf -inf -inf -inf) (local.get $relu)))
-    (local.set $t (local.get $t0))
-    (block $done
-      (loop $tiles
-        (br_if $done (i32.ge_u (local.get $t) (local.get $t1)))
-        (local.set $b (i32.div_u (local.get $t) (i32.mul (local.get $TH) (local.get $TW))))
-        (local.set $r (i32.rem_u (local.get $t) (i32.mul (local.get $TH) (local.get $TW))))
-        (local.set $oh (i32.shl (i32.div_u (local.get $r) (local.get $TW)) (i32.const 2)))
-        (local.set $ow (i32.shl (i32.rem_u (local.get $r) (local.get $TW)) (i32.const 2)))
-        (local.set $rows (i32.sub (local.get $OH) (local.get $oh)))
-        (local.set $cols (i32.sub (local.get $OW) (local.get $ow)))
-        (local.set $full (i32.and (i32.ge_u (local.get $rows) (i32.const 4)) (i32.ge_u (local.get $cols) (i32.const 4))))
-        (local.set $q (i32.add (local.get $y) (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $OH)) (local.get $oh)) (local.get $OW)) (local.get $ow)) (local.get $CO)) (i32.const 2))))
-        (local.set $o (i32.shl (i32.mul (local.get $t) (local.get $CO)) (i32.const 2)))
-        (local.set $c (i32.const 0))
-        (block $chansDone
-          (loop $chans
-            (br_if $chansDone (i32.ge_u (local.get $c) (local.get $CO)))
-            ${body.join('\n            ')}
-            (local.set $add (if (result v128) (local.get $bias)
+    ${tileLoops(
+      'CO',
+      [outputTile('q', 'y')],
+      [
+        ...body,
+        `(local.set $add (if (result v128) (local.get $bias)
               (then (v128.load (i32.add (local.get $bias) (i32.shl (local.get $c) (i32.const 2)))))
-              (else (v128.const f32x4 0 0 0 0))))
-            (if (local.get $full) (then ${stores(false)}) (else ${stores(true)}))
-            (local.set $o (i32.add (local.get $o) (i32.const 16)))
-            (local.set $q (i32.add (local.get $q) (i32.const 16)))
-            (local.set $c (i32.add (local.get $c) (i32.const 4)))
-            (br $chans)))
-        (local.set $t (i32.add (local.get $t) (i32.const 1)))
-        (br $tiles))))
+              (else (v128.const f32x4 0 0 0 0))))`,
+        `(if (local.get $full) (then ${stores(false)}) (else ${stores(true)}))`,
+      ],
+      ['q'],
+    )}
 `;
 }
 
@@ -201,6 +244,22 @@ const G = [
 function gRow(i, a) {
   const terms = G[i].flatMap((k, l) => (k === 0 ? [] : [k === 1 ? a[l] : times(k, a[l])]));
   return terms.reduce((sum, t) => add(sum, t));
+}
+
+/** Loops over input channels $ci (one at a time) and output channels $co (4 at a time) of a filter, running `body` for each. */
+function channelPairLoops(body) {
+  return `(block $done
+      (loop $inputs
+        (br_if $done (i32.ge_u (local.get $ci) (local.get $C)))
+        (local.set $co (i32.const 0))
+        (block $outsDone
+          (loop $outs
+            (br_if $outsDone (i32.ge_u (local.get $co) (local.get $CO)))
+            ${body.join('\n            ')}
+            (local.set $co (i32.add (local.get $co) (i32.const 4)))
+            (br $outs)))
+        (local.set $ci (i32.add (local.get $ci) (i32.const 1)))
+        (br $inputs)))`;
 }
 
 function filterTransform() {
@@ -223,18 +282,7 @@ function filterTransform() {
   (func $winogradFilter (export "winogradFilter") (param $g i32) (param $u i32) (param $C i32) (param $CO i32)
     (local $ci i32) (local $co i32)
     ${locals([...grid('g', 3, 3), ...grid('h', 6, 3)], 'v128')}
-    (block $done
-      (loop $inputs
-        (br_if $done (i32.ge_u (local.get $ci) (local.get $C)))
-        (local.set $co (i32.const 0))
-        (block $outsDone
-          (loop $outs
-            (br_if $outsDone (i32.ge_u (local.get $co) (local.get $CO)))
-            ${[...loads, ...body].join('\n            ')}
-            (local.set $co (i32.add (local.get $co) (i32.const 4)))
-            (br $outs)))
-        (local.set $ci (i32.add (local.get $ci) (i32.const 1)))
-        (br $inputs))))
+    ${channelPairLoops([...loads, ...body])})
 `;
 }
 
@@ -316,17 +364,7 @@ function fusedConv() {
         (call $chunk (local.get $next) (i32.const ${CHUNK}) (local.get $tiles))
         (local.set $len) (local.tee $t)
         (br_if $done (i32.ge_u (local.get $tiles)))
-        ;; the transforms address matrix k at tile t: point it t tiles before the chunk's rows
-        (local.set $k (i32.const 0))
-        (block $tablesDone
-          (loop $tables
-            (br_if $tablesDone (i32.ge_u (local.get $k) (i32.const 36)))
-            (i32.store (i32.add (local.get $base) (i32.shl (local.get $k) (i32.const 2)))
-              (i32.sub (i32.add (local.get $vb) (i32.mul (local.get $k) (local.get $vSize))) (i32.mul (local.get $t) (i32.shl (local.get $C) (i32.const 2)))))
-            (i32.store offset=256 (i32.add (local.get $base) (i32.shl (local.get $k) (i32.const 2)))
-              (i32.sub (i32.add (local.get $mb) (i32.mul (local.get $k) (local.get $mSize))) (i32.mul (local.get $t) (i32.shl (local.get $CO) (i32.const 2)))))
-            (local.set $k (i32.add (local.get $k) (i32.const 1)))
-            (br $tables)))
+        ${chunkTables('vb', 'vSize', 'C', 'mb', 'mSize', 'CO')}
         (call $winogradInput (local.get $x) (local.get $base) (local.get $H) (local.get $W) (local.get $C) (local.get $pt) (local.get $pl)
           (local.get $TH) (local.get $TW) (local.get $t) (i32.add (local.get $t) (local.get $len)))
         ;; rows past the chunk's last tile (the final chunk) are computed and never read
@@ -360,16 +398,7 @@ function gradTransform() {
     return checked ? `(if (result v128) (i32.and (i32.lt_u (i32.const ${r}) (local.get $rows)) (i32.lt_u (i32.const ${c}) (local.get $cols))) (then ${at}) (else ${zero}))` : at;
   };
   const loads = (checked) => grid('e', 4, 4).map((name, n) => set(name, load(Math.floor(n / 4), n % 4, checked))).join('\n');
-  const body = [];
-  // Columns: f[.][c] = A dY[.][c] (6 from 4), then rows: Z[i][.] = A f[i][.], stored to matrix 6i + j.
-  for (const c of range(4)) {
-    const { pre, out } = gradRows(range(4).map((r) => get(`e${r}_${c}`)));
-    body.push(...pre, ...out.map((e, i) => set(`f${i}_${c}`, e)));
-  }
-  for (const i of range(6)) {
-    const { pre, out } = gradRows(range(4).map((c) => get(`f${i}_${c}`)));
-    body.push(...pre, ...out.map((e, j) => `(v128.store ${matrix('z', 6 * i + j)} ${e})`));
-  }
+  const body = transform2d(gradRows, 'e', 4, 'f', 'z');
   return `
   ;; Winograd transform of the output gradient, Z = A dY At (A = At transposed),
   ;; for tiles t0..t1-1: dY's 4x4 tile at (4 th, 4 tw), zero past its edges,
@@ -381,31 +410,7 @@ function gradTransform() {
     ${locals([...grid('e', 4, 4), ...grid('f', 6, 4), 'q0', 'q1', 'q2', 'q3'], 'v128')}
     (local.set $rowStep (i32.shl (i32.mul (local.get $OW) (local.get $CO)) (i32.const 2)))
     (local.set $colStep (i32.shl (local.get $CO) (i32.const 2)))
-    (local.set $t (local.get $t0))
-    (block $done
-      (loop $tiles
-        (br_if $done (i32.ge_u (local.get $t) (local.get $t1)))
-        (local.set $b (i32.div_u (local.get $t) (i32.mul (local.get $TH) (local.get $TW))))
-        (local.set $r (i32.rem_u (local.get $t) (i32.mul (local.get $TH) (local.get $TW))))
-        (local.set $oh (i32.shl (i32.div_u (local.get $r) (local.get $TW)) (i32.const 2)))
-        (local.set $ow (i32.shl (i32.rem_u (local.get $r) (local.get $TW)) (i32.const 2)))
-        (local.set $rows (i32.sub (local.get $OH) (local.get $oh)))
-        (local.set $cols (i32.sub (local.get $OW) (local.get $ow)))
-        (local.set $full (i32.and (i32.ge_u (local.get $rows) (i32.const 4)) (i32.ge_u (local.get $cols) (i32.const 4))))
-        (local.set $p (i32.add (local.get $dy) (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $OH)) (local.get $oh)) (local.get $OW)) (local.get $ow)) (local.get $CO)) (i32.const 2))))
-        (local.set $o (i32.shl (i32.mul (local.get $t) (local.get $CO)) (i32.const 2)))
-        (local.set $c (i32.const 0))
-        (block $chansDone
-          (loop $chans
-            (br_if $chansDone (i32.ge_u (local.get $c) (local.get $CO)))
-            (if (local.get $full) (then ${loads(false)}) (else ${loads(true)}))
-            ${body.join('\n            ')}
-            (local.set $o (i32.add (local.get $o) (i32.const 16)))
-            (local.set $p (i32.add (local.get $p) (i32.const 16)))
-            (local.set $c (i32.add (local.get $c) (i32.const 4)))
-            (br $chans)))
-        (local.set $t (i32.add (local.get $t) (i32.const 1)))
-        (br $tiles))))
+    ${tileLoops('CO', [outputTile('p', 'dy')], [`(if (local.get $full) (then ${loads(false)}) (else ${loads(true)}))`, ...body], ['p'])}
 `;
 }
 
@@ -487,16 +492,7 @@ function filterGradient() {
         (call $chunk (local.get $next) (i32.const ${CHUNK}) (local.get $tiles))
         (local.set $len) (local.tee $t)
         (br_if $done (i32.ge_u (local.get $tiles)))
-        (local.set $k (i32.const 0))
-        (block $tablesDone
-          (loop $tables
-            (br_if $tablesDone (i32.ge_u (local.get $k) (i32.const 36)))
-            (i32.store (i32.add (local.get $base) (i32.shl (local.get $k) (i32.const 2)))
-              (i32.sub (i32.add (local.get $vb) (i32.mul (local.get $k) (local.get $vSize))) (i32.mul (local.get $t) (i32.shl (local.get $C) (i32.const 2)))))
-            (i32.store offset=256 (i32.add (local.get $base) (i32.shl (local.get $k) (i32.const 2)))
-              (i32.sub (i32.add (local.get $zb) (i32.mul (local.get $k) (local.get $zSize))) (i32.mul (local.get $t) (i32.shl (local.get $CO) (i32.const 2)))))
-            (local.set $k (i32.add (local.get $k) (i32.const 1)))
-            (br $tables)))
+        ${chunkTables('vb', 'vSize', 'C', 'zb', 'zSize', 'CO')}
         (call $winogradInput (local.get $x) (local.get $base) (local.get $H) (local.get $W) (local.get $C) (local.get $pt) (local.get $pl)
           (local.get $TH) (local.get $TW) (local.get $t) (i32.add (local.get $t) (local.get $len)))
         (call $winogradGradTransform (local.get $dy) (i32.add (local.get $base) (i32.const 256)) (local.get $OH) (local.get $OW) (local.get $CO)
@@ -538,18 +534,7 @@ function filterGradientOut() {
   (func (export "winogradFilterGradientOut") (param $w i32) (param $dw i32) (param $C i32) (param $CO i32)
     (local $ci i32) (local $co i32)
     ${locals([...grid('s', 6, 6), ...grid('h', 3, 6)], 'v128')}
-    (block $done
-      (loop $inputs
-        (br_if $done (i32.ge_u (local.get $ci) (local.get $C)))
-        (local.set $co (i32.const 0))
-        (block $outsDone
-          (loop $outs
-            (br_if $outsDone (i32.ge_u (local.get $co) (local.get $CO)))
-            ${body.join('\n            ')}
-            (local.set $co (i32.add (local.get $co) (i32.const 4)))
-            (br $outs)))
-        (local.set $ci (i32.add (local.get $ci) (i32.const 1)))
-        (br $inputs))))
+    ${channelPairLoops(body)})
 `;
 }
 
