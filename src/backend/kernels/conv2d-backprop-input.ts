@@ -48,7 +48,7 @@ export function conv2dBackpropInput(backendName: string): KernelFunc {
     const left = kw - 1 - info.padInfo.left;
     const simd = simdKernels();
     if (simd && kh === 3 && kw === 3 && sh === 1 && sw === 1 && top >= 0 && left >= 0 && winogradPays(info.outChannels, info.inChannels, info.batchSize * H * W)) {
-      // The same correlation by Winograd (conv 2 of the CNN: 44 → 23 ms on one thread, 23 → 15 on two).
+      // The same correlation by Winograd (conv 2 of the CNN: 44 → 21 ms on one thread, 23 → 11 on two).
       const wasm = backend as BackendWasm;
       return withKernelScope(backend, backendName, (s) => {
         const turned = s.make([3, 3, info.outChannels, info.inChannels]);
