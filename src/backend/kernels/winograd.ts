@@ -1,7 +1,7 @@
 import type { TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { pointer, runShared, simdPool, type SimdKernels } from '../simd/kernels.js';
-import { withKernelScope } from './kernel-scope.js';
+import { withKernelScope, type KernelScope } from './kernel-scope.js';
 
 export interface WinogradConv {
   x: TensorInfo;
@@ -29,8 +29,31 @@ export function winogradPays(inChannels: number, outChannels: number, outputs: n
   return inChannels % 4 === 0 && outChannels % 8 === 0 && tiles >= (simdPool() ? 128 : 32);
 }
 
-/** Tiles per chunk, as scripts/winograd-wat.js generates the kernel. */
+/** Tiles per chunk, as scripts/winograd-wat.js generates the kernels. */
 const CHUNK = 16;
+
+/**
+ * Runs a chunked Winograd kernel whose last three arguments are its scratch
+ * (slotBytes per thread), the counter of slots taken and the counter of
+ * chunks taken: on every thread of the pool, or alone. Returns the scratch's
+ * address and how many slots (threads) were used.
+ */
+function runChunked(
+  s: KernelScope,
+  backend: BackendWasm,
+  simd: SimdKernels,
+  kernel: 'winogradConv' | 'winogradFilterGradient',
+  args: number[],
+  slotBytes: number,
+): { scratch: number; slots: number } {
+  const scratch = pointer(backend, s.make([((simdPool()?.size ?? 1) * slotBytes) / 4]));
+  const counters = s.make([2], 'int32');
+  (backend.typedArrayFromHeap(counters) as Int32Array).fill(0);
+  const slots = pointer(backend, counters);
+  // Enough work for the helpers: winogradPays has judged the size.
+  if (!runShared(kernel, [...args, scratch, slots], Infinity)) (simd[kernel] as (...a: number[]) => void)(...args, scratch, slots, slots + 4);
+  return { scratch, slots: (backend.typedArrayFromHeap(counters) as Int32Array)[0] };
+}
 
 /**
  * A 3x3, stride-1 convolution (NHWC) by Winograd F(4x4, 3x3): 4x fewer
@@ -48,22 +71,10 @@ export function winogradConv(backend: BackendWasm, backendName: string, simd: Si
   return withKernelScope(backend, backendName, (s) => {
     const u = s.make([36, C, CO]);
     simd.winogradFilter(pointer(backend, conv.filter), pointer(backend, u), C, CO);
-    const threads = simdPool()?.size ?? 1;
-    const scratch = s.make([(threads * ((C + CO) * 36 * CHUNK * 4 + 512)) / 4]);
-    // [scratch slots taken, chunks taken], both from 0
-    const counters = s.make([2], 'int32');
-    (backend.typedArrayFromHeap(counters) as Int32Array).fill(0);
     const y = backend.makeOutput([B, conv.outHeight, conv.outWidth, CO], 'float32');
-    const args = [
-      pointer(backend, conv.x),
-      pointer(backend, u),
-      conv.bias ? pointer(backend, conv.bias) : 0,
-      pointer(backend, y),
-      ...[H, W, C, CO, conv.padTop, conv.padLeft, TH, TW, conv.outHeight, conv.outWidth, conv.relu ? 1 : 0, tiles],
-      pointer(backend, scratch),
-      pointer(backend, counters),
-    ] as const;
-    if (!runShared('winogradConv', [...args], tiles * C * 36)) simd.winogradConv(...args, pointer(backend, counters) + 4);
+    const args = [pointer(backend, conv.x), pointer(backend, u), conv.bias ? pointer(backend, conv.bias) : 0, pointer(backend, y)];
+    const geometry = [H, W, C, CO, conv.padTop, conv.padLeft, TH, TW, conv.outHeight, conv.outWidth, conv.relu ? 1 : 0, tiles];
+    runChunked(s, backend, simd, 'winogradConv', [...args, ...geometry], (C + CO) * 36 * CHUNK * 4 + 512);
     return y;
   });
 }
@@ -91,20 +102,9 @@ export function winogradFilterGradient(backend: BackendWasm, backendName: string
   const sumBytes = 36 * C * CO * 4;
   const slotBytes = 512 + sumBytes + (C + CO) * 36 * CHUNK * 4;
   return withKernelScope(backend, backendName, (s) => {
-    const scratch = s.make([((simdPool()?.size ?? 1) * slotBytes) / 4]);
-    const counters = s.make([2], 'int32');
-    (backend.typedArrayFromHeap(counters) as Int32Array).fill(0);
-    const at = pointer(backend, scratch);
-    const args = [
-      pointer(backend, grad.x),
-      pointer(backend, grad.dy),
-      ...[H, W, C, CO, grad.padTop, grad.padLeft, TH, TW, OH, OW, tiles],
-      at,
-      pointer(backend, counters),
-    ] as const;
-    if (!runShared('winogradFilterGradient', [...args], tiles * C * 36)) simd.winogradFilterGradient(...args, pointer(backend, counters) + 4);
+    const geometry = [H, W, C, CO, grad.padTop, grad.padLeft, TH, TW, OH, OW, tiles];
+    const { scratch: at, slots } = runChunked(s, backend, simd, 'winogradFilterGradient', [pointer(backend, grad.x), pointer(backend, grad.dy), ...geometry], slotBytes);
     // Each thread that ran took a slot; add theirs into the first.
-    const slots = (backend.typedArrayFromHeap(counters) as Int32Array)[0];
     for (let i = 1; i < slots; i++) simd.addInto(at + 512, at + i * slotBytes + 512, sumBytes / 4);
     const dw = backend.makeOutput(grad.filterShape, 'float32');
     simd.winogradFilterGradientOut(at + 512, pointer(backend, dw), C, CO);
