@@ -33,9 +33,14 @@ async function readIdxFile(dir: string, base: string) {
 
 /** Reads the four MNIST-layout IDX files (plain or .gz) from `dir`. */
 export async function loadMnistDir(dir: string): Promise<Split> {
-  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
+  const read = await Promise.allSettled(
     [FILES.trainImages, FILES.trainLabels, FILES.testImages, FILES.testLabels].map((f) => readIdxFile(dir, f)),
   );
+  // The first problem in file order, not whichever read failed first: the same message every run.
+  const [trainImages, trainLabels, testImages, testLabels] = read.map((r) => {
+    if (r.status === 'rejected') throw r.reason;
+    return r.value;
+  });
   return {
     train: imageSet(trainImages, trainLabels, path.join(dir, 'train')),
     test: imageSet(testImages, testLabels, path.join(dir, 't10k')),
