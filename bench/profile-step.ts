@@ -2,24 +2,20 @@
 // goes, kernel by kernel (tf.profile), on the wasm backend as edgetune
 // trains: the real forward, loss, gradients and Adadelta update on batch 128.
 import * as tf from '@tensorflow/tfjs';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { KerasAdadelta } from '../src/core/adadelta.js';
 import { trainingForward } from '../src/core/forward.js';
 import { softmaxCrossEntropySum } from '../src/core/metrics.js';
 import { buildModel } from '../src/core/model.js';
 import { seededRandom } from '../src/core/random.js';
 import { startNodeBackend } from '../src/runtimes/node/backend.js';
+import { positiveInt } from '../src/runtimes/node/options.js';
 
-const whole = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number ≥ 1');
-  return n;
-};
 const opts = new Command('bench:profile')
   .description('Per-kernel time of one pretraining step on the wasm backend')
-  .option('--threads <n>', 'wasm threads', whole, 2)
-  .option('--steps <n>', 'timed steps for the step median (after 3 warm-up steps)', whole, 20)
-  .option('--top <n>', 'kernels to list', whole, 20)
+  .option('--threads <n>', 'wasm threads', positiveInt, 2)
+  .option('--steps <n>', 'timed steps for the step median (after 3 warm-up steps)', positiveInt, 20)
+  .option('--top <n>', 'kernels to list', positiveInt, 20)
   .parse()
   .opts<{ threads: number; steps: number; top: number }>();
 

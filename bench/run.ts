@@ -7,10 +7,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { countFlops } from '../src/core/flops.js';
 import { buildModel, disposeModels } from '../src/core/model.js';
 import { defaultMnistDir } from '../src/runtimes/node/mnist-files.js';
+import { positiveInt } from '../src/runtimes/node/options.js';
 import { chartSvg } from './chart.js';
 import { goals } from './goals.js';
 import { browserRow, httpLoad, workerdRow, type Effort } from './remote.js';
@@ -30,11 +31,7 @@ const program = new Command('bench')
   .option('--models <dir>', 'a trained base + heads for the browser/workerd/HTTP rows (default data/models, else a quick one is trained)')
   .option('--out <dir>', 'where results go', path.join(root, 'bench', 'results'))
   .option('--skip <parts>', 'comma list of parts to skip: node,pytorch,browser,workerd,http', '')
-  .option('--repeat <n>', 'measure the rows the goals compare (wasm SIMD, PyTorch) n times, interleaved, for the spread between runs', (v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number ≥ 1');
-    return n;
-  }, 1)
+  .option('--repeat <n>', 'measure the rows the goals compare (wasm SIMD, PyTorch) n times, interleaved, for the spread between runs', positiveInt, 1)
   .parse();
 const opts = program.opts<{ quick?: boolean; models?: string; out: string; skip: string; repeat: number }>();
 const skip = new Set(opts.skip.split(',').filter(Boolean));
