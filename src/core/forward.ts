@@ -19,7 +19,6 @@ import { isReluLayer, type Config } from './layer-config.js';
  */
 export type Forward = (x: tf.Tensor) => tf.Tensor;
 
-
 function activation(name: unknown): Forward {
   switch (name ?? 'linear') {
     case 'linear':
