@@ -10,7 +10,7 @@ import { forwardConvInfo, padOrCrop } from './conv-geometry.js';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { pointer, simdKernels, simdPool, type SimdKernels, type SimdPool } from '../simd/kernels.js';
 import { requireInputs, withKernelScope } from './kernel-scope.js';
-import { winogradFilterGradient, winogradPays } from './winograd.js';
+import { winogradFilterGradient, winogradTakes } from './winograd.js';
 
 /**
  * The filter gradient by the SIMD kernel. With helper threads, each thread
@@ -68,8 +68,7 @@ export function conv2dBackpropFilter(backendName: string): KernelFunc {
     const pool = simdPool();
     // Winograd where it applies and pays: 4x fewer multiplies (conv 2 of
     // the CNN: 40 → 17 ms on one thread, 19 → 9.5 on two).
-    const winograd = sh === 1 && sw === 1 && kh === 3 && kw === 3;
-    if (simd && winograd && winogradPays(info.inChannels, info.outChannels, info.batchSize * info.outHeight * info.outWidth)) {
+    if (simd && winogradTakes(info, 'filter gradient')) {
       const { top, left } = info.padInfo;
       return winogradFilterGradient(backend as BackendWasm, backendName, simd, { x, dy, filterShape: a.filterShape, padTop: top, padLeft: left });
     }

@@ -1,4 +1,4 @@
-import type { TensorInfo } from '@tensorflow/tfjs';
+import type { backend_util, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { pointer, runShared, simdPool, type SimdKernels } from '../simd/kernels.js';
 import { withKernelScope, type KernelScope } from './kernel-scope.js';
@@ -27,6 +27,30 @@ export interface WinogradConv {
 export function winogradPays(inChannels: number, outChannels: number, outputs: number): boolean {
   const tiles = outputs / 16;
   return inChannels % 4 === 0 && outChannels % 8 === 0 && tiles >= (simdPool() ? 128 : 32);
+}
+
+/** The three passes of a conv that have a Winograd kernel. */
+export type WinogradPass = 'forward' | 'input gradient' | 'filter gradient';
+
+/**
+ * Whether a pass of the conv `info` (its forward geometry) goes to Winograd:
+ * 3x3, stride 1, no dilation, NHWC, and it pays for the channels and tiles
+ * of the Winograd conv the pass runs (the input gradient's swaps the
+ * channels and has the input's positions as outputs).
+ */
+export function winogradTakes(info: backend_util.Conv2DInfo, pass: WinogradPass): boolean {
+  const geometry =
+    info.dataFormat === 'channelsLast' &&
+    info.filterHeight === 3 &&
+    info.filterWidth === 3 &&
+    info.strideHeight === 1 &&
+    info.strideWidth === 1 &&
+    info.dilationHeight === 1 &&
+    info.dilationWidth === 1;
+  if (!geometry) return false;
+  return pass === 'input gradient'
+    ? winogradPays(info.outChannels, info.inChannels, info.batchSize * info.inHeight * info.inWidth)
+    : winogradPays(info.inChannels, info.outChannels, info.batchSize * info.outHeight * info.outWidth);
 }
 
 /** Tiles per chunk, as scripts/winograd-wat.js generates the kernels. */
