@@ -289,18 +289,29 @@ function filterTransform() {
 /** Tiles per chunk of the fused conv: its 36 V and M matrices stay in the core's cache (src/backend/kernels/winograd.ts sizes the scratch from it). */
 const CHUNK = 16;
 
-function gemm() {
-  const rows = range(4);
-  const acc = rows.flatMap((r) => [`a${r}_0`, `a${r}_1`]);
-  const step = [
-    set('w0', '(v128.load (local.get $up))'),
-    set('w1', '(v128.load offset=16 (local.get $up))'),
+/** The 4 x 8 register block of the Winograd products: accumulators $a{r}_{q}, r < 4 (rows), q < 2 (vectors of 4). */
+const rows = range(4);
+const acc = rows.flatMap((r) => [`a${r}_0`, `a${r}_1`]);
+
+/**
+ * One step of the block: the 8 values at the pointer local `vectors` times
+ * row r's value at `scalar(r)` (a load32_splat's immediate and address),
+ * broadcast, added into row r's two accumulators.
+ */
+function blockStep(vectors, scalar) {
+  return [
+    set('w0', `(v128.load (local.get $${vectors}))`),
+    set('w1', `(v128.load offset=16 (local.get $${vectors}))`),
     ...rows.flatMap((r) => [
-      set('x', `(v128.load32_splat (i32.add (local.get $vp) (i32.mul (i32.const ${r}) (local.get $vRow))))`),
+      set('x', `(v128.load32_splat ${scalar(r)})`),
       set(`a${r}_0`, add(get(`a${r}_0`), `(f32x4.mul ${get('x')} ${get('w0')})`)),
       set(`a${r}_1`, add(get(`a${r}_1`), `(f32x4.mul ${get('x')} ${get('w1')})`)),
     ]),
   ];
+}
+
+function gemm() {
+  const step = blockStep('up', (r) => `(i32.add (local.get $vp) (i32.mul (i32.const ${r}) (local.get $vRow)))`);
   const stores = rows.flatMap((r) => [0, 1].map((q) => `(v128.store offset=${16 * q} (i32.add (local.get $mp) (i32.mul (i32.const ${r}) (local.get $mRow))) ${get(`a${r}_${q}`)})`));
   return `
   ;; m = v u for one Winograd matrix of a chunk: v [${CHUNK}, C], u [C, CO],
@@ -415,25 +426,15 @@ function gradTransform() {
 }
 
 function accumulate() {
-  const rows = range(4);
-  const acc = rows.flatMap((r) => [`a${r}_0`, `a${r}_1`]);
   const at = (r, q) => `(i32.add (local.get $wp) (i32.add (i32.mul (i32.const ${r}) (local.get $wRow)) (i32.const ${16 * q})))`;
-  const step = [
-    set('z0', '(v128.load (local.get $zp))'),
-    set('z1', '(v128.load offset=16 (local.get $zp))'),
-    ...rows.flatMap((r) => [
-      set('x', `(v128.load32_splat offset=${4 * r} (local.get $vp))`),
-      set(`a${r}_0`, add(get(`a${r}_0`), `(f32x4.mul ${get('x')} ${get('z0')})`)),
-      set(`a${r}_1`, add(get(`a${r}_1`), `(f32x4.mul ${get('x')} ${get('z1')})`)),
-    ]),
-  ];
+  const step = blockStep('zp', (r) => `offset=${4 * r} (local.get $vp)`);
   return `
   ;; w += vt z for one Winograd matrix of a chunk's first len tiles: v [len, C],
   ;; z [len, CO], w [C, CO]; C a multiple of 4, CO of 8. Blocks of 4 input by
   ;; 8 output channels in registers.
   (func $winogradAccumulate (param $v i32) (param $z i32) (param $w i32) (param $len i32) (param $C i32) (param $CO i32)
     (local $ci i32) (local $cb i32) (local $t i32) (local $vp i32) (local $zp i32) (local $wp i32) (local $vRow i32) (local $wRow i32)
-    ${locals([...acc, 'z0', 'z1', 'x'], 'v128')}
+    ${locals([...acc, 'w0', 'w1', 'x'], 'v128')}
     (local.set $vRow (i32.shl (local.get $C) (i32.const 2)))
     (local.set $wRow (i32.shl (local.get $CO) (i32.const 2)))
     (block $inDone
