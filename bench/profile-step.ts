@@ -9,7 +9,7 @@ import { softmaxCrossEntropySum } from '../src/core/metrics.js';
 import { buildModel } from '../src/core/model.js';
 import { seededRandom } from '../src/core/random.js';
 import { startNodeBackend } from '../src/runtimes/node/backend.js';
-import { positiveInt } from '../src/runtimes/node/options.js';
+import { positiveInt } from '../src/runtimes/node/integer-args.js';
 
 const opts = new Command('bench:profile')
   .description('Per-kernel time of one pretraining step on the wasm backend')

@@ -11,7 +11,7 @@ import { Command } from 'commander';
 import { countFlops } from '../src/core/flops.js';
 import { buildModel, disposeModels } from '../src/core/model.js';
 import { defaultMnistDir } from '../src/runtimes/node/mnist-files.js';
-import { positiveInt } from '../src/runtimes/node/options.js';
+import { positiveInt } from '../src/runtimes/node/integer-args.js';
 import { chartSvg } from './chart.js';
 import { goals } from './goals.js';
 import { browserRow, httpLoad, workerdRow, type Effort } from './remote.js';

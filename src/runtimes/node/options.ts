@@ -1,21 +1,8 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MAX_FEATURE_BYTES } from '../../core/features.js';
 import { FINETUNE_MODES, type FinetuneMode } from '../../core/finetune.js';
+import { positiveInt } from './integer-args.js';
 import { BACKENDS, defaultThreads, type BackendName, type NodeBackendOptions } from './backend.js';
-
-export function positiveInt(value: string): number {
-  if (!/^\d+$/.test(value.trim()) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
-    throw new InvalidArgumentError('must be a positive integer.');
-  }
-  return Number(value);
-}
-
-export function nonNegativeInt(value: string): number {
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(Number(value))) {
-    throw new InvalidArgumentError('must be a non-negative integer.');
-  }
-  return Number(value);
-}
 
 /** "5,6,7,8,9" → [5, 6, 7, 8, 9]; labels are IDX bytes, so 0..255. */
 export function classList(value: string): number[] {

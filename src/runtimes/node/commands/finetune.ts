@@ -24,12 +24,11 @@ import {
   classList,
   finetuneModeOption,
   maxFeatureMbOption,
-  nonNegativeInt,
-  positiveInt,
   positiveNumber,
   toBackendOptions,
   type BackendFlags,
 } from '../options.js';
+import { nonNegativeInt, positiveInt } from '../integer-args.js';
 import { kerasProgress } from '../progress.js';
 import { DEFAULT_OUT } from './transfer.js';
 

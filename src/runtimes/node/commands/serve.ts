@@ -3,7 +3,8 @@ import { Command, Option } from 'commander';
 import { startNodeBackend } from '../backend.js';
 import { DEFAULT_HEADS_DIR } from '../heads.js';
 import { consoleLog, describeBackend, type Log } from '../log.js';
-import { backendOptions, nonNegativeInt, port, toBackendOptions, type BackendFlags } from '../options.js';
+import { nonNegativeInt } from '../integer-args.js';
+import { backendOptions, port, toBackendOptions, type BackendFlags } from '../options.js';
 import { startServer, type RunningServer } from '../server.js';
 import { DEFAULT_OUT } from './transfer.js';
 

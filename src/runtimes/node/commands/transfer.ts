@@ -18,11 +18,10 @@ import {
   classList,
   finetuneModeOption,
   maxFeatureMbOption,
-  nonNegativeInt,
-  positiveInt,
   toBackendOptions,
   type BackendFlags,
 } from '../options.js';
+import { nonNegativeInt, positiveInt } from '../integer-args.js';
 import { kerasProgress } from '../progress.js';
 
 export interface TransferFlags extends BackendFlags {
