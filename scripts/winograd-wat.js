@@ -11,12 +11,10 @@
 //   At = [1 1 1 1 1 0;  0 1 -1 2 -2 0;  0 1 1 4 4 0;  0 1 -1 8 -8 1]
 //   (G, for the filter, is applied in src/backend/kernels/winograd.ts.)
 
-const get = (name) => `(local.get $${name})`;
-const add = (a, b) => `(f32x4.add ${a} ${b})`;
+import { acc, add, blockLocals, blockStep, get, locals, range, rows, set, zero } from './wat-block.js';
+
 const sub = (a, b) => `(f32x4.sub ${a} ${b})`;
 const times = (k, a) => `(f32x4.mul (v128.const f32x4 ${k} ${k} ${k} ${k}) ${a})`;
-const set = (name, value) => `(local.set $${name} ${value})`;
-const range = (n) => [...Array(n).keys()];
 
 /** Bt applied to six values: the statements (using temporaries $p0-$p5) and the six results. */
 function inputRows(a) {
@@ -51,11 +49,9 @@ function outputRows(m) {
   return { pre, out };
 }
 
-const locals = (names, type) => names.map((n) => `(local $${n} ${type})`).join(' ');
 const grid = (prefix, rows, cols) => range(rows).flatMap((i) => range(cols).map((j) => `${prefix}${i}_${j}`));
 /** Address of matrix k's values for this tile and channel group ($o bytes in). */
 const matrix = (table, k) => `(i32.add (i32.load offset=${4 * k} (local.get $${table})) (local.get $o))`;
-const zero = '(v128.const i32x4 0 0 0 0)';
 
 /**
  * The 2-D transform T d Tt of the n x n values in locals input{i}_{j}, where
@@ -289,27 +285,6 @@ function filterTransform() {
 /** Tiles per chunk of the fused conv: its 36 V and M matrices stay in the core's cache (src/backend/kernels/winograd.ts sizes the scratch from it). */
 const CHUNK = 16;
 
-/** The 4 x 8 register block of the Winograd products: accumulators $a{r}_{q}, r < 4 (rows), q < 2 (vectors of 4). */
-const rows = range(4);
-const acc = rows.flatMap((r) => [`a${r}_0`, `a${r}_1`]);
-
-/**
- * One step of the block: the 8 values at the pointer local `vectors` times
- * row r's value at `scalar(r)` (a load32_splat's immediate and address),
- * broadcast, added into row r's two accumulators.
- */
-function blockStep(vectors, scalar) {
-  return [
-    set('w0', `(v128.load (local.get $${vectors}))`),
-    set('w1', `(v128.load offset=16 (local.get $${vectors}))`),
-    ...rows.flatMap((r) => [
-      set('x', `(v128.load32_splat ${scalar(r)})`),
-      set(`a${r}_0`, add(get(`a${r}_0`), `(f32x4.mul ${get('x')} ${get('w0')})`)),
-      set(`a${r}_1`, add(get(`a${r}_1`), `(f32x4.mul ${get('x')} ${get('w1')})`)),
-    ]),
-  ];
-}
-
 function gemm() {
   const step = blockStep('up', (r) => `(i32.add (local.get $vp) (i32.mul (i32.const ${r}) (local.get $vRow)))`);
   const stores = rows.flatMap((r) => [0, 1].map((q) => `(v128.store offset=${16 * q} (i32.add (local.get $mp) (i32.mul (i32.const ${r}) (local.get $mRow))) ${get(`a${r}_${q}`)})`));
@@ -319,7 +294,7 @@ function gemm() {
   ;; registers (8 accumulators, 2 weight vectors, 1 broadcast input).
   (func $winogradProduct (param $v i32) (param $u i32) (param $m i32) (param $C i32) (param $CO i32)
     (local $r i32) (local $cb i32) (local $ci i32) (local $vp i32) (local $up i32) (local $mp i32) (local $vRow i32) (local $mRow i32)
-    ${locals([...acc, 'w0', 'w1', 'x'], 'v128')}
+    ${blockLocals}
     (local.set $vRow (i32.shl (local.get $C) (i32.const 2)))
     (local.set $mRow (i32.shl (local.get $CO) (i32.const 2)))
     (block $rowsDone
@@ -434,7 +409,7 @@ function accumulate() {
   ;; 8 output channels in registers.
   (func $winogradAccumulate (param $v i32) (param $z i32) (param $w i32) (param $len i32) (param $C i32) (param $CO i32)
     (local $ci i32) (local $cb i32) (local $t i32) (local $vp i32) (local $zp i32) (local $wp i32) (local $vRow i32) (local $wRow i32)
-    ${locals([...acc, 'w0', 'w1', 'x'], 'v128')}
+    ${blockLocals}
     (local.set $vRow (i32.shl (local.get $C) (i32.const 2)))
     (local.set $wRow (i32.shl (local.get $CO) (i32.const 2)))
     (block $inDone

@@ -1,0 +1,33 @@
+// WebAssembly-text helpers shared by the kernel generators (winograd-wat.js,
+// matmul-wat.js): locals, SIMD arithmetic, and the 4 x 8 register block of
+// their matrix products.
+
+export const get = (name) => `(local.get $${name})`;
+export const set = (name, value) => `(local.set $${name} ${value})`;
+export const add = (a, b) => `(f32x4.add ${a} ${b})`;
+export const range = (n) => [...Array(n).keys()];
+export const locals = (names, type) => names.map((n) => `(local $${n} ${type})`).join(' ');
+export const zero = '(v128.const i32x4 0 0 0 0)';
+
+/** The 4 x 8 register block: accumulators $a{r}_{q}, r < 4 (rows), q < 2 (vectors of 4). */
+export const rows = range(4);
+export const acc = rows.flatMap((r) => [`a${r}_0`, `a${r}_1`]);
+/** The block's v128 locals: its accumulators, two vectors of the right operand, one broadcast value. */
+export const blockLocals = locals([...acc, 'w0', 'w1', 'x'], 'v128');
+
+/**
+ * One step of the block: the 8 values at the pointer local `vectors` times
+ * row r's value at `scalar(r)` (a load32_splat's immediate and address),
+ * broadcast, added into row r's two accumulators.
+ */
+export function blockStep(vectors, scalar) {
+  return [
+    set('w0', `(v128.load (local.get $${vectors}))`),
+    set('w1', `(v128.load offset=16 (local.get $${vectors}))`),
+    ...rows.flatMap((r) => [
+      set('x', `(v128.load32_splat ${scalar(r)})`),
+      set(`a${r}_0`, add(get(`a${r}_0`), `(f32x4.mul ${get('x')} ${get('w0')})`)),
+      set(`a${r}_1`, add(get(`a${r}_1`), `(f32x4.mul ${get('x')} ${get('w1')})`)),
+    ]),
+  ];
+}
