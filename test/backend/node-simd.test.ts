@@ -65,6 +65,11 @@ const onePassKernels: Array<[string, () => tf.Tensor, number]> = [
     1e-5,
   ],
   [
+    'SIMD matmul, packing and product',
+    () => tf.matMul(tf.tensor2d(big.subarray(0, 64 * 1024), [64, 1024]), tf.tensor2d(grads.subarray(0, 128 * 1024), [128, 1024]), false, true),
+    1e-5,
+  ],
+  [
     'Keras Adadelta',
     () => {
       const w = tf.variable(tf.tensor(grads));
@@ -90,7 +95,7 @@ describe('SIMD helper threads in Node', () => {
   });
   afterAll(() => useSimdKernels(previous.kernels, previous.pool));
 
-  it('give the right filter gradient while the helper starts (main does it all) and once it runs (rows shared), and the one-pass kernels and Winograd conv too', async () => {
+  it('give the right filter gradient while the helper starts (main does it all) and once it runs (rows shared), and the one-pass kernels, Winograd and the matmul too', async () => {
     const cpu = await onBackend('cpu', () => tf.tidy(filterGradient));
     const starting = await onBackend('wasm', () => tf.tidy(filterGradient));
     expect(relativeError(starting.values, cpu.values)).toBeLessThanOrEqual(1e-5);

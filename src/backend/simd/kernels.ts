@@ -23,6 +23,8 @@ export interface SimdKernels {
     tilesH: number, tilesW: number, outH: number, outW: number, tiles: number, scratch: number, slots: number, next: number,
   ): void;
   winogradFilterGradientOut(w: number, dw: number, c: number, co: number): void;
+  matmulPack(a: number, b: number, ap: number, bp: number, m: number, n: number, k: number, aRow: number, aCol: number, bRow: number, bT: number, next: number): void;
+  matmul(ap: number, bp: number, c: number, m: number, n: number, k: number, rowsPer: number, next: number): void;
   // The threaded forms (see PARALLEL_KERNELS): floats as bits, the counter last.
   reluGradShared(dy: number, y: number, out: number, n: number, next: number): void;
   adadeltaShared(w: number, g: number, g2: number, d2: number, nw: number, ng2: number, nd2: number, n: number, lr: number, rho: number, eps: number, next: number): void;
@@ -42,6 +44,8 @@ export const PARALLEL_KERNELS = [
   'maxPoolGrad2x2Shared',
   'winogradConv',
   'winogradFilterGradient',
+  'matmulPack',
+  'matmul',
 ] as const;
 
 export type ParallelKernel = (typeof PARALLEL_KERNELS)[number];

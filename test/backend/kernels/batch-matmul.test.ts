@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { simdMatMulTakes } from '../../../src/backend/kernels/batch-matmul.js';
 import { onBackend, randomValues, relativeError } from '../../helpers/compare.js';
 import { startTestWasm } from '../../helpers/backend.js';
 
@@ -8,11 +9,20 @@ describe('wasm BatchMatMul with transposed operands matches the cpu backend', ()
     await startTestWasm();
   });
 
-  // The Dense layers' gradients (dx = dy·Wᵀ, dW = xᵀ·dy) and odd sizes; a·bᵀ
-  // both with b the larger operand (computed as (b·aᵀ)ᵀ) and the smaller.
+  // The Dense layer's three products (y = x·W, dx = dy·Wᵀ, dW = xᵀ·dy) and
+  // more that edgetune's SIMD matmul takes (rows in 4s, columns in 16s, k in
+  // 4s: several chunks of rows, a last chunk cut short, both transposed, a
+  // leading batch of 1); then sizes it leaves to the stock path, a·bᵀ both
+  // with b the larger operand (computed as (b·aᵀ)ᵀ) and the smaller.
   const cases: Array<{ a: number[]; b: number[]; ta: boolean; tb: boolean }> = [
+    { a: [32, 4608], b: [4608, 128], ta: false, tb: false },
     { a: [32, 128], b: [4608, 128], ta: false, tb: true },
     { a: [32, 4608], b: [32, 128], ta: true, tb: false },
+    { a: [200, 1024], b: [1024, 48], ta: false, tb: false },
+    { a: [1024, 36], b: [32, 1024], ta: true, tb: true },
+    { a: [1, 64, 512], b: [1, 512, 64], ta: false, tb: false },
+    { a: [64, 4608], b: [4608, 24], ta: false, tb: false },
+    { a: [64, 4606], b: [4606, 32], ta: false, tb: false },
     { a: [17, 5], b: [17, 9], ta: true, tb: false },
     { a: [7, 13], b: [11, 13], ta: false, tb: true },
     { a: [9, 6], b: [2, 6], ta: false, tb: true },
@@ -33,4 +43,16 @@ describe('wasm BatchMatMul with transposed operands matches the cpu backend', ()
       expect(relativeError(wasm.values, cpu.values)).toBeLessThanOrEqual(1e-5);
     });
   }
+});
+
+describe('which products the SIMD matmul takes', () => {
+  it('takes the Dense layer of the CNN at training batch sizes, leaves odd shapes and small products to the stock path', () => {
+    expect(simdMatMulTakes({ m: 128, n: 128, k: 4608 })).toBe(true);
+    expect(simdMatMulTakes({ m: 128, n: 4608, k: 128 })).toBe(true);
+    expect(simdMatMulTakes({ m: 4608, n: 128, k: 128 })).toBe(true);
+    expect(simdMatMulTakes({ m: 126, n: 128, k: 4608 })).toBe(false);
+    expect(simdMatMulTakes({ m: 128, n: 5, k: 128 })).toBe(false);
+    expect(simdMatMulTakes({ m: 128, n: 128, k: 4606 })).toBe(false);
+    expect(simdMatMulTakes({ m: 4, n: 16, k: 128 })).toBe(false);
+  });
 });
