@@ -65,6 +65,20 @@ const onePassKernels: Array<[string, () => tf.Tensor, number]> = [
     1e-5,
   ],
   [
+    'single-channel conv',
+    () =>
+      tf.fused.conv2d({
+        x: tf.tensor4d(big.subarray(0, 40 * 28 * 28), [40, 28, 28, 1]),
+        filter: tf.tensor4d(grads.subarray(0, 9 * 32), [3, 3, 1, 32]),
+        bias: tf.tensor1d(grads.subarray(0, 32)),
+        strides: 1,
+        pad: 'valid',
+        activation: 'relu',
+      }),
+    1e-5,
+  ],
+  ['MaxPool', () => tf.maxPool(tf.tensor4d(grads, [8, 24, 24, 32]), 2, 2, 'valid'), 0],
+  [
     'SIMD matmul, packing and product',
     () => tf.matMul(tf.tensor2d(big.subarray(0, 64 * 1024), [64, 1024]), tf.tensor2d(grads.subarray(0, 128 * 1024), [128, 1024]), false, true),
     1e-5,
@@ -95,7 +109,7 @@ describe('SIMD helper threads in Node', () => {
   });
   afterAll(() => useSimdKernels(previous.kernels, previous.pool));
 
-  it('give the right filter gradient while the helper starts (main does it all) and once it runs (rows shared), and the one-pass kernels, Winograd and the matmul too', async () => {
+  it('give the right filter gradient while the helper starts (main does it all) and once it runs (rows shared), and the one-pass kernels, convs, pool and matmul too', async () => {
     const cpu = await onBackend('cpu', () => tf.tidy(filterGradient));
     const starting = await onBackend('wasm', () => tf.tidy(filterGradient));
     expect(relativeError(starting.values, cpu.values)).toBeLessThanOrEqual(1e-5);

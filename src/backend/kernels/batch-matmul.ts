@@ -6,8 +6,9 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { pointer, runShared, simdKernels, type SimdKernels } from '../simd/kernels.js';
-import { requireInputs, withKernelScope, type KernelScope } from './kernel-scope.js';
+import { pointer, simdKernels, type SimdKernels } from '../simd/kernels.js';
+import { requireInputs, withKernelScope } from './kernel-scope.js';
+import { runCounted } from './run-counted.js';
 
 const swapLastTwo = (rank: number) => [...Array(rank - 2).keys(), rank - 1, rank - 2];
 
@@ -35,14 +36,6 @@ function productOf(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB
  * in groups of 16, the shared dimension in vectors of 4, and enough of it.
  */
 export const simdMatMulTakes = ({ m, n, k }: Product): boolean => m % 4 === 0 && n % 16 === 0 && k % 4 === 0 && m * n * k >= SIMD_MIN_MACS;
-
-/** Runs a kernel taking its work from a counter (its last argument) on every thread of the pool, or alone. */
-function runCounted(s: KernelScope, backend: BackendWasm, simd: SimdKernels, kernel: 'matmulPack' | 'matmul', args: number[]): void {
-  if (runShared(kernel, args, Infinity)) return;
-  const counter = s.make([1], 'int32');
-  (backend.typedArrayFromHeap(counter) as Int32Array)[0] = 0;
-  (simd[kernel] as (...a: number[]) => void)(...args, pointer(backend, counter));
-}
 
 /**
  * op(a) op(b) by edgetune's SIMD matmul on every thread of the pool. Both

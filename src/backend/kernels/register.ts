@@ -6,6 +6,7 @@ import { dropoutMaskConfig } from './dropout-mask.js';
 import { fusedConv2dConfig } from './fused-conv2d.js';
 import { identityConfig } from './identity.js';
 import { kerasAdadeltaConfig } from './keras-adadelta.js';
+import { maxPoolConfig } from './max-pool.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { reluGradConfig } from './relu-grad.js';
 import { sumConfig } from './sum.js';
@@ -23,9 +24,10 @@ function replaceKernel(config: KernelConfig): void {
 /**
  * Makes `backendName` (a wasm backend) complete and fast for training CNNs:
  * adds Conv2DBackpropFilter, replaces the scalar-loop Conv2DBackpropInput,
- * the transposed BatchMatMul path, Transpose, MaxPoolGrad, bias-gradient
- * sums and Identity's copy, and adds the fused Keras Adadelta update,
- * ReLU gradient and dropout masks, and runs 3x3 convs by Winograd. Idempotent.
+ * the BatchMatMul of the Dense layers, Transpose, MaxPool and its gradient,
+ * bias-gradient sums and Identity's copy, and adds the fused Keras Adadelta
+ * update, ReLU gradient and dropout masks, and runs 3x3 convs by Winograd
+ * and single-channel convs by a SIMD kernel. Idempotent.
  */
 export function registerTrainingKernels(backendName = 'wasm'): void {
   if (registered.has(backendName)) return;
@@ -38,11 +40,13 @@ export function registerTrainingKernels(backendName = 'wasm'): void {
   const stockTranspose = stock('Transpose');
   const stockSum = stock('Sum');
   const stockFusedConv = stock('FusedConv2D');
+  const stockMaxPool = stock('MaxPool');
   replaceKernel(conv2dBackpropFilterConfig(backendName));
   replaceKernel(conv2dBackpropInputConfig(backendName));
   replaceKernel(batchMatMulConfig(backendName, stockMatMul));
   replaceKernel(transposeConfig(backendName, stockTranspose));
   replaceKernel(kerasAdadeltaConfig(backendName));
+  replaceKernel(maxPoolConfig(backendName, stockMaxPool));
   replaceKernel(maxPoolGradConfig(backendName));
   replaceKernel(sumConfig(backendName, stockSum));
   replaceKernel(identityConfig(backendName));

@@ -24,6 +24,11 @@ export interface SimdKernels {
   ): void;
   winogradFilterGradientOut(w: number, dw: number, c: number, co: number): void;
   matmulPack(a: number, b: number, ap: number, bp: number, m: number, n: number, k: number, aRow: number, aCol: number, bRow: number, bT: number, next: number): void;
+  maxPool2x2(x: number, y: number, rowsOut: number, outWidth: number, channels: number, next: number): void;
+  singleChannelConv(
+    x: number, f: number, bias: number, y: number, h: number, w: number, kh: number, kw: number, co: number, oh: number, ow: number, relu: number,
+    rowsOut: number, next: number,
+  ): void;
   matmul(ap: number, bp: number, c: number, m: number, n: number, k: number, rowsPer: number, next: number): void;
   // The threaded forms (see PARALLEL_KERNELS): floats as bits, the counter last.
   reluGradShared(dy: number, y: number, out: number, n: number, next: number): void;
@@ -46,6 +51,8 @@ export const PARALLEL_KERNELS = [
   'winogradFilterGradient',
   'matmulPack',
   'matmul',
+  'maxPool2x2',
+  'singleChannelConv',
 ] as const;
 
 export type ParallelKernel = (typeof PARALLEL_KERNELS)[number];

@@ -17,10 +17,19 @@ type Case = {
 
 // Winograd with its edges: padding (read as zeros), output sizes that are
 // not whole 4x4 tiles, no bias, no ReLU, a last chunk of fewer than 16
-// tiles. Then shapes that go to the stock kernel: too few tiles (see
-// winogradPays), output channels not in pairs of SIMD vectors, odd input
-// channels, stride 2.
+// tiles. The single-channel conv (the model's first layer; rows not a whole
+// number of 4-pixel blocks, batch 1, no bias, a 5x2 filter, rows shared in
+// chunks with a short last one). Then shapes that go to the stock kernel:
+// too few tiles (see winogradPays), output channels not in pairs of SIMD
+// vectors, odd input channels, stride 2, one channel with padding or rows
+// under 4 pixels or 4 output channels.
 const cases: Case[] = [
+  { name: 'model conv 1', x: [5, 28, 28, 1], filter: [3, 3, 1, 32], pad: 'valid', bias: true, activation: 'relu' },
+  { name: 'one channel, batch 1, no bias, no ReLU', x: [1, 28, 28, 1], filter: [3, 3, 1, 32], pad: 'valid', bias: false, activation: 'linear' },
+  { name: 'one channel, 5x2 filter, odd sizes', x: [3, 13, 9, 1], filter: [5, 2, 1, 16], pad: 'valid', bias: true, activation: 'relu' },
+  { name: 'stock: one channel, same padding', x: [2, 12, 12, 1], filter: [3, 3, 1, 8], pad: 'same', bias: true, activation: 'relu' },
+  { name: 'stock: one channel, rows of 3', x: [2, 12, 5, 1], filter: [3, 3, 1, 8], pad: 'valid', bias: true, activation: 'relu' },
+  { name: 'stock: one channel, 4 output channels', x: [2, 12, 12, 1], filter: [3, 3, 1, 4], pad: 'valid', bias: true, activation: 'relu' },
   { name: 'model conv 2', x: [5, 26, 26, 32], filter: [3, 3, 32, 32], pad: 'valid', bias: true, activation: 'relu' },
   { name: 'same, odd sizes, no bias', x: [9, 21, 19, 8], filter: [3, 3, 8, 16], pad: 'same', bias: false, activation: 'linear' },
   { name: 'explicit uneven padding', x: [11, 18, 17, 4], filter: [3, 3, 4, 8], pad: [[0, 0], [2, 1], [0, 2], [0, 0]], bias: true, activation: 'relu' },
@@ -30,7 +39,7 @@ const cases: Case[] = [
   { name: 'stock: stride 2', x: [2, 9, 9, 4], filter: [3, 3, 4, 4], pad: 'same', strides: 2, bias: true, activation: 'relu' },
 ];
 
-describe('wasm FusedConv2D (Winograd for 3x3 stride 1) matches the cpu backend', () => {
+describe('wasm FusedConv2D (Winograd for 3x3 stride 1, the single-channel conv) matches the cpu backend', () => {
   forEachKernelPath(() => {
     for (const c of cases) {
       it(c.name, async () => {

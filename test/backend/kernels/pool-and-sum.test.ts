@@ -3,8 +3,28 @@ import { describe, expect, it } from 'vitest';
 import { forEachKernelPath } from '../../helpers/backend.js';
 import { onBackend, randomValues, relativeError } from '../../helpers/compare.js';
 
-describe('wasm MaxPoolGrad and leading-axes Sum match the cpu backend', () => {
+describe('wasm MaxPool, MaxPoolGrad and leading-axes Sum match the cpu backend', () => {
   forEachKernelPath(() => {
+    // The SIMD pool (2x2 windows tiling the input, channels in 4s: the model's
+    // pool, several chunks of rows and a short last one, batch 1), then pools
+    // the stock kernel keeps.
+    const forward: Array<{ x: [number, number, number, number]; size: number; strides: number; pad: 'valid' | 'same' }> = [
+      { x: [11, 24, 24, 32], size: 2, strides: 2, pad: 'valid' },
+      { x: [1, 6, 10, 8], size: 2, strides: 2, pad: 'same' },
+      { x: [2, 7, 9, 4], size: 2, strides: 2, pad: 'valid' },
+      { x: [2, 8, 8, 6], size: 2, strides: 2, pad: 'valid' },
+      { x: [2, 9, 9, 4], size: 3, strides: 2, pad: 'same' },
+    ];
+    for (const p of forward) {
+      it(`MaxPool ${JSON.stringify(p)}`, async () => {
+        const xv = randomValues(tf.util.sizeFromShape(p.x), 4);
+        const run = () => tf.tidy(() => tf.maxPool(tf.tensor4d(xv, p.x), p.size, p.strides, p.pad));
+        const wasm = await onBackend('wasm', run);
+        const cpu = await onBackend('cpu', run);
+        expect(wasm.shape).toEqual(cpu.shape);
+        expect(Array.from(wasm.values)).toEqual(Array.from(cpu.values));
+      });
+    }
 
     const pools: Array<{ x: [number, number, number, number]; size: number; strides: number; pad: 'valid' | 'same' }> = [
       { x: [4, 24, 24, 32], size: 2, strides: 2, pad: 'valid' },
