@@ -5,14 +5,8 @@
 // layout, so the transposes are folded into the packing and the product's
 // inner loop only ever reads memory sequentially.
 
-import { acc, blockLocals, blockStep, get, locals, range, rows, set, zero } from './wat-block.js';
+import { blockFromBias, blockLocals, blockRelu, blockStep, get, inc, locals, loop, range, rows, set } from './wat-block.js';
 
-const loop = (name, test, body) => `(block $${name}Done
-      (loop $${name}
-        (br_if $${name}Done ${test})
-        ${body.join('\n        ')}
-        (br $${name})))`;
-const inc = (name, by) => set(name, `(i32.add ${get(name)} ${by})`);
 const i32 = (n) => `(i32.const ${n})`;
 const shl = (value, bits) => `(i32.shl ${value} ${i32(bits)})`;
 const mul = (a, b) => `(i32.mul ${a} ${b})`;
@@ -118,24 +112,27 @@ function product() {
   const rowAt = (r) => (r === 0 ? get('cp') : plus(get('cp'), mul(i32(r), get('cRow'))));
   const stores = rows.flatMap((r) => [0, 1].map((q) => `(v128.store offset=${16 * q} ${rowAt(r)} ${get(`a${r}_${q}`)})`));
   const block = loop('rows', `(i32.ge_u ${get('r')} ${get('rEnd')})`, [
-    acc.map((n) => set(n, zero)).join(' '),
+    ...blockFromBias(plus('(local.get $bias)', get('cOff'))),
     set('aq', plus('(local.get $ap)', mul(get('r'), shl('(local.get $K)', 2)))),
     set('bq', get('panel')),
     set('k', i32(0)),
     loop('sum', `(i32.ge_u ${get('k')} (local.get $K))`, [...step, inc('aq', i32(16)), inc('bq', i32(32)), inc('k', i32(1))]),
+    ...blockRelu(),
     set('cp', plus('(local.get $c)', mul(get('r'), get('cRow')), get('cOff'))),
     ...stores,
     inc('r', i32(4)),
   ]);
   return `
-  ;; C = A B from the operands $matmulPack packed (ap, bp): C [M, N] with
+  ;; C = relu?(A B + bias) from the operands $matmulPack packed (ap, bp);
+  ;; bias [N], or 0 for none. C [M, N] with
   ;; contiguous rows, M a multiple of 4, N of 16. Work items are rowsPer rows
   ;; by 16 columns (a whole cache line of C, so no two threads write the
   ;; same line), taken from the counter at next chunk of rows by chunk (a
   ;; chunk's rows of A stay in cache across the columns). 4 x 8 blocks in
   ;; registers, reading both operands in order.
   (func $matmul (export "matmul")
-    (param $ap i32) (param $bp i32) (param $c i32) (param $M i32) (param $N i32) (param $K i32) (param $rowsPer i32) (param $next i32)
+    (param $ap i32) (param $bp i32) (param $c i32) (param $M i32) (param $N i32) (param $K i32) (param $bias i32) (param $relu i32)
+    (param $rowsPer i32) (param $next i32)
     (local $groups i32) (local $items i32) (local $t i32) (local $g i32) (local $q i32) (local $r0 i32) (local $r i32) (local $rEnd i32)
     (local $k i32) (local $panel i32) (local $aq i32) (local $bq i32) (local $cp i32) (local $cOff i32) (local $cRow i32)
     ${blockLocals}

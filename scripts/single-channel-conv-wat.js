@@ -4,20 +4,12 @@
 // the 4 x 8 register block of the matrix kernels, the bias and ReLU applied
 // in registers before the one store.
 
-import { acc, blockLocals, blockStep, get, rows, set } from './wat-block.js';
+import { blockFromBias, blockLocals, blockRelu, blockStep, get, inc, loop, rows, set } from './wat-block.js';
 
-const loop = (name, test, body) => `(block $${name}Done
-      (loop $${name}
-        (br_if $${name}Done ${test})
-        ${body.join('\n        ')}
-        (br $${name})))`;
-const inc = (name, by) => set(name, `(i32.add ${get(name)} ${by})`);
 const rowAt = (r) => (r === 0 ? get('yp') : `(i32.add ${get('yp')} (i32.mul (i32.const ${r}) ${get('co4')}))`);
 
 export function singleChannelConvWat() {
   const step = blockStep('fp', (r) => `offset=${4 * r} (local.get $xp)`);
-  const init = rows.flatMap((r) => [0, 1].map((q) => set(`a${r}_${q}`, `(if (result v128) (local.get $bias) (then (v128.load offset=${16 * q} ${get('bp')})) (else (v128.const i32x4 0 0 0 0)))`)));
-  const relu = acc.map((n) => `(if (local.get $relu) (then ${set(n, `(f32x4.max ${get(n)} (v128.const i32x4 0 0 0 0))`)}))`);
   const stores = rows.flatMap((r) => [0, 1].map((q) => `(v128.store offset=${16 * q} ${rowAt(r)} ${get(`a${r}_${q}`)})`));
   const taps = loop('kh', `(i32.ge_u ${get('kh')} (local.get $KH))`, [
     set('xp', `(i32.add ${get('xRow')} (i32.shl (i32.add (i32.mul ${get('kh')} (local.get $W)) ${get('ox')}) (i32.const 2)))`),
@@ -26,12 +18,11 @@ export function singleChannelConvWat() {
     inc('kh', '(i32.const 1)'),
   ]);
   const channels = loop('cb', `(i32.ge_u ${get('cb')} (local.get $CO))`, [
-    set('bp', `(i32.add (local.get $bias) (i32.shl ${get('cb')} (i32.const 2)))`),
-    ...init,
+    ...blockFromBias(`(i32.add (local.get $bias) (i32.shl ${get('cb')} (i32.const 2)))`),
     set('fp', `(i32.add (local.get $f) (i32.shl ${get('cb')} (i32.const 2)))`),
     set('kh', '(i32.const 0)'),
     taps,
-    ...relu,
+    ...blockRelu(),
     set('yp', `(i32.add ${get('yRow')} (i32.shl (i32.add (i32.mul ${get('ox')} (local.get $CO)) ${get('cb')}) (i32.const 2)))`),
     ...stores,
     inc('cb', '(i32.const 8)'),
@@ -52,7 +43,7 @@ export function singleChannelConvWat() {
     (param $in i32) (param $f i32) (param $bias i32) (param $y i32) (param $H i32) (param $W i32) (param $KH i32) (param $KW i32)
     (param $CO i32) (param $OH i32) (param $OW i32) (param $relu i32) (param $rowsOut i32) (param $next i32)
     (local $r i32) (local $len i32) (local $end i32) (local $b i32) (local $oy i32) (local $ox0 i32) (local $ox i32) (local $cb i32)
-    (local $kh i32) (local $kw i32) (local $xRow i32) (local $yRow i32) (local $xp i32) (local $fp i32) (local $bp i32) (local $yp i32) (local $co4 i32)
+    (local $kh i32) (local $kw i32) (local $xRow i32) (local $yRow i32) (local $xp i32) (local $fp i32) (local $yp i32) (local $co4 i32)
     ${blockLocals}
     (local.set $co4 (i32.shl (local.get $CO) (i32.const 2)))
     (block $done

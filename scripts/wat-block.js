@@ -8,6 +8,13 @@ export const add = (a, b) => `(f32x4.add ${a} ${b})`;
 export const range = (n) => [...Array(n).keys()];
 export const locals = (names, type) => names.map((n) => `(local $${n} ${type})`).join(' ');
 export const zero = '(v128.const i32x4 0 0 0 0)';
+/** A loop named `name` running `body` while `test` is false. */
+export const loop = (name, test, body) => `(block $${name}Done
+      (loop $${name}
+        (br_if $${name}Done ${test})
+        ${body.join('\n        ')}
+        (br $${name})))`;
+export const inc = (name, by) => set(name, `(i32.add ${get(name)} ${by})`);
 
 /** The 4 x 8 register block: accumulators $a{r}_{q}, r < 4 (rows), q < 2 (vectors of 4). */
 export const rows = range(4);
@@ -31,3 +38,10 @@ export function blockStep(vectors, scalar) {
     ]),
   ];
 }
+
+/** The block's accumulators set to the 8 bias values at `address` (every row), or to 0 where the $bias parameter is 0. */
+export const blockFromBias = (address) =>
+  rows.flatMap((r) => [0, 1].map((q) => set(`a${r}_${q}`, `(if (result v128) (local.get $bias) (then (v128.load offset=${16 * q} ${address})) (else ${zero}))`)));
+
+/** ReLU on the block's accumulators where the $relu parameter is set. */
+export const blockRelu = () => acc.map((n) => `(if (local.get $relu) (then ${set(n, `(f32x4.max ${get(n)} ${zero})`)}))`);

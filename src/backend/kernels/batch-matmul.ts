@@ -1,6 +1,8 @@
 import {
+  _FusedMatMul,
   BatchMatMul,
   type BatchMatMulAttrs,
+  type _FusedMatMulAttrs,
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
@@ -41,11 +43,16 @@ export const simdMatMulTakes = ({ m, n, k }: Product): boolean => m % 4 === 0 &&
  * op(a) op(b) by edgetune's SIMD matmul on every thread of the pool. Both
  * operands are packed first into blocks its inner loop reads in order (the
  * transposes happen there), so its speed does not depend on their layout:
- * reading a transposed operand in place, with strides of 18 KB, ran 2.5x
- * slower whenever the heap was not on huge pages. A chunk of rows of A
- * (up to 256 KB) stays in cache while the columns of B go by.
+ * reading a transposed operand in place, with strides of 18 KB, took 5 ms
+ * in some runs and 12 ms in others for the same product. A chunk of rows
+ * of A (up to 256 KB) stays in cache while the columns of B go by.
  */
-function simdMatMul(backend: BackendWasm, backendName: string, simd: SimdKernels, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo {
+function simdMatMul(
+  backend: BackendWasm,
+  backendName: string,
+  simd: SimdKernels,
+  { a, b, transposeA, transposeB, bias, relu }: { a: TensorInfo; b: TensorInfo; transposeA: boolean; transposeB: boolean; bias?: TensorInfo; relu: boolean },
+): TensorInfo {
   const { m, n, k } = productOf(a, b, transposeA, transposeB);
   return withKernelScope(backend, backendName, (s) => {
     const [ap, bp] = [s.make([m * k]), s.make([k * n])].map((t) => pointer(backend, t));
@@ -53,9 +60,15 @@ function simdMatMul(backend: BackendWasm, backendName: string, simd: SimdKernels
     runCounted(s, backend, simd, 'matmulPack', [pointer(backend, a), pointer(backend, b), ap, bp, m, n, k, aRow, aCol, transposeB ? k : n, transposeB ? 1 : 0]);
     const c = backend.makeOutput([...a.shape.slice(0, -2), m, n], 'float32');
     const rowsPer = Math.max(4, Math.min(m, (65536 / k) & ~3));
-    runCounted(s, backend, simd, 'matmul', [ap, bp, pointer(backend, c), m, n, k, rowsPer]);
+    runCounted(s, backend, simd, 'matmul', [ap, bp, pointer(backend, c), m, n, k, bias ? pointer(backend, bias) : 0, relu ? 1 : 0, rowsPer]);
     return c;
   });
+}
+
+/** Whether a product of these operands can go to the SIMD matmul: one matrix each (a batch of 1), float32, a size it takes. */
+function simdTakes(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): boolean {
+  const singleBatch = a.shape.length === b.shape.length && [a, b].every((t) => t.shape.slice(0, -2).every((d) => d === 1));
+  return singleBatch && a.dtype === 'float32' && b.dtype === 'float32' && simdMatMulTakes(productOf(a, b, transposeA, transposeB));
 }
 
 /**
@@ -69,11 +82,11 @@ export function batchMatMul(backendName: string, stock: KernelFunc): KernelFunc 
   return (args) => {
     const { a, b } = requireInputs(args.inputs, ['a', 'b']);
     const { transposeA, transposeB } = args.attrs as unknown as BatchMatMulAttrs;
-    const singleBatch = a.shape.slice(0, -2).every((d) => d === 1) && b.shape.slice(0, -2).every((d) => d === 1) && a.shape.length === b.shape.length;
+    const singleBatch = a.shape.slice(0, -2).every((d) => d === 1) && b.shape.slice(0, -2).every((d) => d === 1);
     const simd = simdKernels();
     const backend = args.backend as BackendWasm;
-    if (simd && singleBatch && a.dtype === 'float32' && b.dtype === 'float32' && simdMatMulTakes(productOf(a, b, transposeA, transposeB))) {
-      return simdMatMul(backend, backendName, simd, a, b, transposeA, transposeB);
+    if (simd && simdTakes(a, b, transposeA, transposeB)) {
+      return simdMatMul(backend, backendName, simd, { a, b, transposeA, transposeB, relu: false });
     }
     if ((!transposeA && !transposeB) || !singleBatch) return stock(args);
     const [m, k] = a.shape.slice(-2);
@@ -93,6 +106,32 @@ export function batchMatMul(backendName: string, stock: KernelFunc): KernelFunc 
     });
   };
 }
+
+/**
+ * The Dense layer with its bias and ReLU (or none), as inference runs it:
+ * on the SIMD matmul where it takes the product, bias and ReLU applied in
+ * its registers; everything else on the stock kernel.
+ */
+export function fusedMatMul(backendName: string, stock: KernelFunc): KernelFunc {
+  return (args) => {
+    const { a, b, bias, preluActivationWeights } = args.inputs;
+    const { transposeA, transposeB, activation } = args.attrs as unknown as _FusedMatMulAttrs;
+    const simd = simdKernels();
+    const plainBias = bias == null || (bias.shape.length === 1 && bias.dtype === 'float32');
+    if (!simd || !a || !b || preluActivationWeights || !plainBias || (activation !== 'linear' && activation !== 'relu') || !simdTakes(a, b, transposeA, transposeB)) {
+      return stock(args);
+    }
+    if (bias && bias.shape[0] !== productOf(a, b, transposeA, transposeB).n) return stock(args);
+    return simdMatMul(args.backend as BackendWasm, backendName, simd, { a, b, transposeA, transposeB, bias, relu: activation === 'relu' });
+  };
+}
+
+export const fusedMatMulConfig = (backendName: string, stock: KernelConfig): KernelConfig => ({
+  kernelName: _FusedMatMul,
+  backendName,
+  kernelFunc: fusedMatMul(backendName, stock.kernelFunc),
+  setupFunc: stock.setupFunc,
+});
 
 export const batchMatMulConfig = (backendName: string, stock: KernelConfig): KernelConfig => ({
   kernelName: BatchMatMul,

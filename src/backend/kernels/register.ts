@@ -1,5 +1,5 @@
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs';
-import { batchMatMulConfig } from './batch-matmul.js';
+import { batchMatMulConfig, fusedMatMulConfig } from './batch-matmul.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { dropoutMaskConfig } from './dropout-mask.js';
@@ -24,7 +24,7 @@ function replaceKernel(config: KernelConfig): void {
 /**
  * Makes `backendName` (a wasm backend) complete and fast for training CNNs:
  * adds Conv2DBackpropFilter, replaces the scalar-loop Conv2DBackpropInput,
- * the BatchMatMul of the Dense layers, Transpose, MaxPool and its gradient,
+ * the Dense layers' BatchMatMul and _FusedMatMul, Transpose, MaxPool and its gradient,
  * bias-gradient sums and Identity's copy, and adds the fused Keras Adadelta
  * update, ReLU gradient and dropout masks, and runs 3x3 convs by Winograd
  * and single-channel convs by a SIMD kernel. Idempotent.
@@ -37,6 +37,7 @@ export function registerTrainingKernels(backendName = 'wasm'): void {
     return config;
   };
   const stockMatMul = stock('BatchMatMul');
+  const stockFusedMatMul = stock('_FusedMatMul');
   const stockTranspose = stock('Transpose');
   const stockSum = stock('Sum');
   const stockFusedConv = stock('FusedConv2D');
@@ -44,6 +45,7 @@ export function registerTrainingKernels(backendName = 'wasm'): void {
   replaceKernel(conv2dBackpropFilterConfig(backendName));
   replaceKernel(conv2dBackpropInputConfig(backendName));
   replaceKernel(batchMatMulConfig(backendName, stockMatMul));
+  replaceKernel(fusedMatMulConfig(backendName, stockFusedMatMul));
   replaceKernel(transposeConfig(backendName, stockTranspose));
   replaceKernel(kerasAdadeltaConfig(backendName));
   replaceKernel(maxPoolConfig(backendName, stockMaxPool));

@@ -29,7 +29,7 @@ export interface SimdKernels {
     x: number, f: number, bias: number, y: number, h: number, w: number, kh: number, kw: number, co: number, oh: number, ow: number, relu: number,
     rowsOut: number, next: number,
   ): void;
-  matmul(ap: number, bp: number, c: number, m: number, n: number, k: number, rowsPer: number, next: number): void;
+  matmul(ap: number, bp: number, c: number, m: number, n: number, k: number, bias: number, relu: number, rowsPer: number, next: number): void;
   // The threaded forms (see PARALLEL_KERNELS): floats as bits, the counter last.
   reluGradShared(dy: number, y: number, out: number, n: number, next: number): void;
   adadeltaShared(w: number, g: number, g2: number, d2: number, nw: number, ng2: number, nd2: number, n: number, lr: number, rho: number, eps: number, next: number): void;

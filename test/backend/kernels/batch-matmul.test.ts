@@ -45,6 +45,46 @@ describe('wasm BatchMatMul with transposed operands matches the cpu backend', ()
   }
 });
 
+describe('wasm _FusedMatMul (the Dense layer in inference) matches the cpu backend', () => {
+  beforeAll(async () => {
+    await startTestWasm();
+  });
+
+  // The model's Dense layer at batch 128 and 1 (the stock kernel), no bias,
+  // no ReLU, transposed operands; then what the SIMD matmul leaves to the
+  // stock kernel: rows not in 4s, a leaky ReLU.
+  const cases: Array<{ a: number[]; b: number[]; ta?: boolean; tb?: boolean; bias: number[] | null; activation: 'relu' | 'linear' | 'leakyrelu' }> = [
+    { a: [128, 4608], b: [4608, 128], bias: [128], activation: 'relu' },
+    { a: [1, 4608], b: [4608, 128], bias: [128], activation: 'relu' },
+    { a: [64, 512], b: [512, 32], bias: null, activation: 'linear' },
+    { a: [512, 64], b: [32, 512], ta: true, tb: true, bias: [32], activation: 'relu' },
+    { a: [63, 512], b: [512, 32], bias: [32], activation: 'relu' },
+    { a: [64, 512], b: [512, 32], bias: [32], activation: 'leakyrelu' },
+  ];
+  for (const c of cases) {
+    it(`${c.activation}(a${JSON.stringify(c.a)}${c.ta ? 'ᵀ' : ''} · b${JSON.stringify(c.b)}${c.tb ? 'ᵀ' : ''}${c.bias ? ` + bias${JSON.stringify(c.bias)}` : ''})`, async () => {
+      const av = randomValues(tf.util.sizeFromShape(c.a), 13);
+      const bv = randomValues(tf.util.sizeFromShape(c.b), 14);
+      const biasv = c.bias ? randomValues(tf.util.sizeFromShape(c.bias), 15) : null;
+      const run = () =>
+        tf.tidy(() =>
+          tf.fused.matMul({
+            a: tf.tensor2d(av, c.a as [number, number]),
+            b: tf.tensor2d(bv, c.b as [number, number]),
+            transposeA: c.ta,
+            transposeB: c.tb,
+            bias: biasv && c.bias ? tf.tensor(biasv, c.bias) : undefined,
+            activation: c.activation,
+          }),
+        );
+      const wasm = await onBackend('wasm', run);
+      const cpu = await onBackend('cpu', run);
+      expect(wasm.shape).toEqual(cpu.shape);
+      expect(relativeError(wasm.values, cpu.values)).toBeLessThanOrEqual(1e-5);
+    });
+  }
+});
+
 describe('which products the SIMD matmul takes', () => {
   it('takes the Dense layer of the CNN at training batch sizes, leaves odd shapes and small products to the stock path', () => {
     expect(simdMatMulTakes({ m: 128, n: 128, k: 4608 })).toBe(true);
