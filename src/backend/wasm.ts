@@ -2,6 +2,7 @@ import { backend, env, getBackend, setBackend } from '@tensorflow/tfjs';
 import { getThreadsCount, setThreadsCount, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import {
   simdKernels,
+  simdPool,
   startSimdKernels,
   useSimdKernels,
   type SimdKernels,
@@ -24,7 +25,7 @@ export interface WasmStartOptions {
   withThreads?: <T>(threads: number, init: () => Promise<T>) => Promise<T>;
   /** The runtime's way to the compiled SIMD kernels; without it the JavaScript kernels are used. */
   simdKernels?: SimdModuleSource;
-  /** Starts helper threads for the SIMD kernels (Node); called with the threads obtained. */
+  /** Starts helper threads for the SIMD kernels (Node), which then have the threads to themselves; called with the threads obtained. */
   simdPool?: (started: StartedKernels, threads: number) => SimdPool | undefined;
 }
 
@@ -52,7 +53,12 @@ export async function startWasm(options: WasmStartOptions, warn: (msg: string) =
     warn(simd ? 'wasm threads are not available in this runtime; using 1 thread' : 'wasm threads need SIMD; using 1 thread');
   }
   flags.set('WASM_HAS_MULTITHREAD_SUPPORT', wantThreads);
-  setThreadsCount(wantThreads ? options.threads : 1);
+  // Where edgetune's SIMD kernels get helper threads of their own (Node),
+  // they run every heavy op of the CNN and XNNPACK keeps one thread: each
+  // XNNPACK op, however small, woke its worker, which then spun 0.5-0.8 ms on
+  // the core the helpers need.
+  const ownThreads = wantThreads && options.simdKernels != null && options.simdPool != null;
+  setThreadsCount(wantThreads && !ownThreads ? options.threads : 1);
   if (!wantThreads) {
     await activate();
   } else {
@@ -72,7 +78,8 @@ export async function startWasm(options: WasmStartOptions, warn: (msg: string) =
       let ready = startedOn.get(wasm);
       if (!ready) {
         const started = await startSimdKernels(wasm, options.simdKernels);
-        ready = { kernels: started.kernels, pool: options.simdPool?.(started, getThreadsCount()) };
+        const threaded = flags.getBool('WASM_HAS_MULTITHREAD_SUPPORT');
+        ready = { kernels: started.kernels, pool: options.simdPool?.(started, threaded ? options.threads : 1) };
         startedOn.set(wasm, ready);
       }
       useSimdKernels(ready.kernels, ready.pool);
@@ -80,5 +87,5 @@ export async function startWasm(options: WasmStartOptions, warn: (msg: string) =
       warn(`edgetune's SIMD kernels could not start (${(err as Error).message}); using the JavaScript ones`);
     }
   }
-  return { name: 'wasm', simd, threads: getThreadsCount(), kernels: simdKernels() ? 'simd' : 'javascript' };
+  return { name: 'wasm', simd, threads: simdPool()?.size ?? getThreadsCount(), kernels: simdKernels() ? 'simd' : 'javascript' };
 }
