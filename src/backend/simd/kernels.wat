@@ -153,12 +153,11 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rows))))
 
-  ;; dst[c] = sum over r of src[r * C + c] (C a multiple of 4). Blocks of
+;; total[c] += sum over r of src[r * C + c] (C a multiple of 4). Blocks of
   ;; 256 rows are summed in float32 in `block` (C floats), and the blocks in
   ;; float64 in `total` (C doubles), so long sums keep their precision.
-  (func (export "sumRows") (param $src i32) (param $dst i32) (param $rows i32) (param $C i32) (param $block i32) (param $total i32)
+  (func $sumRowsInto (param $src i32) (param $rows i32) (param $C i32) (param $block i32) (param $total i32)
     (local $r i32) (local $c i32) (local $end i32) (local $p i32) (local $v v128)
-    (memory.fill (local.get $total) (i32.const 0) (i32.shl (local.get $C) (i32.const 3)))
     (local.set $r (i32.const 0))
     (local.set $p (local.get $src))
     (block $done
@@ -194,7 +193,14 @@
                 (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
             (local.set $c (i32.add (local.get $c) (i32.const 4)))
             (br $fold)))
-        (br $blocks)))
+        (br $blocks))))
+
+  ;; dst[c] = sum over r of src[r * C + c] (C a multiple of 4), with
+  ;; $sumRowsInto's scratch: block (C floats), total (C doubles).
+  (func (export "sumRows") (param $src i32) (param $dst i32) (param $rows i32) (param $C i32) (param $block i32) (param $total i32)
+    (local $c i32)
+    (memory.fill (local.get $total) (i32.const 0) (i32.shl (local.get $C) (i32.const 3)))
+    (call $sumRowsInto (local.get $src) (local.get $rows) (local.get $C) (local.get $block) (local.get $total))
     (local.set $c (i32.const 0))
     (block $outDone
       (loop $out
@@ -203,6 +209,24 @@
           (f32x4.demote_f64x2_zero (v128.load (i32.add (local.get $total) (i32.shl (local.get $c) (i32.const 3))))))
         (local.set $c (i32.add (local.get $c) (i32.const 2)))
         (br $out))))
+
+  ;; The sum of rows by threads: each takes a slot of scratch (from the
+  ;; counter at slots; C floats of block, then C doubles of its total) and
+  ;; chunks of 1024 rows from the counter at next; the caller adds the
+  ;; slots' totals.
+  (func (export "sumRowsShared") (param $src i32) (param $rows i32) (param $C i32) (param $scratch i32) (param $slots i32) (param $next i32)
+    (local $r i32) (local $len i32) (local $block i32) (local $total i32)
+    (local.set $block (i32.add (local.get $scratch) (i32.mul (i32.atomic.rmw.add (local.get $slots) (i32.const 1)) (i32.mul (local.get $C) (i32.const 12)))))
+    (local.set $total (i32.add (local.get $block) (i32.shl (local.get $C) (i32.const 2))))
+    (memory.fill (local.get $total) (i32.const 0) (i32.shl (local.get $C) (i32.const 3)))
+    (block $done
+      (loop $take
+        (call $chunk (local.get $next) (i32.const 1024) (local.get $rows))
+        (local.set $len) (local.tee $r)
+        (br_if $done (i32.ge_u (local.get $rows)))
+        (call $sumRowsInto (i32.add (local.get $src) (i32.shl (i32.mul (local.get $r) (local.get $C)) (i32.const 2))) (local.get $len) (local.get $C)
+          (local.get $block) (local.get $total))
+        (br $take))))
 
   ;; Keras Adadelta on n values (a multiple of 4), all float32:
   ;; g2' = rho g2 + (1-rho) g^2; step = sqrt(d2 + eps) / sqrt(g2' + eps) * g;
