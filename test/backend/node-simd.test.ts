@@ -78,6 +78,7 @@ const onePassKernels: Array<[string, () => tf.Tensor, number]> = [
     1e-5,
   ],
   ['MaxPool', () => tf.maxPool(tf.tensor4d(grads, [8, 24, 24, 32]), 2, 2, 'valid'), 0],
+  ['product', () => tf.mul(tf.tensor(big), tf.tensor(grads)), 0],
   ['bias gradient (sum over rows)', () => tf.sum(tf.tensor4d(grads, [8, 24, 24, 32]), [0, 1, 2]), 1e-5],
   [
     'SIMD matmul, packing and product',

@@ -8,6 +8,7 @@ import { identityConfig } from './identity.js';
 import { kerasAdadeltaConfig } from './keras-adadelta.js';
 import { maxPoolConfig } from './max-pool.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
+import { multiplyConfig } from './multiply.js';
 import { reluGradConfig } from './relu-grad.js';
 import { sumConfig } from './sum.js';
 import { transposeConfig } from './transpose.js';
@@ -25,7 +26,7 @@ function replaceKernel(config: KernelConfig): void {
  * Makes `backendName` (a wasm backend) complete and fast for training CNNs:
  * adds Conv2DBackpropFilter, replaces the scalar-loop Conv2DBackpropInput,
  * the Dense layers' BatchMatMul and _FusedMatMul, Transpose, MaxPool and its gradient,
- * bias-gradient sums and Identity's copy, and adds the fused Keras Adadelta
+ * bias-gradient sums, large same-shape products and Identity's copy, and adds the fused Keras Adadelta
  * update, ReLU gradient and dropout masks, and runs 3x3 convs by Winograd
  * and single-channel convs by a SIMD kernel. Idempotent.
  */
@@ -42,6 +43,7 @@ export function registerTrainingKernels(backendName = 'wasm'): void {
   const stockSum = stock('Sum');
   const stockFusedConv = stock('FusedConv2D');
   const stockMaxPool = stock('MaxPool');
+  const stockMultiply = stock('Multiply');
   replaceKernel(conv2dBackpropFilterConfig(backendName));
   replaceKernel(conv2dBackpropInputConfig(backendName));
   replaceKernel(batchMatMulConfig(backendName, stockMatMul));
@@ -53,6 +55,7 @@ export function registerTrainingKernels(backendName = 'wasm'): void {
   replaceKernel(sumConfig(backendName, stockSum));
   replaceKernel(identityConfig(backendName));
   replaceKernel(reluGradConfig(backendName));
+  replaceKernel(multiplyConfig(backendName, stockMultiply));
   replaceKernel(dropoutMaskConfig(backendName));
   replaceKernel(fusedConv2dConfig(backendName, stockFusedConv));
   registered.add(backendName);

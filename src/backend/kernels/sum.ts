@@ -1,6 +1,6 @@
 import { Sum, util, type KernelConfig, type KernelFunc, type SumAttrs } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { pointer, runShared, SHARED_MIN_VALUES, simdKernels, simdPool } from '../simd/kernels.js';
+import { pointer, runShared, sharesWork, simdKernels, simdPool } from '../simd/kernels.js';
 import { f32, heapOutputs } from './heap.js';
 import { requireInputs } from './kernel-scope.js';
 
@@ -25,7 +25,7 @@ export function sumKernel(stock: KernelFunc): KernelFunc {
     const simd = simdKernels();
     const rows = util.sizeFromShape(x.shape) / C;
     const pool = simdPool();
-    if (simd && pool && C % 4 === 0 && rows * C >= SHARED_MIN_VALUES) {
+    if (simd && pool && C % 4 === 0 && sharesWork(rows * C)) {
       // Each thread's slot: C float32 block sums, then C float64 totals; the totals are added here.
       const [scratch] = heapOutputs(backend, [[3 * C * pool.size]]);
       const [counters] = heapOutputs(backend, [[1]], 'int32');

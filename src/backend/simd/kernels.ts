@@ -33,6 +33,7 @@ export interface SimdKernels {
   matmul(ap: number, bp: number, c: number, m: number, n: number, k: number, bias: number, relu: number, rowsPer: number, next: number): void;
   // The threaded forms (see PARALLEL_KERNELS): floats as bits, the counter last.
   reluGradShared(dy: number, y: number, out: number, n: number, next: number): void;
+  multiplyShared(a: number, b: number, out: number, n: number, next: number): void;
   adadeltaShared(w: number, g: number, g2: number, d2: number, nw: number, ng2: number, nd2: number, n: number, lr: number, rho: number, eps: number, next: number): void;
   dropoutMaskShared(out: number, n: number, seed: number, threshold: number, keep: number, next: number): void;
   maxPoolGrad2x2Shared(x: number, g: number, dx: number, rowsOut: number, outWidth: number, channels: number, next: number): void;
@@ -45,6 +46,7 @@ export interface SimdKernels {
 export const PARALLEL_KERNELS = [
   'convFilterGradShared',
   'reluGradShared',
+  'multiplyShared',
   'adadeltaShared',
   'dropoutMaskShared',
   'maxPoolGrad2x2Shared',
@@ -77,7 +79,10 @@ export interface SimdPool {
  * Below this many values a one-pass kernel runs on this thread alone: waking
  * a helper costs more than it would take over.
  */
-export const SHARED_MIN_VALUES = 65536;
+const SHARED_MIN_VALUES = 65536;
+
+/** Whether a kernel over `values` values goes to the pool's threads (see runShared). */
+export const sharesWork = (values: number): boolean => helpers != null && values >= SHARED_MIN_VALUES;
 
 /**
  * Runs a one-pass kernel over `values` values on every thread of the pool
@@ -86,7 +91,7 @@ export const SHARED_MIN_VALUES = 65536;
  * kernel instead.
  */
 export function runShared(kernel: ParallelKernel, args: number[], values: number): boolean {
-  if (!helpers || values < SHARED_MIN_VALUES) return false;
+  if (!helpers || !sharesWork(values)) return false;
   helpers.parallel(kernel, Array.from({ length: helpers.size }, () => args));
   return true;
 }

@@ -436,6 +436,18 @@
         (local.set $o (i32.add (local.get $o) (i32.const 16)))
         (br $each))))
 
+;; out = a * b for n values (a multiple of 4).
+  (func $multiply (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+    (local $o i32) (local $end i32)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+        (v128.store (i32.add (local.get $out) (local.get $o))
+          (f32x4.mul (v128.load (i32.add (local.get $a) (local.get $o))) (v128.load (i32.add (local.get $b) (local.get $o)))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $each))))
+
   ;; The dropout mask for values 0..n-1 (n a multiple of 4): value i is keep,
   ;; or 0 where mulberry32's output for counter i (state seed + (i + 1) * C)
   ;; is below threshold, an unsigned fraction of 2^32. Counter-based, so four
@@ -475,6 +487,17 @@
     (local.set $i (i32.atomic.rmw.add (local.get $next) (local.get $size)))
     (local.get $i)
     (select (i32.sub (local.get $n) (local.get $i)) (local.get $size) (i32.lt_u (i32.sub (local.get $n) (local.get $i)) (local.get $size))))
+
+  (func (export "multiplyShared") (param $a i32) (param $b i32) (param $out i32) (param $n i32) (param $next i32)
+    (local $i i32) (local $len i32) (local $o i32)
+    (block $done
+      (loop $take
+        (call $chunk (local.get $next) (i32.const 32768) (local.get $n))
+        (local.set $len) (local.tee $i)
+        (br_if $done (i32.ge_u (local.get $n)))
+        (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+        (call $multiply (i32.add (local.get $a) (local.get $o)) (i32.add (local.get $b) (local.get $o)) (i32.add (local.get $out) (local.get $o)) (local.get $len))
+        (br $take))))
 
   (func (export "reluGradShared") (param $dy i32) (param $y i32) (param $out i32) (param $n i32) (param $next i32)
     (local $i i32) (local $len i32) (local $o i32)
