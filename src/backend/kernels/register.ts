@@ -4,7 +4,7 @@ import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { dropoutMaskConfig } from './dropout-mask.js';
 import { fusedConv2dConfig } from './fused-conv2d.js';
-import { identityConfig } from './identity.js';
+import { castConfig, identityConfig } from './identity.js';
 import { kerasAdadeltaConfig } from './keras-adadelta.js';
 import { maxPoolConfig } from './max-pool.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
@@ -26,7 +26,7 @@ function replaceKernel(config: KernelConfig): void {
  * Makes `backendName` (a wasm backend) complete and fast for training CNNs:
  * adds Conv2DBackpropFilter, replaces the scalar-loop Conv2DBackpropInput,
  * the Dense layers' BatchMatMul and _FusedMatMul, Transpose, MaxPool and its gradient,
- * bias-gradient sums, large same-shape products and Identity's copy, and adds the fused Keras Adadelta
+ * bias-gradient sums, large same-shape products, and the copies of Identity and same-dtype Cast, and adds the fused Keras Adadelta
  * update, ReLU gradient and dropout masks, and runs 3x3 convs by Winograd
  * and single-channel convs by a SIMD kernel. Idempotent.
  */
@@ -44,6 +44,7 @@ export function registerTrainingKernels(backendName = 'wasm'): void {
   const stockFusedConv = stock('FusedConv2D');
   const stockMaxPool = stock('MaxPool');
   const stockMultiply = stock('Multiply');
+  const stockCast = stock('Cast');
   replaceKernel(conv2dBackpropFilterConfig(backendName));
   replaceKernel(conv2dBackpropInputConfig(backendName));
   replaceKernel(batchMatMulConfig(backendName, stockMatMul));
@@ -54,6 +55,7 @@ export function registerTrainingKernels(backendName = 'wasm'): void {
   replaceKernel(maxPoolGradConfig(backendName));
   replaceKernel(sumConfig(backendName, stockSum));
   replaceKernel(identityConfig(backendName));
+  replaceKernel(castConfig(backendName, stockCast));
   replaceKernel(reluGradConfig(backendName));
   replaceKernel(multiplyConfig(backendName, stockMultiply));
   replaceKernel(dropoutMaskConfig(backendName));
