@@ -11,7 +11,13 @@ const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const ctrl = new Int32Array(memory.buffer, control, 32);
 let seen = Atomics.load(ctrl, 0);
 Atomics.store(ctrl, 31, 1);
+// Watch for the next job a moment before sleeping: a step's jobs come a few
+// hundred microseconds apart, and waking from Atomics.wait on this VM took
+// ~100 us (300 us of watching: t2 step 0.9 ms faster, interleaved A/B).
+const WATCH_MS = 0.3;
 for (;;) {
+  const until = performance.now() + WATCH_MS;
+  while (Atomics.load(ctrl, 0) === seen && performance.now() < until);
   Atomics.wait(ctrl, 0, seen);
   seen = Atomics.load(ctrl, 0);
   try {
