@@ -1,8 +1,9 @@
 import { Sum, util, type KernelConfig, type KernelFunc, type SumAttrs } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { pointer, runShared, sharesWork, simdKernels, simdPool } from '../simd/kernels.js';
+import { pointer, simdKernels } from '../simd/kernels.js';
 import { f32, heapOutputs } from './heap.js';
-import { requireInputs } from './kernel-scope.js';
+import { requireInputs, withKernelScope } from './kernel-scope.js';
+import { runChunked } from './run-counted.js';
 
 /**
  * Sum over all leading axes, keeping the last (a bias gradient: dy summed
@@ -11,7 +12,7 @@ import { requireInputs } from './kernel-scope.js';
  * helper threads in chunks of 1024 rows when there are enough. Other sums
  * go to the stock kernel.
  */
-export function sumKernel(stock: KernelFunc): KernelFunc {
+export function sumKernel(backendName: string, stock: KernelFunc): KernelFunc {
   return (args) => {
     const { x } = requireInputs(args.inputs, ['x']);
     const { axis, keepDims } = args.attrs as unknown as SumAttrs;
@@ -23,32 +24,19 @@ export function sumKernel(stock: KernelFunc): KernelFunc {
     const C = x.shape[rank - 1];
     const [out] = heapOutputs(backend, [keepDims ? [...x.shape.slice(0, -1).map(() => 1), C] : [C]]);
     const simd = simdKernels();
-    const rows = util.sizeFromShape(x.shape) / C;
-    const pool = simdPool();
-    if (simd && pool && C % 4 === 0 && sharesWork(rows * C)) {
-      // Each thread's slot: C float32 block sums, then C float64 totals; the totals are added here.
-      const [scratch] = heapOutputs(backend, [[3 * C * pool.size]]);
-      const [counters] = heapOutputs(backend, [[1]], 'int32');
-      (backend.typedArrayFromHeap(counters) as Int32Array)[0] = 0;
-      const at = pointer(backend, scratch);
-      runShared('sumRowsShared', [pointer(backend, x), rows, C, at, pointer(backend, counters)], Infinity);
-      const slots = (backend.typedArrayFromHeap(counters) as Int32Array)[0];
-      const total = new Float64Array(C);
-      for (let i = 0; i < slots; i++) {
-        const slot = new Float64Array(backend.typedArrayFromHeap(scratch).buffer, at + i * 12 * C + 4 * C, C);
-        for (let c = 0; c < C; c++) total[c] += slot[c];
-      }
-      f32(backend, out).set(total);
-      [scratch, counters].forEach((t) => backend.disposeData(t.dataId));
-      return out;
-    }
     if (simd && C % 4 === 0) {
-      // Scratch: C float32 block sums, then C float64 totals.
-      const [scratch] = heapOutputs(backend, [[3 * C]]);
-      const at = pointer(backend, scratch);
-      simd.sumRows(pointer(backend, x), pointer(backend, out), rows, C, at, at + 4 * C);
-      backend.disposeData(scratch.dataId);
-      return out;
+      const rows = util.sizeFromShape(x.shape) / C;
+      return withKernelScope(backend, backendName, (s) => {
+        // Each thread's slot: C float32 block sums, then C float64 totals, added here.
+        const { scratch, slots } = runChunked(s, backend, simd, 'sumRows', [pointer(backend, x), rows, C], 12 * C, rows * C);
+        const total = new Float64Array(C);
+        for (let i = 0; i < slots; i++) {
+          const slot = new Float64Array(f32(backend, x).buffer, scratch + i * 12 * C + 4 * C, C);
+          for (let c = 0; c < C; c++) total[c] += slot[c];
+        }
+        f32(backend, out).set(total);
+        return out;
+      });
     }
     const [src, dst] = [x, out].map((t) => f32(backend, t));
     const acc = new Float64Array(C);
@@ -61,6 +49,6 @@ export function sumKernel(stock: KernelFunc): KernelFunc {
 export const sumConfig = (backendName: string, stock: KernelConfig): KernelConfig => ({
   kernelName: Sum,
   backendName,
-  kernelFunc: sumKernel(stock.kernelFunc),
+  kernelFunc: sumKernel(backendName, stock.kernelFunc),
   setupFunc: stock.setupFunc,
 });

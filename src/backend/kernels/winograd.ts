@@ -1,7 +1,8 @@
 import type { backend_util, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { pointer, runShared, simdPool, type SimdKernels } from '../simd/kernels.js';
-import { withKernelScope, type KernelScope } from './kernel-scope.js';
+import { pointer, simdPool, type SimdKernels } from '../simd/kernels.js';
+import { withKernelScope } from './kernel-scope.js';
+import { runChunked } from './run-counted.js';
 
 export interface WinogradConv {
   x: TensorInfo;
@@ -57,29 +58,6 @@ export function winogradTakes(info: backend_util.Conv2DInfo, pass: WinogradPass)
 const CHUNK = 16;
 
 /**
- * Runs a chunked Winograd kernel whose last three arguments are its scratch
- * (slotBytes per thread), the counter of slots taken and the counter of
- * chunks taken: on every thread of the pool, or alone. Returns the scratch's
- * address and how many slots (threads) were used.
- */
-function runChunked(
-  s: KernelScope,
-  backend: BackendWasm,
-  simd: SimdKernels,
-  kernel: 'winogradConv' | 'winogradFilterGradient',
-  args: number[],
-  slotBytes: number,
-): { scratch: number; slots: number } {
-  const scratch = pointer(backend, s.make([((simdPool()?.size ?? 1) * slotBytes) / 4]));
-  const counters = s.make([2], 'int32');
-  (backend.typedArrayFromHeap(counters) as Int32Array).fill(0);
-  const slots = pointer(backend, counters);
-  // Enough work for the helpers: winogradPays has judged the size.
-  if (!runShared(kernel, [...args, scratch, slots], Infinity)) (simd[kernel] as (...a: number[]) => void)(...args, scratch, slots, slots + 4);
-  return { scratch, slots: (backend.typedArrayFromHeap(counters) as Int32Array)[0] };
-}
-
-/**
  * A 3x3, stride-1 convolution (NHWC) by Winograd F(4x4, 3x3): 4x fewer
  * multiplies than the direct conv. One SIMD kernel does it chunk by chunk
  * (input transform, the 36 matrix products, output transform) in each
@@ -98,6 +76,7 @@ export function winogradConv(backend: BackendWasm, backendName: string, simd: Si
     const y = backend.makeOutput([B, conv.outHeight, conv.outWidth, CO], 'float32');
     const args = [pointer(backend, conv.x), pointer(backend, u), conv.bias ? pointer(backend, conv.bias) : 0, pointer(backend, y)];
     const geometry = [H, W, C, CO, conv.padTop, conv.padLeft, TH, TW, conv.outHeight, conv.outWidth, conv.relu ? 1 : 0, tiles];
+    // Enough work for the helpers: winogradPays has judged the size.
     runChunked(s, backend, simd, 'winogradConv', [...args, ...geometry], (C + CO) * 36 * CHUNK * 4 + 512);
     return y;
   });

@@ -6,8 +6,7 @@ export interface SimdKernels {
   transpose2d(src: number, dst: number, rows: number, cols: number, srcStride: number, dstStride: number): void;
   swapOuter(src: number, dst: number, a: number, b: number, c: number): void;
   maxPoolGrad2x2(x: number, g: number, dx: number, rowsOut: number, outWidth: number, channels: number): void;
-  sumRows(src: number, dst: number, rows: number, channels: number, block: number, total: number): void;
-  sumRowsShared(src: number, rows: number, channels: number, scratch: number, slots: number, next: number): void;
+  sumRows(src: number, rows: number, channels: number, scratch: number, slots: number, next: number): void;
   adadelta(w: number, g: number, g2: number, d2: number, nw: number, ng2: number, nd2: number, n: number, lr: number, rho: number, eps: number): void;
   convFilterGrad(x: number, dy: number, dw: number, h: number, w: number, c: number, kh: number, kw: number, co: number, rowStart: number, rowEnd: number, pair: number): void;
   convFilterGradShared(x: number, dy: number, dw: number, h: number, w: number, c: number, kh: number, kw: number, co: number, rows: number, pair: number, next: number): void;
@@ -50,7 +49,7 @@ export const PARALLEL_KERNELS = [
   'adadeltaShared',
   'dropoutMaskShared',
   'maxPoolGrad2x2Shared',
-  'sumRowsShared',
+  'sumRows',
   'winogradConv',
   'winogradFilterGradient',
   'matmulPack',

@@ -153,7 +153,7 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rows))))
 
-;; total[c] += sum over r of src[r * C + c] (C a multiple of 4). Blocks of
+  ;; total[c] += sum over r of src[r * C + c] (C a multiple of 4). Blocks of
   ;; 256 rows are summed in float32 in `block` (C floats), and the blocks in
   ;; float64 in `total` (C doubles), so long sums keep their precision.
   (func $sumRowsInto (param $src i32) (param $rows i32) (param $C i32) (param $block i32) (param $total i32)
@@ -195,26 +195,11 @@
             (br $fold)))
         (br $blocks))))
 
-  ;; dst[c] = sum over r of src[r * C + c] (C a multiple of 4), with
-  ;; $sumRowsInto's scratch: block (C floats), total (C doubles).
-  (func (export "sumRows") (param $src i32) (param $dst i32) (param $rows i32) (param $C i32) (param $block i32) (param $total i32)
-    (local $c i32)
-    (memory.fill (local.get $total) (i32.const 0) (i32.shl (local.get $C) (i32.const 3)))
-    (call $sumRowsInto (local.get $src) (local.get $rows) (local.get $C) (local.get $block) (local.get $total))
-    (local.set $c (i32.const 0))
-    (block $outDone
-      (loop $out
-        (br_if $outDone (i32.ge_u (local.get $c) (local.get $C)))
-        (v128.store64_lane 0 (i32.add (local.get $dst) (i32.shl (local.get $c) (i32.const 2)))
-          (f32x4.demote_f64x2_zero (v128.load (i32.add (local.get $total) (i32.shl (local.get $c) (i32.const 3))))))
-        (local.set $c (i32.add (local.get $c) (i32.const 2)))
-        (br $out))))
-
-  ;; The sum of rows by threads: each takes a slot of scratch (from the
-  ;; counter at slots; C floats of block, then C doubles of its total) and
-  ;; chunks of 1024 rows from the counter at next; the caller adds the
-  ;; slots' totals.
-  (func (export "sumRowsShared") (param $src i32) (param $rows i32) (param $C i32) (param $scratch i32) (param $slots i32) (param $next i32)
+  ;; The sum of rows, by every thread that runs it: each takes a slot of
+  ;; scratch (from the counter at slots; C floats of block, then C doubles
+  ;; of its total) and chunks of 1024 rows from the counter at next; the
+  ;; caller adds the slots' totals.
+  (func (export "sumRows") (param $src i32) (param $rows i32) (param $C i32) (param $scratch i32) (param $slots i32) (param $next i32)
     (local $r i32) (local $len i32) (local $block i32) (local $total i32)
     (local.set $block (i32.add (local.get $scratch) (i32.mul (i32.atomic.rmw.add (local.get $slots) (i32.const 1)) (i32.mul (local.get $C) (i32.const 12)))))
     (local.set $total (i32.add (local.get $block) (i32.shl (local.get $C) (i32.const 2))))
