@@ -1,6 +1,6 @@
 import type { backend_util, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { pointer, simdPool, type SimdKernels } from '../simd/kernels.js';
+import { pointer, type SimdKernels } from '../simd/kernels.js';
 import { withKernelScope } from './kernel-scope.js';
 import { runChunked } from './run-counted.js';
 
@@ -21,13 +21,12 @@ export interface WinogradConv {
 /**
  * Whether winogradConv takes this conv and pays: input channels in whole
  * SIMD vectors, output channels in pairs of them, and enough 4x4 output
- * tiles. The CNN's second conv (36 tiles an image) in inference, stock vs
- * Winograd: with a helper thread 0.59 vs 0.71 ms at batch 2, 1.00 vs 0.87
- * at 4; alone 0.64 vs 0.51 ms at batch 1.
+ * tiles. XNNPACK, the alternative, runs on one thread (see wasm.ts); the
+ * CNN's second conv (36 tiles an image) at batch 1 took 0.64 ms there
+ * against Winograd's 0.51.
  */
 export function winogradPays(inChannels: number, outChannels: number, outputs: number): boolean {
-  const tiles = outputs / 16;
-  return inChannels % 4 === 0 && outChannels % 8 === 0 && tiles >= (simdPool() ? 128 : 32);
+  return inChannels % 4 === 0 && outChannels % 8 === 0 && outputs / 16 >= 32;
 }
 
 /** The three passes of a conv that have a Winograd kernel. */
@@ -76,8 +75,8 @@ export function winogradConv(backend: BackendWasm, backendName: string, simd: Si
     const y = backend.makeOutput([B, conv.outHeight, conv.outWidth, CO], 'float32');
     const args = [pointer(backend, conv.x), pointer(backend, u), conv.bias ? pointer(backend, conv.bias) : 0, pointer(backend, y)];
     const geometry = [H, W, C, CO, conv.padTop, conv.padLeft, TH, TW, conv.outHeight, conv.outWidth, conv.relu ? 1 : 0, tiles];
-    // Enough work for the helpers: winogradPays has judged the size.
-    runChunked(s, backend, simd, 'winogradConv', [...args, ...geometry], (C + CO) * 36 * CHUNK * 4 + 512);
+    // A small conv (batch 1-3) runs on this thread alone: waking a helper costs more than it takes over.
+    runChunked(s, backend, simd, 'winogradConv', [...args, ...geometry], (C + CO) * 36 * CHUNK * 4 + 512, B * conv.outHeight * conv.outWidth * CO);
     return y;
   });
 }
@@ -106,7 +105,7 @@ export function winogradFilterGradient(backend: BackendWasm, backendName: string
   const slotBytes = 512 + sumBytes + (C + CO) * 36 * CHUNK * 4;
   return withKernelScope(backend, backendName, (s) => {
     const geometry = [H, W, C, CO, grad.padTop, grad.padLeft, TH, TW, OH, OW, tiles];
-    const { scratch: at, slots } = runChunked(s, backend, simd, 'winogradFilterGradient', [pointer(backend, grad.x), pointer(backend, grad.dy), ...geometry], slotBytes);
+    const { scratch: at, slots } = runChunked(s, backend, simd, 'winogradFilterGradient', [pointer(backend, grad.x), pointer(backend, grad.dy), ...geometry], slotBytes, B * OH * OW * CO);
     // Each thread that ran took a slot; add theirs into the first.
     for (let i = 1; i < slots; i++) simd.addInto(at + 512, at + i * slotBytes + 512, sumBytes / 4);
     const dw = backend.makeOutput(grad.filterShape, 'float32');
