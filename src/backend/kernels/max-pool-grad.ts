@@ -3,6 +3,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { pointer, runShared, simdKernels } from '../simd/kernels.js';
 import { f32, heapOutputs } from './heap.js';
 import { requireInputs } from './kernel-scope.js';
+import { tiles2x2 } from './max-pool.js';
 
 /**
  * MaxPool's gradient: each output's gradient goes to the first maximum of
@@ -20,7 +21,7 @@ const maxPoolGrad: KernelFunc = (args) => {
   const left = info.padInfo.left;
   const [out] = heapOutputs(backend, [input.shape]);
   const [x, g, dx] = [input, dy, out].map((t) => f32(backend, t));
-  if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && top === 0 && left === 0 && H === 2 * OH && W === 2 * OW) {
+  if (tiles2x2(info)) {
     const simd = simdKernels();
     if (simd && C % 4 === 0) {
       const args = [pointer(backend, input), pointer(backend, dy), pointer(backend, out), batchSize * OH, OW, C] as const;

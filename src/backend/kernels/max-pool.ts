@@ -4,6 +4,17 @@ import { pointer, simdKernels } from '../simd/kernels.js';
 import { requireInputs, withKernelScope } from './kernel-scope.js';
 import { runCounted } from './run-counted.js';
 
+/** A 2x2, stride-2 pool whose windows tile the input exactly (no padding, even sizes): the SIMD kernels' case. */
+export const tiles2x2 = (info: backend_util.Conv2DInfo): boolean =>
+  info.filterHeight === 2 &&
+  info.filterWidth === 2 &&
+  info.strideHeight === 2 &&
+  info.strideWidth === 2 &&
+  info.padInfo.top === 0 &&
+  info.padInfo.left === 0 &&
+  info.inHeight === 2 * info.outHeight &&
+  info.inWidth === 2 * info.outWidth;
+
 /**
  * MaxPool 2x2, stride 2, over windows that tile the input (the CNN's pool)
  * in one SIMD pass on the pool's threads; every other pool goes to the
@@ -17,8 +28,7 @@ export function maxPool(backendName: string, stock: KernelFunc): KernelFunc {
     if (!simd || x.dtype !== 'float32' || x.shape.length !== 4) return stock(args);
     const info = backend_util.computePool2DInfo(x.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
     const { batchSize, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
-    const tiles = info.filterHeight === 2 && info.filterWidth === 2 && info.strideHeight === 2 && info.strideWidth === 2 && H === 2 * OH && W === 2 * OW;
-    if (!tiles || info.padInfo.top !== 0 || info.padInfo.left !== 0 || C % 4 !== 0) return stock(args);
+    if (!tiles2x2(info) || C % 4 !== 0) return stock(args);
     const backend = args.backend as BackendWasm;
     return withKernelScope(backend, backendName, (s) => {
       const y = backend.makeOutput([batchSize, OH, OW, C], 'float32');
