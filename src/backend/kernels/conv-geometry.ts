@@ -25,6 +25,14 @@ export function forwardConvInfo(
   return info;
 }
 
+/** NHWC, stride 1, no dilation: the geometry every SIMD conv kernel assumes. */
+export const stride1Nhwc = (info: backend_util.Conv2DInfo): boolean =>
+  info.dataFormat === 'channelsLast' &&
+  info.strideHeight === 1 &&
+  info.strideWidth === 1 &&
+  info.dilationHeight === 1 &&
+  info.dilationWidth === 1;
+
 /**
  * Pads (positive amounts) or crops (negative amounts) each axis of `x` at
  * both ends, so callers can ask for an exact size without case analysis.

@@ -1,6 +1,7 @@
 import { backend_util, FusedConv2D, util, type FusedConv2DAttrs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { pointer, simdKernels, type SimdKernels } from '../simd/kernels.js';
+import { stride1Nhwc } from './conv-geometry.js';
 import { withKernelScope } from './kernel-scope.js';
 import { runCounted } from './run-counted.js';
 import { winogradConv, winogradTakes } from './winograd.js';
@@ -12,16 +13,12 @@ import { winogradConv, winogradTakes } from './winograd.js';
  */
 export function singleChannelTakes(info: backend_util.Conv2DInfo): boolean {
   return (
-    info.dataFormat === 'channelsLast' &&
+    stride1Nhwc(info) &&
     info.inChannels === 1 &&
     info.padInfo.top === 0 &&
     info.padInfo.left === 0 &&
     info.outHeight === info.inHeight - info.filterHeight + 1 &&
     info.outWidth === info.inWidth - info.filterWidth + 1 &&
-    info.strideHeight === 1 &&
-    info.strideWidth === 1 &&
-    info.dilationHeight === 1 &&
-    info.dilationWidth === 1 &&
     info.outChannels % 8 === 0 &&
     info.outWidth >= 4
   );

@@ -1,6 +1,7 @@
 import type { backend_util, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { pointer, type SimdKernels } from '../simd/kernels.js';
+import { stride1Nhwc } from './conv-geometry.js';
 import { withKernelScope } from './kernel-scope.js';
 import { runChunked } from './run-counted.js';
 
@@ -39,15 +40,7 @@ export type WinogradPass = 'forward' | 'input gradient' | 'filter gradient';
  * channels and has the input's positions as outputs).
  */
 export function winogradTakes(info: backend_util.Conv2DInfo, pass: WinogradPass): boolean {
-  const geometry =
-    info.dataFormat === 'channelsLast' &&
-    info.filterHeight === 3 &&
-    info.filterWidth === 3 &&
-    info.strideHeight === 1 &&
-    info.strideWidth === 1 &&
-    info.dilationHeight === 1 &&
-    info.dilationWidth === 1;
-  if (!geometry) return false;
+  if (!stride1Nhwc(info) || info.filterHeight !== 3 || info.filterWidth !== 3) return false;
   return pass === 'input gradient'
     ? winogradPays(info.outChannels, info.inChannels, info.batchSize * info.inHeight * info.inWidth)
     : winogradPays(info.inChannels, info.outChannels, info.batchSize * info.outHeight * info.outWidth);
