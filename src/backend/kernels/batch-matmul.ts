@@ -14,6 +14,9 @@ import { runCounted } from './run-counted.js';
 
 const swapLastTwo = (rank: number) => [...Array(rank - 2).keys(), rank - 1, rank - 2];
 
+/** One matrix: every dimension before the last two is 1. */
+const oneMatrix = (t: TensorInfo) => t.shape.slice(0, -2).every((d) => d === 1);
+
 /**
  * Below this many multiply-adds the product stays with XNNPACK: waking a
  * helper and the per-call setup are not worth it.
@@ -67,8 +70,7 @@ function simdMatMul(
 
 /** Whether a product of these operands can go to the SIMD matmul: one matrix each (a batch of 1), float32, a size it takes. */
 function simdTakes(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): boolean {
-  const singleBatch = a.shape.length === b.shape.length && [a, b].every((t) => t.shape.slice(0, -2).every((d) => d === 1));
-  return singleBatch && a.dtype === 'float32' && b.dtype === 'float32' && simdMatMulTakes(productOf(a, b, transposeA, transposeB));
+  return a.shape.length === b.shape.length && oneMatrix(a) && oneMatrix(b) && a.dtype === 'float32' && b.dtype === 'float32' && simdMatMulTakes(productOf(a, b, transposeA, transposeB));
 }
 
 /**
@@ -82,13 +84,11 @@ export function batchMatMul(backendName: string, stock: KernelFunc): KernelFunc 
   return (args) => {
     const { a, b } = requireInputs(args.inputs, ['a', 'b']);
     const { transposeA, transposeB } = args.attrs as unknown as BatchMatMulAttrs;
-    const singleBatch = a.shape.slice(0, -2).every((d) => d === 1) && b.shape.slice(0, -2).every((d) => d === 1);
     const simd = simdKernels();
-    const backend = args.backend as BackendWasm;
     if (simd && simdTakes(a, b, transposeA, transposeB)) {
-      return simdMatMul(backend, backendName, simd, { a, b, transposeA, transposeB, relu: false });
+      return simdMatMul(args.backend as BackendWasm, backendName, simd, { a, b, transposeA, transposeB, relu: false });
     }
-    if ((!transposeA && !transposeB) || !singleBatch) return stock(args);
+    if ((!transposeA && !transposeB) || !oneMatrix(a) || !oneMatrix(b)) return stock(args);
     const [m, k] = a.shape.slice(-2);
     const n = b.shape[b.shape.length - 2];
     return withKernelScope(args.backend, backendName, (s) => {
