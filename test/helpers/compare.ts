@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { expect } from 'vitest';
 
 /** Deterministic pseudo-random values in [-1, 1) so failures reproduce. */
 export function randomValues(size: number, seed: number): Float32Array {
@@ -38,4 +39,16 @@ export function relativeError(a: Float32Array, b: Float32Array): number {
     scale = Math.max(scale, Math.abs(b[i]));
   }
   return scale === 0 ? diff : diff / scale;
+}
+
+/**
+ * Runs `f` on wasm and on cpu and expects the same shape and values within
+ * `tolerance` (relativeError; 0 for exact, a number rather than a diff of
+ * every value, which for large tensors takes minutes to print).
+ */
+export async function expectLikeCpu(f: () => tf.Tensor, tolerance: number): Promise<void> {
+  const wasm = await onBackend('wasm', f);
+  const cpu = await onBackend('cpu', f);
+  expect(wasm.shape).toEqual(cpu.shape);
+  expect(relativeError(wasm.values, cpu.values)).toBeLessThanOrEqual(tolerance);
 }

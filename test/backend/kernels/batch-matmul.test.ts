@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { simdMatMulTakes } from '../../../src/backend/kernels/batch-matmul.js';
-import { onBackend, randomValues, relativeError } from '../../helpers/compare.js';
+import { expectLikeCpu, randomValues } from '../../helpers/compare.js';
 import { startTestWasm } from '../../helpers/backend.js';
 
 describe('wasm BatchMatMul with transposed operands matches the cpu backend', () => {
@@ -37,10 +37,7 @@ describe('wasm BatchMatMul with transposed operands matches the cpu backend', ()
       const av = randomValues(tf.util.sizeFromShape(c.a), 11);
       const bv = randomValues(tf.util.sizeFromShape(c.b), 12);
       const run = () => tf.tidy(() => tf.matMul(tf.tensor(av, c.a), tf.tensor(bv, c.b), c.ta, c.tb));
-      const wasm = await onBackend('wasm', run);
-      const cpu = await onBackend('cpu', run);
-      expect(wasm.shape).toEqual(cpu.shape);
-      expect(relativeError(wasm.values, cpu.values)).toBeLessThanOrEqual(1e-5);
+      await expectLikeCpu(run, 1e-5);
     });
   }
 });
@@ -77,10 +74,7 @@ describe('wasm _FusedMatMul (the Dense layer in inference) matches the cpu backe
             activation: c.activation,
           }),
         );
-      const wasm = await onBackend('wasm', run);
-      const cpu = await onBackend('cpu', run);
-      expect(wasm.shape).toEqual(cpu.shape);
-      expect(relativeError(wasm.values, cpu.values)).toBeLessThanOrEqual(1e-5);
+      await expectLikeCpu(run, 1e-5);
     });
   }
 });

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { winogradPays } from '../../../src/backend/kernels/winograd.js';
 import { forEachKernelPath } from '../../helpers/backend.js';
-import { onBackend, randomValues, relativeError } from '../../helpers/compare.js';
+import { expectLikeCpu, randomValues } from '../../helpers/compare.js';
 
 type Case = {
   name: string;
@@ -55,10 +55,7 @@ describe('wasm FusedConv2D (Winograd for 3x3 stride 1, the single-channel conv) 
               activation: c.activation,
             }),
           );
-        const wasm = await onBackend('wasm', run);
-        const cpu = await onBackend('cpu', run);
-        expect(wasm.shape).toEqual(cpu.shape);
-        expect(relativeError(wasm.values, cpu.values)).toBeLessThanOrEqual(1e-5);
+        await expectLikeCpu(run, 1e-5);
       });
     }
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { forEachKernelPath } from '../../helpers/backend.js';
-import { onBackend, randomValues, relativeError } from '../../helpers/compare.js';
+import { expectLikeCpu, onBackend, randomValues } from '../../helpers/compare.js';
 
 describe('wasm MaxPool, MaxPoolGrad and leading-axes Sum match the cpu backend', () => {
   forEachKernelPath(() => {
@@ -19,10 +19,7 @@ describe('wasm MaxPool, MaxPoolGrad and leading-axes Sum match the cpu backend',
       it(`MaxPool ${JSON.stringify(p)}`, async () => {
         const xv = randomValues(tf.util.sizeFromShape(p.x), 4);
         const run = () => tf.tidy(() => tf.maxPool(tf.tensor4d(xv, p.x), p.size, p.strides, p.pad));
-        const wasm = await onBackend('wasm', run);
-        const cpu = await onBackend('cpu', run);
-        expect(wasm.shape).toEqual(cpu.shape);
-        expect(relativeError(wasm.values, cpu.values)).toBe(0);
+        await expectLikeCpu(run, 0);
       });
     }
 
@@ -57,10 +54,7 @@ describe('wasm MaxPool, MaxPoolGrad and leading-axes Sum match the cpu backend',
         const xv = randomValues(tf.util.sizeFromShape(shape), 9);
         for (const keepDims of [false, true]) {
           const run = () => tf.tidy(() => tf.sum(tf.tensor(xv, shape), axis, keepDims));
-          const wasm = await onBackend('wasm', run);
-          const cpu = await onBackend('cpu', run);
-          expect(wasm.shape).toEqual(cpu.shape);
-          expect(relativeError(wasm.values, cpu.values)).toBeLessThanOrEqual(1e-5);
+          await expectLikeCpu(run, 1e-5);
         }
       });
     }
