@@ -10,6 +10,7 @@ import { buildModel } from '../src/core/model.js';
 import { seededRandom } from '../src/core/random.js';
 import { startNodeBackend } from '../src/runtimes/node/backend.js';
 import { positiveInt } from '../src/runtimes/node/integer-args.js';
+import { quantile, spread } from './stats.js';
 
 const opts = new Command('bench:profile')
   .description('Per-kernel time of one pretraining step on the wasm backend')
@@ -42,7 +43,6 @@ for (let i = 0; i < opts.steps; i++) {
   step();
   times.push(performance.now() - started);
 }
-times.sort((a, b) => a - b);
 // One profiled step is at the mercy of the machine's noise: the median of several, per kernel.
 const samples = new Map<string, number[]>();
 for (let p = 0; p < opts.profiles; p++) {
@@ -54,10 +54,10 @@ for (let p = 0; p < opts.profiles; p++) {
   }
   for (const [key, ms] of byKernel) samples.set(key, [...(samples.get(key) ?? []), ms]);
 }
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
-const byKernel = new Map([...samples].map(([key, v]) => [key, median(v)]));
+const byKernel = new Map([...samples].map(([key, v]) => [key, quantile(v, 0.5)]));
 const rows = [...byKernel].sort((a, b) => b[1] - a[1]);
 const total = rows.reduce((sum, [, ms]) => sum + ms, 0);
 console.log(`backend: ${JSON.stringify(info)}`);
-console.log(`step: median ${times[times.length >> 1].toFixed(1)} ms (min ${times[0].toFixed(1)}) over ${opts.steps}; kernels of a profiled step (medians of ${opts.profiles}): ${total.toFixed(1)} ms`);
+const stepTimes = spread(times);
+console.log(`step: median ${stepTimes.median.toFixed(1)} ms (min ${stepTimes.min.toFixed(1)}) over ${opts.steps}; kernels of a profiled step (medians of ${opts.profiles}): ${total.toFixed(1)} ms`);
 for (const [key, ms] of rows.slice(0, opts.top)) console.log(`${ms.toFixed(2).padStart(8)} ms  ${key}`);
