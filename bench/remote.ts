@@ -14,6 +14,14 @@ const quiet = { info: () => {}, warn: () => {} };
 
 export interface Effort {
   warmup: number;
+  /**
+   * Seconds of pretraining before its steps are timed: V8's optimizing
+   * compiler works through tfjs's JavaScript for the first 2-3 s (~150
+   * functions), and on 2 cores it takes CPU from the second thread (t2
+   * steps ~54 ms then, ~46 ms after). An epoch is 230 steps; the bench
+   * reports the steady state.
+   */
+  warmupSeconds: number;
   steps: number;
   inferRuns: number;
   latencyRuns: number;

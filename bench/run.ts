@@ -37,8 +37,8 @@ const opts = program.opts<{ quick?: boolean; models?: string; out: string; skip:
 const skip = new Set(opts.skip.split(',').filter(Boolean));
 const quick = opts.quick === true;
 const effort: Effort = quick
-  ? { warmup: 1, steps: 4, inferRuns: 4, latencyRuns: 10, latencyWarmup: 50, loadSeconds: 2 }
-  : { warmup: 3, steps: 20, inferRuns: 20, latencyRuns: 50, latencyWarmup: 1000, loadSeconds: 10 };
+  ? { warmup: 1, warmupSeconds: 0, steps: 4, inferRuns: 4, latencyRuns: 10, latencyWarmup: 50, loadSeconds: 2 }
+  : { warmup: 3, warmupSeconds: 5, steps: 20, inferRuns: 20, latencyRuns: 50, latencyWarmup: 1000, loadSeconds: 10 };
 const cores = os.availableParallelism();
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -80,6 +80,7 @@ const base = (threads: number): RowConfig => ({
   simd: true,
   threads,
   warmup: effort.warmup,
+  warmupSeconds: effort.warmupSeconds,
   steps: effort.steps,
   inferRuns: effort.inferRuns,
   latencyRuns: effort.latencyRuns,
@@ -91,7 +92,7 @@ const configs: Array<[string, RowConfig]> = [
   ['wasm-simd-t1', base(1)],
   ...Array.from({ length: cores - 1 }, (_, i) => [`wasm-simd-t${i + 2}`, base(i + 2)] as [string, RowConfig]),
   // Pure JS trains at ~1 image/s (its conv gradients are scalar loops): a short sample; none with --quick.
-  ['cpu', { ...base(1), backend: 'cpu', simd: false, warmup: 0, steps: quick ? 0 : 2, inferRuns: 2, latencyRuns: 5, latencyWarmup: 5, modes: false }],
+  ['cpu', { ...base(1), backend: 'cpu', simd: false, warmup: 0, warmupSeconds: 0, steps: quick ? 0 : 2, inferRuns: 2, latencyRuns: 5, latencyWarmup: 5, modes: false }],
   ['tfjs-node', { ...base(cores), backend: 'tensorflow' }],
 ];
 /** Every repetition's measurements of one row (`each`: the row of each repetition), merged: samples pooled, per-repetition medians kept. */

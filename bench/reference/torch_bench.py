@@ -1,7 +1,7 @@
 """PyTorch reference row for `npm run bench`: the seed CNN (same layers, Adadelta
 lr 1.0 rho 0.95 eps 1e-7, batch 128) on the same real MNIST images, on CPU.
 
-Usage: python3 torch_bench.py '{"threads": 2, "warmup": 3, "steps": 20, ...}' MNIST_DIR
+Usage: python3 torch_bench.py '{"threads": 2, "warmup": 3, "warmupSeconds": 5, "steps": 20, ...}' MNIST_DIR
 Prints one JSON line with the same measurements as bench/rows/node-row.ts.
 """
 import json
@@ -38,23 +38,31 @@ features = lambda: [nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 32, 3), nn.ReL
 head = lambda: [nn.Linear(4608, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, 5)]
 
 
-def step_times(model, params, x, y, steps):
-    """Seconds per training step (cross-entropy on logits, Adadelta), warm-up dropped."""
+def step_times(model, params, x, y, steps, warmup_seconds=0.0):
+    """Seconds of `steps` training steps (cross-entropy on logits, Adadelta),
+    timed after config["warmup"] steps and warmup_seconds of training, cycling
+    through the examples as epochs would."""
     optimizer = torch.optim.Adadelta(params, lr=1.0, rho=0.95, eps=1e-7)
     loss_fn = nn.CrossEntropyLoss()
     model.train()
+    batches = max(1, len(x) // BATCH)
     order = torch.randperm(len(x))
     times = []
-    for s in range(config["warmup"] + steps):
-        idx_ = order[s * BATCH:(s + 1) * BATCH]
+    began = time.perf_counter()
+    s = 0
+    while len(times) < steps:
+        idx_ = order[(s % batches) * BATCH:(s % batches + 1) * BATCH]
         start = time.perf_counter()
         optimizer.zero_grad(set_to_none=True)
         loss = loss_fn(model(x[idx_]), y[idx_])
         loss.backward()
         optimizer.step()
         loss.item()
-        times.append(time.perf_counter() - start)
-    return times[config["warmup"]:]
+        end = time.perf_counter()
+        if s >= config["warmup"] and end - began >= warmup_seconds:
+            times.append(end - start)
+        s += 1
+    return times
 
 
 train_images, train_labels = idx("train-images-idx3-ubyte"), idx("train-labels-idx1-ubyte")
@@ -63,7 +71,7 @@ count = (config["warmup"] + config["steps"]) * BATCH
 x, y = split(train_images, train_labels, [5, 6, 7, 8, 9], count)
 model = nn.Sequential(*features(), *head())
 result = {"backend": {"name": "pytorch", "simd": True, "threads": torch.get_num_threads()}, "version": torch.__version__}
-result["trainStepSeconds"] = step_times(model, model.parameters(), x, y, config["steps"])
+result["trainStepSeconds"] = step_times(model, model.parameters(), x, y, config["steps"], config["warmupSeconds"])
 
 model.eval()
 tx, _ = split(test_images, test_labels, [5, 6, 7, 8, 9], BATCH)

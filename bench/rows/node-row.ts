@@ -12,7 +12,7 @@ import { buildHead } from '../../src/core/finetune.js';
 import { infer } from '../../src/core/inference.js';
 import { buildModel } from '../../src/core/model.js';
 import { seededRandom } from '../../src/core/random.js';
-import { fit } from '../../src/core/train.js';
+import { fit, TrainingStopped } from '../../src/core/train.js';
 import { startNodeBackend, type BackendName } from '../../src/runtimes/node/backend.js';
 import { defaultMnistDir, loadMnistDir } from '../../src/runtimes/node/mnist-files.js';
 
@@ -21,6 +21,8 @@ export interface RowConfig {
   simd: boolean;
   threads: number;
   warmup: number;
+  /** Pretraining steps are timed only after this many seconds of training too (see Effort in bench/remote.ts). */
+  warmupSeconds: number;
   steps: number;
   inferRuns: number;
   latencyRuns: number;
@@ -40,20 +42,33 @@ export interface RowMeasurements {
 const BATCH = 128;
 const config = JSON.parse(process.argv[2]) as RowConfig;
 
-/** Seconds of each step of a one-epoch fit, the warm-up steps dropped. */
-async function stepTimes(model: tf.LayersModel, feeder: ImageFeeder | FeatureFeeder, steps: number): Promise<number[]> {
+/**
+ * Seconds of `steps` consecutive steps of a fit, timed after `warmup` steps
+ * and `warmupSeconds` of training; the fit is stopped once they are in.
+ */
+async function stepTimes(model: tf.LayersModel, feeder: ImageFeeder | FeatureFeeder, steps: number, warmupSeconds = 0): Promise<number[]> {
   const optimizer = new KerasAdadelta();
+  const stop = new AbortController();
   const times: number[] = [];
-  let last = performance.now();
-  await fit(model, feeder, { epochs: 1, batchSize: BATCH, optimizer, random: seededRandom(1) }, {
-    onBatchEnd: () => {
-      const now = performance.now();
-      times.push((now - last) / 1000);
-      last = now;
-    },
-  });
-  optimizer.dispose();
-  return times.slice(config.warmup, config.warmup + steps);
+  const started = performance.now();
+  let last = started;
+  let skipped = 0;
+  try {
+    await fit(model, feeder, { epochs: 1000, batchSize: BATCH, optimizer, random: seededRandom(1), signal: stop.signal }, {
+      onBatchEnd: () => {
+        const now = performance.now();
+        if (skipped < config.warmup || now - started < warmupSeconds * 1000) skipped++;
+        else times.push((now - last) / 1000);
+        last = now;
+        if (times.length === steps) stop.abort();
+      },
+    });
+  } catch (err) {
+    if (!(err instanceof TrainingStopped)) throw err;
+  } finally {
+    optimizer.dispose();
+  }
+  return times;
 }
 
 const backend = await startNodeBackend({ backend: config.backend, simd: config.simd, threads: config.threads }, () => {});
@@ -61,7 +76,7 @@ const data = await loadMnistDir(defaultMnistDir());
 const images = Math.max(1, config.warmup + config.steps) * BATCH;
 const train = selectClasses(data.train, [5, 6, 7, 8, 9], images);
 const model = buildModel(5, 1);
-const trainStepSeconds = config.steps > 0 ? await stepTimes(model, new ImageFeeder(train), config.steps) : [];
+const trainStepSeconds = config.steps > 0 ? await stepTimes(model, new ImageFeeder(train), config.steps, config.warmupSeconds) : [];
 const result: RowMeasurements = { backend, trainStepSeconds, inferBatchSeconds: [], latencyMs: [] };
 
 const test = selectClasses(data.test, [5, 6, 7, 8, 9], BATCH);
