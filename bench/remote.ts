@@ -15,11 +15,12 @@ const quiet = { info: () => {}, warn: () => {} };
 export interface Effort {
   warmup: number;
   /**
-   * Seconds of pretraining before its steps are timed: V8's optimizing
-   * compiler works through tfjs's JavaScript for the first 2-3 s (~150
-   * functions), and on 2 cores it takes CPU from the second thread (t2
-   * steps ~54 ms then, ~46 ms after). An epoch is 230 steps; the bench
-   * reports the steady state.
+   * Seconds of pretraining before its steps are timed. V8's optimizing
+   * compiler works through tfjs's JavaScript for the first ~160 steps
+   * (~1 function a step, 2-15 ms of CPU a step on its own threads), and on
+   * 2 cores that CPU comes from the second training thread: t2 steps took
+   * ~54 ms in the first second, ~45 at 5 s and ~42 after 8 s. 10 s is about
+   * the first epoch at t2; edgetune pretrains for 5.
    */
   warmupSeconds: number;
   steps: number;

@@ -38,7 +38,7 @@ const skip = new Set(opts.skip.split(',').filter(Boolean));
 const quick = opts.quick === true;
 const effort: Effort = quick
   ? { warmup: 1, warmupSeconds: 0, steps: 4, inferRuns: 4, latencyRuns: 10, latencyWarmup: 50, loadSeconds: 2 }
-  : { warmup: 3, warmupSeconds: 5, steps: 20, inferRuns: 20, latencyRuns: 50, latencyWarmup: 1000, loadSeconds: 10 };
+  : { warmup: 3, warmupSeconds: 10, steps: 20, inferRuns: 20, latencyRuns: 50, latencyWarmup: 1000, loadSeconds: 10 };
 const cores = os.availableParallelism();
 const log = (line: string) => process.stderr.write(`${line}\n`);
 

@@ -1,7 +1,7 @@
 """PyTorch reference row for `npm run bench`: the seed CNN (same layers, Adadelta
 lr 1.0 rho 0.95 eps 1e-7, batch 128) on the same real MNIST images, on CPU.
 
-Usage: python3 torch_bench.py '{"threads": 2, "warmup": 3, "warmupSeconds": 5, "steps": 20, ...}' MNIST_DIR
+Usage: python3 torch_bench.py '{"threads": 2, "warmup": 3, "warmupSeconds": 10, "steps": 20, ...}' MNIST_DIR
 Prints one JSON line with the same measurements as bench/rows/node-row.ts.
 """
 import json
