@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { convReluPool, poolReluGradAvailable, type PoolAttrs } from './conv-relu-pool.js';
 import { dropoutMask } from './dropout.js';
 import { fusedConv2d, type FusedActivation } from './fused-conv.js';
 import { isReluLayer, type Config } from './layer-config.js';
@@ -13,9 +14,10 @@ import { isReluLayer, type Config } from './layer-config.js';
  *   mask every step), so --seed could not make a run repeatable.
  * Convs with ReLU (their own or the next layer's) or no activation run as
  * one fused kernel, bias and ReLU applied as the conv writes its output,
- * with a gradient that is lazy per input (see fused-conv.ts). Dropout
- * masks are made on the backend (see dropout.ts). Inference still goes
- * through the model itself.
+ * with a gradient that is lazy per input (see fused-conv.ts), or with a
+ * MaxPooling2D after them as one step whose gradient fuses the pool's and
+ * the ReLU's (see conv-relu-pool.ts). Dropout masks are made on the
+ * backend (see dropout.ts). Inference still goes through the model itself.
  */
 export type Forward = (x: tf.Tensor) => tf.Tensor;
 
@@ -38,12 +40,24 @@ function activation(name: unknown): Forward {
 
 const variable = (layer: tf.layers.Layer, i: number) => layer.weights[i].read();
 
+/** A MaxPooling2D layer's attributes when it is channels-last, else undefined. */
+function maxPoolAttrs(layer: tf.layers.Layer | undefined): PoolAttrs | undefined {
+  if (layer?.getClassName() !== 'MaxPooling2D') return undefined;
+  const config = layer.getConfig() as Config;
+  if ((config.dataFormat ?? 'channelsLast') !== 'channelsLast') return undefined;
+  const filterSize = config.poolSize as [number, number];
+  return { filterSize, strides: (config.strides ?? filterSize) as [number, number], pad: config.padding as 'valid' | 'same' };
+}
+
 /**
  * A channels-last, undilated Conv2D with ReLU or no activation, with the
  * Activation('relu') layer after it if there is one (the seed's model has
  * them apart), as one fused step; `layers` is how many layers it covers.
+ * A ReLU conv followed by a MaxPooling2D takes the pool in too, for its
+ * fused gradient (see conv-relu-pool.ts), unless its input is the model's.
  */
-function fusedConvStep(layer: tf.layers.Layer, next: tf.layers.Layer | undefined): { forward: Forward; layers: number } | undefined {
+function fusedConvStep(layers: tf.layers.Layer[], first: boolean): { forward: Forward; layers: number } | undefined {
+  const [layer, next] = layers;
   if (layer.getClassName() !== 'Conv2D') return undefined;
   const config = layer.getConfig() as Config;
   const dilation = config.dilationRate as [number, number];
@@ -51,9 +65,17 @@ function fusedConvStep(layer: tf.layers.Layer, next: tf.layers.Layer | undefined
   const reluNext = config.activation === 'linear' && isReluLayer(next);
   const act = reluNext ? 'relu' : config.activation;
   if (act !== 'relu' && act !== 'linear') return undefined;
-  const attrs = { strides: config.strides as [number, number], pad: config.padding as 'valid' | 'same', activation: act as FusedActivation };
-  const bias = () => (config.useBias === false ? undefined : (variable(layer, 1) as tf.Tensor1D));
-  return { forward: (x) => fusedConv2d(x as tf.Tensor4D, variable(layer, 0) as tf.Tensor4D, bias(), attrs), layers: reluNext ? 2 : 1 };
+  const conv = { strides: config.strides as [number, number], pad: config.padding as 'valid' | 'same' };
+  const withBias = config.useBias !== false;
+  const weights = () => [variable(layer, 0), ...(withBias ? [variable(layer, 1)] : [])] as [tf.Tensor4D, tf.Tensor1D?];
+  const covered = reluNext ? 2 : 1;
+  const pool = maxPoolAttrs(layers[covered]);
+  if (act === 'relu' && pool && !first && poolReluGradAvailable()) {
+    const block = convReluPool(conv, pool, withBias);
+    return { forward: (x) => block(x as tf.Tensor4D, ...weights()), layers: covered + 1 };
+  }
+  const attrs = { ...conv, activation: act as FusedActivation };
+  return { forward: (x) => fusedConv2d(x as tf.Tensor4D, weights()[0], weights()[1], attrs), layers: covered };
 }
 
 function layerForward(layer: tf.layers.Layer, random: () => number): Forward {
@@ -104,7 +126,8 @@ export function trainingForward(model: tf.LayersModel, random: () => number): { 
   if (logits) layers.pop();
   const steps: Forward[] = [];
   for (let i = 0; i < layers.length; ) {
-    const fused = fusedConvStep(layers[i], layers[i + 1]);
+    const first = layers.slice(0, i).every((l) => l.getClassName() === 'InputLayer');
+    const fused = fusedConvStep(layers.slice(i, i + 3), first);
     steps.push(fused?.forward ?? layerForward(layers[i], random));
     i += fused?.layers ?? 1;
   }

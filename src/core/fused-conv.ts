@@ -11,6 +11,15 @@ export interface FusedConvAttrs {
   activation: FusedActivation;
 }
 
+/** The gradients of a conv (NHWC, no dilation) from dz, the gradient of its output before bias and activation. */
+export const convInputGradient = (dz: tf.Tensor4D, filter: tf.Tensor4D, xShape: number[], strides: [number, number], pad: 'valid' | 'same') =>
+  tf.conv2dTranspose(dz, filter, xShape as [number, number, number, number], strides, pad);
+
+export const convFilterGradient = (x: tf.Tensor4D, dz: tf.Tensor4D, filterShape: number[], strides: [number, number], pad: 'valid' | 'same') =>
+  tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: dz }, { strides, pad, dataFormat: 'NHWC', filterShape }) as tf.Tensor4D;
+
+export const biasGradient = (dz: tf.Tensor4D) => tf.sum(dz, [0, 1, 2]);
+
 /** dy where y (a ReLU's output) is positive, else 0. */
 function reluGrad(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
   if (tf.getKernel(RELU_GRAD, tf.getBackend()) != null) return tf.engine().runKernel(RELU_GRAD, { dy, y }) as tf.Tensor;
@@ -33,10 +42,9 @@ function registerFusedConvGradient(): void {
       const { strides, pad, activation } = attrs as unknown as FusedConvAttrs;
       const dz = (activation === 'relu' ? reluGrad(dy as tf.Tensor, y) : dy) as tf.Tensor4D;
       return {
-        x: () => tf.conv2dTranspose(dz, filter, x.shape, strides, pad),
-        filter: () =>
-          tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: dz }, { strides, pad, dataFormat: 'NHWC', filterShape: filter.shape }) as tf.Tensor,
-        bias: () => tf.sum(dz, [0, 1, 2]),
+        x: () => convInputGradient(dz, filter, x.shape, strides, pad),
+        filter: () => convFilterGradient(x, dz, filter.shape, strides, pad),
+        bias: () => biasGradient(dz),
       };
     },
   });

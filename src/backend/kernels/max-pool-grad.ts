@@ -1,5 +1,6 @@
 import { backend_util, MaxPoolGrad, type KernelConfig, type KernelFunc, type MaxPoolGradAttrs } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { POOL_RELU_GRAD } from '../../core/conv-relu-pool.js';
 import { pointer, runShared, simdKernels } from '../simd/kernels.js';
 import { f32, heapOutputs } from './heap.js';
 import { requireInputs } from './kernel-scope.js';
@@ -9,9 +10,11 @@ import { tiles2x2 } from './max-pool.js';
  * MaxPool's gradient: each output's gradient goes to the first maximum of
  * its window (as tfjs's cpu backend and TensorFlow do), accumulated where
  * windows overlap. One JavaScript pass over the heap; the stock wasm kernel
- * took 40 ms per training step for the model's 2x2 pool.
+ * took 40 ms per training step for the model's 2x2 pool. With `relu` the
+ * pool's input is a ReLU's output and the gradient also goes back through
+ * that ReLU (to inputs > 0 only), in the same pass.
  */
-const maxPoolGrad: KernelFunc = (args) => {
+const poolGradient = (relu: boolean): KernelFunc => (args) => {
   const { dy, input } = requireInputs(args.inputs, ['dy', 'input']);
   const backend = args.backend as BackendWasm;
   const a = args.attrs as unknown as MaxPoolGradAttrs;
@@ -24,9 +27,9 @@ const maxPoolGrad: KernelFunc = (args) => {
   if (tiles2x2(info)) {
     const simd = simdKernels();
     if (simd && C % 4 === 0) {
-      const args = [pointer(backend, input), pointer(backend, dy), pointer(backend, out), batchSize * OH, OW, C] as const;
+      const args = [pointer(backend, input), pointer(backend, dy), pointer(backend, out), batchSize * OH, OW, C, relu ? 1 : 0] as const;
       if (!runShared('maxPoolGrad2x2Shared', [...args], batchSize * H * W * C)) simd.maxPoolGrad2x2(...args);
-    } else tiled2x2(x, g, dx, batchSize, OH, OW, C);
+    } else tiled2x2(x, g, dx, batchSize, OH, OW, C, relu);
     return out;
   }
   dx.fill(0);
@@ -58,6 +61,7 @@ const maxPoolGrad: KernelFunc = (args) => {
       }
     }
   }
+  if (relu) for (let i = 0; i < dx.length; i++) if (!(x[i] > 0)) dx[i] = 0;
   return out;
 };
 
@@ -66,7 +70,7 @@ const maxPoolGrad: KernelFunc = (args) => {
  * belongs to exactly one window, so each is written once (the gradient at
  * the window's first maximum, 0 elsewhere), with no zero fill or scatter.
  */
-function tiled2x2(x: Float32Array, g: Float32Array, dx: Float32Array, B: number, OH: number, OW: number, C: number): void {
+function tiled2x2(x: Float32Array, g: Float32Array, dx: Float32Array, B: number, OH: number, OW: number, C: number, relu: boolean): void {
   const row = 2 * OW * C;
   for (let b = 0; b < B; b++) {
     for (let oh = 0; oh < OH; oh++) {
@@ -92,8 +96,11 @@ function tiled2x2(x: Float32Array, g: Float32Array, dx: Float32Array, B: number,
             best = v2;
             at = 2;
           }
-          if (v3 > best) at = 3;
-          const d = g[q + c];
+          if (v3 > best) {
+            best = v3;
+            at = 3;
+          }
+          const d = relu && !(best > 0) ? 0 : g[q + c];
           dx[p0 + c] = at === 0 ? d : 0;
           dx[p1 + c] = at === 1 ? d : 0;
           dx[p2 + c] = at === 2 ? d : 0;
@@ -104,4 +111,7 @@ function tiled2x2(x: Float32Array, g: Float32Array, dx: Float32Array, B: number,
   }
 }
 
-export const maxPoolGradConfig = (backendName: string): KernelConfig => ({ kernelName: MaxPoolGrad, backendName, kernelFunc: maxPoolGrad });
+export const maxPoolGradConfig = (backendName: string): KernelConfig => ({ kernelName: MaxPoolGrad, backendName, kernelFunc: poolGradient(false) });
+
+/** MaxPoolGrad through the ReLU whose output the pool read (inputs dy and input, MaxPoolGrad's attributes). */
+export const poolReluGradConfig = (backendName: string): KernelConfig => ({ kernelName: POOL_RELU_GRAD, backendName, kernelFunc: poolGradient(true) });

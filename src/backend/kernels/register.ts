@@ -7,7 +7,7 @@ import { fusedConv2dConfig } from './fused-conv2d.js';
 import { castConfig, identityConfig } from './identity.js';
 import { kerasAdadeltaConfig } from './keras-adadelta.js';
 import { maxPoolConfig } from './max-pool.js';
-import { maxPoolGradConfig } from './max-pool-grad.js';
+import { maxPoolGradConfig, poolReluGradConfig } from './max-pool-grad.js';
 import { multiplyConfig } from './multiply.js';
 import { reluGradConfig } from './relu-grad.js';
 import { sumConfig } from './sum.js';
@@ -27,7 +27,7 @@ function replaceKernel(config: KernelConfig): void {
  * adds Conv2DBackpropFilter, replaces the scalar-loop Conv2DBackpropInput,
  * the Dense layers' BatchMatMul and _FusedMatMul, Transpose, MaxPool and its gradient,
  * bias-gradient sums, large same-shape products, and the copies of Identity and same-dtype Cast, and adds the fused Keras Adadelta
- * update, ReLU gradient and dropout masks, and runs 3x3 convs by Winograd
+ * update, ReLU gradient (alone and after MaxPool's) and dropout masks, and runs 3x3 convs by Winograd
  * and single-channel convs by a SIMD kernel. Idempotent.
  */
 export function registerTrainingKernels(backendName = 'wasm'): void {
@@ -53,6 +53,7 @@ export function registerTrainingKernels(backendName = 'wasm'): void {
   replaceKernel(kerasAdadeltaConfig(backendName));
   replaceKernel(maxPoolConfig(backendName, stockMaxPool));
   replaceKernel(maxPoolGradConfig(backendName));
+  replaceKernel(poolReluGradConfig(backendName));
   replaceKernel(sumConfig(backendName, stockSum));
   replaceKernel(identityConfig(backendName));
   replaceKernel(castConfig(backendName, stockCast));

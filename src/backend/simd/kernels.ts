@@ -5,7 +5,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 export interface SimdKernels {
   transpose2d(src: number, dst: number, rows: number, cols: number, srcStride: number, dstStride: number): void;
   swapOuter(src: number, dst: number, a: number, b: number, c: number): void;
-  maxPoolGrad2x2(x: number, g: number, dx: number, rowsOut: number, outWidth: number, channels: number): void;
+  maxPoolGrad2x2(x: number, g: number, dx: number, rowsOut: number, outWidth: number, channels: number, relu: number): void;
   sumRows(src: number, rows: number, channels: number, scratch: number, slots: number, next: number): void;
   adadelta(w: number, g: number, g2: number, d2: number, nw: number, ng2: number, nd2: number, n: number, lr: number, rho: number, eps: number): void;
   convFilterGrad(x: number, dy: number, dw: number, h: number, w: number, c: number, kh: number, kw: number, co: number, rowStart: number, rowEnd: number, pair: number): void;
@@ -35,7 +35,7 @@ export interface SimdKernels {
   multiplyShared(a: number, b: number, out: number, n: number, next: number): void;
   adadeltaShared(w: number, g: number, g2: number, d2: number, nw: number, ng2: number, nd2: number, n: number, lr: number, rho: number, eps: number, next: number): void;
   dropoutMaskShared(out: number, n: number, seed: number, threshold: number, keep: number, next: number): void;
-  maxPoolGrad2x2Shared(x: number, g: number, dx: number, rowsOut: number, outWidth: number, channels: number, next: number): void;
+  maxPoolGrad2x2Shared(x: number, g: number, dx: number, rowsOut: number, outWidth: number, channels: number, relu: number, next: number): void;
 }
 
 /**

@@ -99,12 +99,16 @@
 
   ;; MaxPool 2x2 / stride 2 gradient where the windows tile the input
   ;; (NHWC, C a multiple of 4): each input gets its window's gradient if it
-  ;; is the window's first maximum (scan order), else 0.
+  ;; is the window's first maximum (scan order), else 0. With relu = 1 the
+  ;; input is a ReLU's output and the gradient goes on through the ReLU
+  ;; too: windows whose maximum is not positive pass none.
   (func $maxPoolGrad2x2 (export "maxPoolGrad2x2")
-    (param $x i32) (param $g i32) (param $dx i32) (param $rowsOut i32) (param $OW i32) (param $C i32)
+    (param $x i32) (param $g i32) (param $dx i32) (param $rowsOut i32) (param $OW i32) (param $C i32) (param $relu i32)
     (local $r i32) (local $ow i32) (local $c i32) (local $row i32) (local $p0 i32) (local $q i32)
     (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128) (local $best v128) (local $d v128)
-    (local $m1 v128) (local $m2 v128) (local $m3 v128) (local $later v128)
+    (local $m1 v128) (local $m2 v128) (local $m3 v128) (local $later v128) (local $pass v128)
+    ;; all lanes set without relu, so the positive-maximum test lets everything through
+    (local.set $pass (i32x4.splat (i32.sub (local.get $relu) (i32.const 1))))
     ;; bytes from one input row to the next
     (local.set $row (i32.shl (i32.mul (i32.shl (local.get $OW) (i32.const 1)) (local.get $C)) (i32.const 2)))
     (local.set $r (i32.const 0))
@@ -134,6 +138,8 @@
                 (local.set $m2 (f32x4.gt (local.get $v2) (local.get $best)))
                 (local.set $best (v128.bitselect (local.get $v2) (local.get $best) (local.get $m2)))
                 (local.set $m3 (f32x4.gt (local.get $v3) (local.get $best)))
+                (local.set $d (v128.and (local.get $d)
+                  (v128.or (local.get $pass) (f32x4.gt (v128.bitselect (local.get $v3) (local.get $best) (local.get $m3)) (v128.const i32x4 0 0 0 0)))))
                 ;; a position wins if it beat the earlier ones and no later one beat it
                 (local.set $later (v128.or (local.get $m2) (local.get $m3)))
                 (v128.store (i32.add (local.get $dx) (local.get $p0))
@@ -527,7 +533,7 @@
         (br $take))))
 
   ;; Chunks of 64 output rows; an output row's inputs are the two input rows below it.
-  (func (export "maxPoolGrad2x2Shared") (param $x i32) (param $g i32) (param $dx i32) (param $rowsOut i32) (param $OW i32) (param $C i32) (param $next i32)
+  (func (export "maxPoolGrad2x2Shared") (param $x i32) (param $g i32) (param $dx i32) (param $rowsOut i32) (param $OW i32) (param $C i32) (param $relu i32) (param $next i32)
     (local $r i32) (local $len i32) (local $in i32) (local $out i32)
     (block $done
       (loop $take
@@ -538,7 +544,7 @@
         (local.set $out (i32.shl (i32.mul (i32.mul (local.get $r) (local.get $OW)) (local.get $C)) (i32.const 2)))
         (local.set $in (i32.shl (local.get $out) (i32.const 2)))
         (call $maxPoolGrad2x2 (i32.add (local.get $x) (local.get $in)) (i32.add (local.get $g) (local.get $out)) (i32.add (local.get $dx) (local.get $in))
-          (local.get $len) (local.get $OW) (local.get $C))
+          (local.get $len) (local.get $OW) (local.get $C) (local.get $relu))
         (br $take))))
 
   ;; MaxPool 2x2, stride 2, over windows that tile the input (NHWC, C a

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { forEachKernelPath } from '../../helpers/backend.js';
-import { expectLikeCpu, onBackend, randomValues } from '../../helpers/compare.js';
+import { POOL_RELU_GRAD } from '../../../src/core/conv-relu-pool.js';
+import { expectLikeCpu, onBackend, randomValues, relativeError } from '../../helpers/compare.js';
 
 describe('wasm MaxPool, MaxPoolGrad and leading-axes Sum match the cpu backend', () => {
   forEachKernelPath(() => {
@@ -41,6 +42,27 @@ describe('wasm MaxPool, MaxPoolGrad and leading-axes Sum match the cpu backend',
         const wasm = await onBackend('wasm', run);
         const cpu = await onBackend('cpu', run);
         expect(Array.from(wasm.values)).toEqual(Array.from(cpu.values));
+      });
+    }
+
+    for (const p of pools) {
+      it(`${POOL_RELU_GRAD} ${JSON.stringify(p)}: MaxPoolGrad then the ReLU's gradient, in one pass`, async () => {
+        // Pre-activations: about half the pool's inputs are ReLU zeros.
+        const zv = randomValues(tf.util.sizeFromShape(p.x), 6);
+        const pooled = tf.maxPool(tf.zeros(p.x) as tf.Tensor4D, p.size, p.strides, p.pad).shape;
+        // Whole numbers, so overlapping windows sum exactly in any order.
+        const dpv = randomValues(tf.util.sizeFromShape(pooled), 7).map((v) => Math.round(100 * v));
+        const wasm = await onBackend('wasm', () =>
+          tf.tidy(() => {
+            const attrs = { filterSize: [p.size, p.size], strides: [p.strides, p.strides], pad: p.pad, dimRoundingMode: undefined as unknown as string };
+            return tf.engine().runKernel(POOL_RELU_GRAD, { dy: tf.tensor(dpv, pooled), input: tf.relu(tf.tensor4d(zv, p.x)) }, attrs) as tf.Tensor;
+          }),
+        );
+        const cpu = await onBackend('cpu', () =>
+          tf.tidy(() => tf.grad((z: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(tf.relu(z) as tf.Tensor4D, p.size, p.strides, p.pad), tf.tensor(dpv, pooled))))(tf.tensor4d(zv, p.x))),
+        );
+        expect(relativeError(wasm.values, cpu.values)).toBe(0);
+        expect(wasm.values.some((v) => v !== 0)).toBe(true);
       });
     }
 
