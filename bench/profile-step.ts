@@ -15,11 +15,12 @@ import { quantile, spread } from './stats.js';
 const opts = new Command('bench:profile')
   .description('Per-kernel time of one pretraining step on the wasm backend')
   .option('--threads <n>', 'wasm threads', positiveInt, 2)
-  .option('--steps <n>', 'timed steps for the step median (after 3 warm-up steps)', positiveInt, 20)
+  .option('--steps <n>', 'timed steps for the step median', positiveInt, 20)
+  .option('--warmup-seconds <n>', 'seconds of steps first (V8 optimizes tfjs for the first ~160; see bench/remote.ts)', positiveInt, 10)
   .option('--top <n>', 'kernels to list', positiveInt, 20)
   .option('--profiles <n>', 'profiled steps; each kernel is listed with its median over them', positiveInt, 5)
   .parse()
-  .opts<{ threads: number; steps: number; top: number; profiles: number }>();
+  .opts<{ threads: number; steps: number; warmupSeconds: number; top: number; profiles: number }>();
 
 const BATCH = 128;
 const info = await startNodeBackend({ backend: 'wasm', simd: true, threads: opts.threads }, (msg) => process.stderr.write(`${msg}\n`));
@@ -36,7 +37,8 @@ const step = () => {
   tf.dispose([value, ...Object.values(grads)]);
 };
 
-for (let i = 0; i < 3; i++) step();
+const warming = performance.now();
+while (performance.now() - warming < opts.warmupSeconds * 1000) step();
 const times: number[] = [];
 for (let i = 0; i < opts.steps; i++) {
   const started = performance.now();
