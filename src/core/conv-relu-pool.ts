@@ -1,13 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { biasGradient, convFilterGradient, convInputGradient, fusedConv2d } from './fused-conv.js';
+import { biasGradient, convFilterGradient, convInputGradient, fusedConv2d, type FusedConvAttrs } from './fused-conv.js';
 
 /** Kernel name of MaxPoolGrad going on through the ReLU whose output the pool read (edgetune's wasm kernels have it). */
 export const POOL_RELU_GRAD = 'EdgetuneMaxPoolReluGrad';
 
-export interface ConvAttrs {
-  strides: [number, number];
-  pad: 'valid' | 'same';
-}
+export type ConvAttrs = Omit<FusedConvAttrs, 'activation'>;
 
 export interface PoolAttrs {
   filterSize: [number, number];
