@@ -67,7 +67,7 @@ function fusedConvStep(layers: tf.layers.Layer[], first: boolean): { forward: Fo
   if (act !== 'relu' && act !== 'linear') return undefined;
   const conv = { strides: config.strides as [number, number], pad: config.padding as 'valid' | 'same' };
   const withBias = config.useBias !== false;
-  const weights = () => [variable(layer, 0), ...(withBias ? [variable(layer, 1)] : [])] as [tf.Tensor4D, tf.Tensor1D?];
+  const weights = (): [tf.Tensor4D, tf.Tensor1D | undefined] => [variable(layer, 0) as tf.Tensor4D, withBias ? (variable(layer, 1) as tf.Tensor1D) : undefined];
   const covered = reluNext ? 2 : 1;
   const pool = maxPoolAttrs(layers[covered]);
   if (act === 'relu' && pool && !first && poolReluGradAvailable()) {
@@ -75,7 +75,7 @@ function fusedConvStep(layers: tf.layers.Layer[], first: boolean): { forward: Fo
     return { forward: (x) => block(x as tf.Tensor4D, ...weights()), layers: covered + 1 };
   }
   const attrs = { ...conv, activation: act as FusedActivation };
-  return { forward: (x) => fusedConv2d(x as tf.Tensor4D, weights()[0], weights()[1], attrs), layers: covered };
+  return { forward: (x) => fusedConv2d(x as tf.Tensor4D, ...weights(), attrs), layers: covered };
 }
 
 function layerForward(layer: tf.layers.Layer, random: () => number): Forward {
