@@ -99,9 +99,9 @@ function layerForward(layer: tf.layers.Layer, random: () => number): Forward {
     case 'Activation':
       return activation(config.activation);
     case 'MaxPooling2D': {
-      const pool = config.poolSize as [number, number];
-      const strides = (config.strides ?? pool) as [number, number];
-      return (x) => tf.maxPool(x as tf.Tensor4D, pool, strides, config.padding as 'valid' | 'same');
+      const pool = maxPoolAttrs(layer);
+      if (!pool) return (x) => layer.apply(x, { training: true }) as tf.Tensor;
+      return (x) => tf.maxPool(x as tf.Tensor4D, pool.filterSize, pool.strides, pool.pad);
     }
     case 'Dropout': {
       const rate = config.rate as number;
