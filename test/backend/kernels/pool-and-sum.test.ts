@@ -49,7 +49,7 @@ describe('wasm MaxPool, MaxPoolGrad and leading-axes Sum match the cpu backend',
       it(`${POOL_RELU_GRAD} ${JSON.stringify(p)}: MaxPoolGrad then the ReLU's gradient, in one pass`, async () => {
         // Pre-activations: about half the pool's inputs are ReLU zeros.
         const zv = randomValues(tf.util.sizeFromShape(p.x), 6);
-        const pooled = tf.maxPool(tf.zeros(p.x) as tf.Tensor4D, p.size, p.strides, p.pad).shape;
+        const pooled = tf.tidy(() => tf.maxPool(tf.zeros(p.x) as tf.Tensor4D, p.size, p.strides, p.pad).shape);
         // Whole numbers, so overlapping windows sum exactly in any order.
         const dpv = randomValues(tf.util.sizeFromShape(pooled), 7).map((v) => Math.round(100 * v));
         const wasm = await onBackend('wasm', () =>
