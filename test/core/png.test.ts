@@ -1,7 +1,8 @@
 import { encode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
-import { decodePngGray } from '../../src/core/png.js';
+import { decodePngGray, pngHeader } from '../../src/core/png.js';
 import { mnistStyle, resize } from '../../src/core/preprocess.js';
+import { decoyHeader, iccpBomb, pngBomb, twoHeaders } from '../helpers/hostile-png.js';
 
 const png = (width: number, height: number, data: Uint8Array | Uint16Array, channels: number, depth: 8 | 16 = 8) =>
   encode({ width, height, data, channels, depth });
@@ -21,6 +22,37 @@ describe('PNG decoding', () => {
     expect(() => decodePngGray(new TextEncoder().encode('hello'), 'note.txt')).toThrow('note.txt: not a PNG image');
     const broken = png(4, 4, new Uint8Array(16), 1).slice(0, 40);
     expect(() => decodePngGray(broken, 'broken.png')).toThrow(/broken.png: corrupt PNG/);
+  });
+
+  it('stops inflating at the bytes the declared size needs: a 1x1 image of 200 MiB is refused with little memory', () => {
+    const bomb = pngBomb(200);
+    expect(bomb.length).toBeLessThan(300 * 1024);
+    const before = process.memoryUsage().rss;
+    expect(() => decodePngGray(bomb, 'bomb.png')).toThrow(/bomb.png: corrupt PNG \(the image data inflates to more than the 2 bytes its header needs\)/);
+    expect(process.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it('refuses image data shorter than the declared size', () => {
+    const full = png(8, 8, new Uint8Array(64), 1);
+    const header = full.slice(0, 33);
+    const short = new Uint8Array([...header, ...pngBomb(0).slice(33)]);
+    expect(() => decodePngGray(short, 'short.png')).toThrow(/holds 0 of the 72 bytes its header needs|corrupt PNG/);
+  });
+
+  it('reads the size from IHDR only when it is the first chunk, and only once', () => {
+    expect(() => pngHeader(decoyHeader(64, 64), 'decoy.png')).toThrow('decoy.png: corrupt PNG (the first chunk is not IHDR)');
+    expect(() => pngHeader(twoHeaders(5000, 5000), 'two.png')).toThrow('two.png: corrupt PNG (more than one IHDR chunk)');
+    expect(pngHeader(png(300, 200, new Uint8Array(60_000), 1), 'ok.png')).toMatchObject({ width: 300, height: 200, dataBytes: 200 * 301 });
+  });
+
+  it('checks the pixel limit from the header before inflating anything', () => {
+    expect(() => decodePngGray(png(100, 100, new Uint8Array(10_000), 1), 'big.png', 9_999)).toThrow('big.png: PNG of 100x100 pixels is over the limit of 9999');
+  });
+
+  it('never inflates ancillary chunks: a compressed ICC profile of 100 MiB is skipped unread', () => {
+    const decoded = decodePngGray(iccpBomb(100), 'icc.png');
+    expect(decoded.width).toBe(28);
+    expect(decoded.gray.every((v) => v === 1)).toBe(true);
   });
 });
 
