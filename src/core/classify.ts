@@ -10,20 +10,21 @@ export interface Prediction {
 
 /**
  * Classifies `count` 28x28 images (values in [0, 1], row-major, back to back)
- * with base + head, in inference mode.
+ * with base + head, in inference mode. Synchronous (the wasm and cpu
+ * backends read results in place), so a batch runs to completion in one turn.
  */
-export async function classify(
+export function classify(
   base: tf.LayersModel,
   head: tf.LayersModel,
   labels: readonly string[],
   pixels: Float32Array,
   count: number,
-): Promise<Prediction[]> {
+): Prediction[] {
   const probs = tf.tidy(() => {
     const xs = tf.tensor4d(pixels.subarray(0, count * IMAGE.rows * IMAGE.cols), [count, IMAGE.rows, IMAGE.cols, IMAGE.channels]);
     return infer(head, infer(base, xs));
   });
-  const values = (await probs.data()) as Float32Array;
+  const values = probs.dataSync() as Float32Array;
   probs.dispose();
   const k = labels.length;
   return Array.from({ length: count }, (_, i) => {

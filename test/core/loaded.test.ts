@@ -30,7 +30,7 @@ describe('base and head artifacts', () => {
     const { test } = await subset([0, 1, 2, 3, 4], 0, 300);
     const pixels = Float32Array.from(test.images, (v) => v / 255);
     const tensors = tf.memory().numTensors;
-    const predictions = await classify(base.model, head.model, head.metadata.labels, pixels, test.count);
+    const predictions = classify(base.model, head.model, head.metadata.labels, pixels, test.count);
     expect(tf.memory().numTensors).toBe(tensors);
     const accuracy = predictions.filter((p, i) => p.label === String(test.classes[test.labels[i]])).length / test.count;
     expect(accuracy).toBeGreaterThan(0.9);

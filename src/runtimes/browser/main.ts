@@ -47,7 +47,7 @@ function showPrediction(p: Prediction | undefined): void {
 
 async function predictPixels(pixels: Float32Array): Promise<Prediction> {
   const head = await headModel(($('head') as HTMLSelectElement).value);
-  const [p] = await classify(base, head.model!, head.labels, pixels, 1);
+  const [p] = classify(base, head.model!, head.labels, pixels, 1);
   return p;
 }
 

@@ -64,7 +64,7 @@ export async function runPredict(files: string[], flags: PredictFlags, log: Log 
         const chunk = inputs.slice(start, start + BATCH);
         const pixels = new Float32Array(chunk.length * IMAGE_SIZE);
         chunk.forEach((input, i) => pixels.set(input.pixels, i * IMAGE_SIZE));
-        predictions.push(...(await classify(base.model, head.model, head.metadata.labels, pixels, chunk.length)));
+        predictions.push(...(classify(base.model, head.model, head.metadata.labels, pixels, chunk.length)));
       }
       if (flags.json) {
         log.info(JSON.stringify(inputs.map((input, i) => ({ input: input.name, ...predictions[i] })), null, 2));
