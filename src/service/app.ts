@@ -1,13 +1,15 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+
 import { HTTPException } from 'hono/http-exception';
 import { InputError } from '../core/errors.js';
+import { TrainingStopped } from '../core/train.js';
 import type { RouteContext } from './context.js';
 import type { AppDeps } from './deps.js';
-import { classify } from '../core/classify.js';
 import { HeadCache } from './head-cache.js';
-import { MicroBatcher } from './micro-batcher.js';
 import { UnknownHeadError } from './head-store.js';
-import { limitBody, tokenAuth } from './middleware.js';
+import { ServiceMetrics } from './metrics.js';
+import { checkToken, limitBody, tokenAuth } from './middleware.js';
+import { predictor } from './predict.js';
 import { Problem, validationProblem } from './problem.js';
 import { headRoutes } from './routes/heads.js';
 import { infoRoutes } from './routes/info.js';
@@ -28,8 +30,23 @@ function toProblem(err: unknown): Problem {
   if (err instanceof Problem) return err;
   if (err instanceof UnknownHeadError) return new Problem(404, 'not-found', err.message);
   if (err instanceof InputError) return new Problem(422, 'validation', err.message);
+  if (err instanceof TrainingStopped) return new Problem(499, 'client-closed', 'the client went away: the training job was stopped and nothing was stored');
   if (err instanceof HTTPException) return new Problem(400, 'malformed-request', err.message || 'malformed request');
   return new Problem(500, 'internal', 'internal error');
+}
+
+const routePattern = (path: string) =>
+  new RegExp(`^${path.split('/').map((part) => (part === '*' ? '.*' : part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/')}$`);
+
+/** The methods some route answers for `pathname` (405 rather than 404 when there are any). */
+function methodsFor(app: { routes: Array<{ method: string; path: string }> }) {
+  let routes: Array<{ method: string; pattern: RegExp }> | undefined;
+  return (pathname: string): string[] => {
+    routes ??= app.routes.filter((r) => r.method !== 'ALL').map((r) => ({ method: r.method, pattern: routePattern(r.path) }));
+    const methods = new Set(routes.filter((r) => r.pattern.test(pathname)).map((r) => r.method));
+    if (methods.has('GET')) methods.add('HEAD');
+    return [...methods].sort();
+  };
 }
 
 /**
@@ -37,25 +54,28 @@ function toProblem(err: unknown): Problem {
  * and tests run the same code. Reads are open; writes need the bearer token.
  */
 export function createApp(deps: AppDeps, onError: (err: unknown) => void = () => {}): EdgetuneApp {
+  const tokenProblem = deps.token ? checkToken(deps.token) : undefined;
+  if (tokenProblem) throw new InputError(tokenProblem);
   const app = new OpenAPIHono({
-    defaultHook: async (result, c) => {
-      if (result.success) return;
-      const input = result.target === 'json' ? await c.req.json().catch(() => undefined) : c.req.param();
-      throw validationProblem(fieldErrors(result.error, input));
+    defaultHook: (result) => {
+      if (!result.success) throw validationProblem(fieldErrors(result.error));
     },
   });
   const cache = new HeadCache(deps.heads);
-  const predictions = new MicroBatcher({ windowMs: deps.batchWindowMs ?? 2, maxImages: deps.limits.maxPredictImages }, async (name, pixels, count) => {
-    const base = await deps.base();
-    const head = await cache.get(name, base.hash);
-    const results = await classify(base.model, head.model, head.metadata.labels, pixels, count);
-    return results.map((p) => ({ ...p, version: head.version }));
-  });
+  const metrics = new ServiceMetrics();
+  const problemOf = (err: unknown) => {
+    const problem = toProblem(err);
+    if (problem.status >= 500) onError(err);
+    return problem;
+  };
   const ctx: RouteContext = {
     deps,
     cache,
-    predictions,
     gate: new TrainGate(),
+    metrics,
+    decoding: { limits: deps.limits, metrics, pause: deps.pause },
+    predict: predictor(deps, cache),
+    problemOf,
     auth: tokenAuth(deps.token),
     bodyLimit: limitBody(deps.limits.maxBodyBytes),
   };
@@ -72,11 +92,17 @@ export function createApp(deps: AppDeps, onError: (err: unknown) => void = () =>
   app.onError((err) => {
     // Middleware that answers with a ready response (the token check's 401 problems).
     if (err instanceof HTTPException && err.res) return err.res;
-    const problem = toProblem(err);
-    if (problem.status >= 500) onError(err);
-    return problem.response();
+    return problemOf(err).response();
   });
-  app.notFound((c) => new Problem(404, 'not-found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`).response());
+  const allowed = methodsFor(app);
+  app.notFound((c) => {
+    const pathname = new URL(c.req.url).pathname;
+    const methods = allowed(pathname);
+    if (methods.length) {
+      return new Problem(405, 'method-not-allowed', `${pathname} answers ${methods.join(', ')}, not ${c.req.method}`, undefined, { Allow: methods.join(', ') }).response();
+    }
+    return new Problem(404, 'not-found', `no route for ${c.req.method} ${pathname}`).response();
+  });
 
   infoRoutes(app, ctx);
   headRoutes(app, ctx);

@@ -35,7 +35,9 @@ export interface HeadStore {
   /** A version's files (default: the current one), or undefined when absent. */
   files(name: string, version?: number): Promise<ModelFiles | undefined>;
   put(name: string, files: ModelFiles, metadata: HeadMetadata): Promise<HeadVersion>;
-  /** Removes the head and all its versions; false when there was none. */
+  /** put(), only if the name was never used: a head shipped with the models is added once, and once deleted stays deleted. */
+  seed(name: string, files: ModelFiles, metadata: HeadMetadata): Promise<HeadVersion | undefined>;
+  /** Removes the head and all its versions; false when there was none. Its version numbers are not handed out again. */
   remove(name: string): Promise<boolean>;
   /** Makes `version` (default: the one before current) the current version. */
   rollback(name: string, version?: number): Promise<HeadRecord>;

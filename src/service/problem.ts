@@ -1,3 +1,5 @@
+import { ProblemSchema } from './problem-schema.js';
+
 /** One offending field of a request, named by its path (e.g. `images[3][17]`). */
 export interface FieldError {
   field: string;
@@ -21,6 +23,7 @@ const TITLES: Record<number, string> = {
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
+  499: 'Client Closed Request',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -33,6 +36,7 @@ export type ProblemType =
   | 'not-found'
   | 'method-not-allowed'
   | 'training-busy'
+  | 'client-closed'
   | 'too-large'
   | 'unsupported-media-type'
   | 'internal'
@@ -71,7 +75,14 @@ export class Problem extends Error {
   }
 }
 
-/** At most this many field errors are listed; the detail says how many there were. */
+/** OpenAPI responses for problem statuses, by status: their descriptions. */
+export function problemResponses<S extends number>(descriptions: Record<S, string>) {
+  return Object.fromEntries(
+    Object.entries(descriptions).map(([status, description]) => [status, { content: { 'application/problem+json': { schema: ProblemSchema } }, description }]),
+  ) as Record<S, { content: { 'application/problem+json': { schema: typeof ProblemSchema } }; description: string }>;
+}
+
+/** At most this many field errors are listed (and image checks stop one past it); the detail says whether there were more. */
 export const MAX_FIELD_ERRORS = 20;
 
 export function validationProblem(errors: FieldError[]): Problem {
@@ -80,6 +91,8 @@ export function validationProblem(errors: FieldError[]): Problem {
   const detail =
     errors.length === 1
       ? `${errors[0].field}: ${errors[0].message}`
-      : `${errors.length} fields are invalid${more > 0 ? ` (first ${shown.length} listed)` : ''}`;
+      : more > 0
+        ? `more than ${shown.length} fields are invalid (the first ${shown.length} are listed)`
+        : `${errors.length} fields are invalid`;
   return new Problem(422, 'validation', detail, shown);
 }

@@ -2,17 +2,34 @@ import { z } from '@hono/zod-openapi';
 import { IMAGE } from '../core/seed.js';
 import { HEAD_NAME } from './head-store.js';
 import { PIXELS, type Limits } from './limits.js';
+import { checkImages } from './validation.js';
 
-const Pixel = z.number().min(0).max(1);
-
-export const FlatImage = z.array(Pixel).length(PIXELS).openapi({ description: `${PIXELS} numbers in [0, 1], row-major, 1 = ink` });
-export const RowsImage = z.array(z.array(Pixel).length(IMAGE.cols)).length(IMAGE.rows).openapi({ description: '28 rows of 28 numbers in [0, 1]' });
-export const PngImage = z
-  .object({ png: z.base64().openapi({ description: 'a PNG file, base64; any size, MNIST-style preprocessing' }) })
-  .strict();
-
-export const Image = z.union([FlatImage, RowsImage, PngImage]).openapi('Image');
-export type ImageInput = z.infer<typeof Image>;
+/**
+ * One image: 784 numbers in [0, 1], 28 rows of 28, or {"png": base64}. Its
+ * contents are checked by the list that holds it (checkImages), which stops
+ * after the first few problems; the schema below is what the OpenAPI
+ * document shows.
+ */
+const pixels = { type: 'number', minimum: 0, maximum: 1 } as const;
+export const Image = (z.unknown() as z.ZodType<ImageInput>).openapi('Image', {
+  oneOf: [
+    { type: 'array', items: pixels, minItems: PIXELS, maxItems: PIXELS, description: `${PIXELS} numbers in [0, 1], row-major, 1 = ink` },
+    {
+      type: 'array',
+      items: { type: 'array', items: pixels, minItems: IMAGE.cols, maxItems: IMAGE.cols },
+      minItems: IMAGE.rows,
+      maxItems: IMAGE.rows,
+      description: `${IMAGE.rows} rows of ${IMAGE.cols} numbers in [0, 1]`,
+    },
+    {
+      type: 'object',
+      properties: { png: { type: 'string', contentEncoding: 'base64', description: 'a PNG file; any size, MNIST-style preprocessing' } },
+      required: ['png'],
+      additionalProperties: false,
+    },
+  ],
+});
+export type ImageInput = number[] | number[][] | { png: string };
 
 export const HeadName = z
   .string()
@@ -23,7 +40,7 @@ export const NameParams = z.object({ name: HeadName });
 
 export const predictBody = (limits: Limits) =>
   z
-    .object({ images: z.array(Image).min(1).max(limits.maxPredictImages) })
+    .object({ images: z.array(Image).min(1).max(limits.maxPredictImages).superRefine(checkImages((image) => image, (i) => [i])) })
     .strict()
     .openapi('PredictRequest');
 
@@ -49,7 +66,8 @@ export const trainBody = (limits: Limits) =>
       examples: z
         .array(z.object({ image: Image, label: z.string() }).strict())
         .min(1)
-        .max(limits.maxTrainExamples),
+        .max(limits.maxTrainExamples)
+        .superRefine(checkImages((example) => example.image, (i) => [i, 'image'])),
       epochs: z.number().int().min(1).max(limits.maxEpochs).optional(),
       batchSize: z.number().int().min(1).max(1024).optional(),
       learningRate: z.number().positive().max(100).optional(),
@@ -106,15 +124,6 @@ export const RollbackBody = z
   .strict()
   .openapi('RollbackRequest');
 
-export const ProblemSchema = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-  })
-  .openapi('Problem');
 
 export const ModelSchema = z
   .object({
@@ -135,3 +144,17 @@ export const HealthSchema = z
     base: z.object({ hash: z.string() }),
   })
   .openapi('Health');
+
+export const MetricsSchema = z
+  .object({
+    tensors: z.number().int().openapi({ description: 'tfjs tensors alive (base and loaded heads included)' }),
+    tensorBytes: z.number().int(),
+    decoding: z.object({
+      bytes: z.number().int().openapi({ description: 'bytes held by image decodes running now' }),
+      peakBytes: z.number().int(),
+      images: z.number().int().openapi({ description: 'PNGs decoded since start' }),
+      refused: z.number().int().openapi({ description: 'PNGs refused (corrupt, oversized, over the request budget)' }),
+    }),
+    training: z.object({ head: z.string(), since: z.string() }).nullable(),
+  })
+  .openapi('Metrics');

@@ -1,7 +1,7 @@
 import type { HeadMetadata } from '../core/bundle.js';
 import { headFiles } from '../core/bundle.js';
 import type { ClassSet } from '../core/dataset.js';
-import { finetune } from '../core/finetune.js';
+import { epochsFor, finetune } from '../core/finetune.js';
 import { disposeModels } from '../core/model.js';
 import { permutation, seededRandom } from '../core/random.js';
 import { ADADELTA, TRAINING } from '../core/seed.js';
@@ -45,6 +45,18 @@ function examplesSet(body: TrainBody, pixels: Float32Array, indices: ArrayLike<n
   return { images, labels, count: indices.length, classes: body.labels.map((_, i) => i) };
 }
 
+/** How a train body's examples split (train / held out) and how many epochs and steps it runs. */
+export function trainingPlan(body: TrainBody) {
+  const n = body.examples.length;
+  const held = Math.min(n - 1, Math.round(n * (body.validationSplit ?? 0)));
+  const batchSize = body.batchSize ?? TRAINING.batchSize;
+  const epochs = body.epochs ?? TRAINING.epochs;
+  const minSteps = body.epochs === undefined ? DEFAULT_MIN_STEPS : 0;
+  const trainCount = n - held;
+  const epochsRun = epochsFor(trainCount, { epochs, batchSize, minSteps });
+  return { held, batchSize, epochs, minSteps, epochsRun, steps: epochsRun * Math.ceil(trainCount / batchSize) };
+}
+
 /**
  * Trains a head on the frozen base from request examples, on cached
  * features, and stores it as the head's next version (which becomes the
@@ -52,20 +64,18 @@ function examplesSet(body: TrainBody, pixels: Float32Array, indices: ArrayLike<n
  */
 export async function trainHead(base: ServiceBase, store: HeadStore, job: TrainJob): Promise<TrainJobResult> {
   const { body } = job;
-  const n = body.examples.length;
-  const order = permutation(n, seededRandom(job.seed));
-  const held = Math.min(n - 1, Math.round(n * (body.validationSplit ?? 0)));
+  const { held, batchSize, epochs, minSteps } = trainingPlan(body);
+  const order = permutation(body.examples.length, seededRandom(job.seed));
   const train = examplesSet(body, job.pixels, order.subarray(held));
   const validation = held > 0 ? examplesSet(body, job.pixels, order.subarray(0, held)) : undefined;
-  const batchSize = body.batchSize ?? TRAINING.batchSize;
   const result = await finetune(
     base.model,
     train,
     validation,
     {
       mode: 'cached',
-      epochs: body.epochs ?? TRAINING.epochs,
-      minSteps: body.epochs === undefined ? DEFAULT_MIN_STEPS : 0,
+      epochs,
+      minSteps,
       batchSize,
       learningRate: body.learningRate,
       seed: job.seed,

@@ -1,6 +1,7 @@
 import type { z } from '@hono/zod-openapi';
+import { IMAGE } from '../core/seed.js';
 import { PIXELS } from './limits.js';
-import type { FieldError } from './problem.js';
+import { MAX_FIELD_ERRORS, type FieldError } from './problem.js';
 
 type Path = ReadonlyArray<PropertyKey>;
 
@@ -10,21 +11,72 @@ export function fieldName(path: Path): string {
   return path.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? String(k) : `.${String(k)}`)).join('');
 }
 
-const at = (input: unknown, path: Path): unknown =>
-  path.reduce<unknown>((v, k) => (v != null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), input);
+const IMAGE_FORMS = `must be ${PIXELS} numbers in [0, 1], ${IMAGE.rows} rows of ${IMAGE.cols} numbers in [0, 1], or {"png": "<base64>"}`;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-const IMAGE_FORMS = `must be ${PIXELS} numbers in [0, 1], 28 rows of 28 numbers in [0, 1], or {"png": "<base64>"}`;
-
-/** Which branch of the Image union the client evidently meant, from the value's shape. */
-function imageBranch(value: unknown): number | undefined {
-  if (Array.isArray(value)) {
-    if (value.length === PIXELS) return 0;
-    if (value.length === 28 && value.every(Array.isArray)) return 1;
-    return undefined;
-  }
-  if (value !== null && typeof value === 'object' && 'png' in value) return 2;
+function pixelProblem(value: unknown): string | undefined {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return 'must be a finite number';
+  if (value > 1) return 'must be at most 1';
+  if (value < 0) return 'must be at least 0';
   return undefined;
 }
+
+/**
+ * The problems with one image, in the form the client evidently used (flat,
+ * rows or PNG), each at its path inside the image; lazily, so that a caller
+ * can stop after the first few.
+ */
+function* imageProblems(value: unknown): Generator<[Path, string]> {
+  if (Array.isArray(value)) {
+    if (value.length === PIXELS) {
+      for (let i = 0; i < PIXELS; i++) {
+        const problem = pixelProblem(value[i]);
+        if (problem) yield [[i], problem];
+      }
+    } else if (value.length === IMAGE.rows && value.every(Array.isArray)) {
+      for (let r = 0; r < IMAGE.rows; r++) {
+        const row = value[r] as unknown[];
+        if (row.length !== IMAGE.cols) {
+          yield [[r], `must have ${IMAGE.cols} items`];
+          continue;
+        }
+        for (let c = 0; c < IMAGE.cols; c++) {
+          const problem = pixelProblem(row[c]);
+          if (problem) yield [[r, c], problem];
+        }
+      }
+    } else {
+      yield [[], IMAGE_FORMS];
+    }
+    return;
+  }
+  if (value !== null && typeof value === 'object' && 'png' in value) {
+    const extra = Object.keys(value).filter((k) => k !== 'png');
+    if (extra.length) yield [[], `unknown field${extra.length > 1 ? 's' : ''} ${extra.join(', ')}`];
+    const { png } = value as { png: unknown };
+    if (typeof png !== 'string' || png.length % 4 !== 0 || !BASE64.test(png)) yield [['png'], 'must be a base64 string'];
+    return;
+  }
+  yield [[], IMAGE_FORMS];
+}
+
+/**
+ * A zod refinement for a list whose items hold an image (at `imageAt`):
+ * checks them in order and stops after the first MAX_FIELD_ERRORS + 1
+ * problems, so a body of a million bad pixels costs a few issues, not a
+ * million (zod's issue list overflowed the stack at ~100k).
+ */
+export const checkImages =
+  <T>(imageAt: (item: T) => unknown, pathIn: (i: number) => Path) =>
+  (items: T[], ctx: z.RefinementCtx): void => {
+    let count = 0;
+    for (let i = 0; i < items.length; i++) {
+      for (const [path, message] of imageProblems(imageAt(items[i]))) {
+        ctx.addIssue({ code: 'custom', path: [...pathIn(i), ...path], message });
+        if (++count > MAX_FIELD_ERRORS) return;
+      }
+    }
+  };
 
 function issueMessage(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
@@ -41,24 +93,5 @@ function issueMessage(issue: z.core.$ZodIssue): string {
   }
 }
 
-/**
- * Turns zod's issues into one error per offending field. Union failures
- * (an image) are reported against the form the client evidently used,
- * else as the list of accepted forms.
- */
-export function fieldErrors(error: z.ZodError, input: unknown): FieldError[] {
-  const out: FieldError[] = [];
-  const visit = (issue: z.core.$ZodIssue, prefix: Path) => {
-    const path = [...prefix, ...issue.path];
-    if (issue.code === 'invalid_union') {
-      const branch = imageBranch(at(input, path));
-      const chosen = branch === undefined ? undefined : issue.errors[branch];
-      if (chosen && chosen.length > 0) chosen.forEach((inner) => visit(inner, path));
-      else out.push({ field: fieldName(path), message: IMAGE_FORMS });
-      return;
-    }
-    out.push({ field: fieldName(path), message: issueMessage(issue) });
-  };
-  error.issues.forEach((issue) => visit(issue, []));
-  return out;
-}
+/** zod's issues as one error per offending field. */
+export const fieldErrors = (error: z.ZodError): FieldError[] => error.issues.map((issue) => ({ field: fieldName(issue.path), message: issueMessage(issue) }));

@@ -7,6 +7,7 @@ import { loadBase } from '../../src/core/loaded.js';
 import type { TransferResult } from '../../src/core/transfer.js';
 import { createApp } from '../../src/service/app.js';
 import type { AppDeps, ServiceBase } from '../../src/service/deps.js';
+import type { HeadStore } from '../../src/service/head-store.js';
 import { NODE_LIMITS } from '../../src/service/limits.js';
 import { FileHeadStore } from '../../src/runtimes/node/file-head-store.js';
 import { selectClasses, selectPerClass } from '../../src/core/dataset.js';
@@ -28,8 +29,9 @@ export async function storeWithDigits(models: TransferResult): Promise<FileHeadS
   return store;
 }
 
-export function appWith(base: ServiceBase, store: FileHeadStore, overrides: Partial<AppDeps> = {}) {
-  return createApp({
+export function appWith(base: ServiceBase, store: HeadStore, overrides: Partial<AppDeps> = {}, onError?: (err: unknown) => void) {
+  return createApp(
+    {
     base: async () => base,
     backend: () => ({ name: 'wasm', simd: true, threads: 2 }),
     heads: store,
@@ -39,7 +41,9 @@ export function appWith(base: ServiceBase, store: FileHeadStore, overrides: Part
     pause: () => new Promise((r) => setImmediate(r)),
     seed: () => 7,
     ...overrides,
-  });
+    },
+    onError,
+  );
 }
 
 export const pixelsOf = (images: Uint8Array, i: number) => Array.from(images.subarray(i * 784, (i + 1) * 784), (v) => v / 255);

@@ -331,7 +331,7 @@ describe('the Hono app (app.request)', () => {
     const doc = (await (await request('/openapi.json')).json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual([
-      '/healthz', '/v1/heads', '/v1/heads/{name}', '/v1/heads/{name}/predict', '/v1/heads/{name}/rollback', '/v1/heads/{name}/train', '/v1/heads/{name}/versions', '/v1/model',
+      '/healthz', '/metrics', '/v1/heads', '/v1/heads/{name}', '/v1/heads/{name}/predict', '/v1/heads/{name}/rollback', '/v1/heads/{name}/train', '/v1/heads/{name}/versions', '/v1/model',
     ]);
     expect(Object.keys(doc.paths['/v1/heads/{name}'])).toEqual(['get', 'delete']);
   });

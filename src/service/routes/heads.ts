@@ -1,12 +1,12 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { RouteContext } from '../context.js';
 import { UnknownHeadError, type HeadRecord, type HeadVersion } from '../head-store.js';
-import { HeadSchema, NameParams, ProblemSchema, RollbackBody } from '../schemas.js';
+import { HeadSchema, NameParams, RollbackBody } from '../schemas.js';
 import { requireContentType } from '../middleware.js';
+import { problemResponses } from '../problem.js';
 import { z } from '@hono/zod-openapi';
 
 const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
-const problem = (description: string) => ({ content: { 'application/problem+json': { schema: ProblemSchema } }, description });
 
 const versionView = (v: HeadVersion) => ({
   version: v.version,
@@ -53,7 +53,7 @@ export function headRoutes(app: OpenAPIHono, ctx: RouteContext): void {
       path: '/v1/heads/{name}',
       tags: ['heads'],
       request: { params: NameParams },
-      responses: { 200: json(HeadSchema, 'one head'), 404: problem('no such head') },
+      responses: { 200: json(HeadSchema, 'one head'), ...problemResponses({ 404: 'no such head' }) },
     }),
     async (c) => c.json(headView(await requireHead(ctx, c.req.valid('param').name)), 200),
   );
@@ -66,7 +66,7 @@ export function headRoutes(app: OpenAPIHono, ctx: RouteContext): void {
       request: { params: NameParams },
       responses: {
         200: json(z.object({ name: z.string(), current: z.number().int(), versions: z.array(HeadSchema.shape.versions.element) }), 'its versions'),
-        404: problem('no such head'),
+        ...problemResponses({ 404: 'no such head' }),
       },
     }),
     async (c) => {
@@ -83,7 +83,7 @@ export function headRoutes(app: OpenAPIHono, ctx: RouteContext): void {
       security: [{ bearer: [] }],
       middleware: [ctx.auth] as const,
       request: { params: NameParams },
-      responses: { 204: { description: 'deleted' }, 401: problem('missing or bad token'), 404: problem('no such head') },
+      responses: { 204: { description: 'deleted' }, ...problemResponses({ 401: 'missing or bad token', 404: 'no such head' }) },
     }),
     async (c) => {
       const { name } = c.req.valid('param');
@@ -99,22 +99,19 @@ export function headRoutes(app: OpenAPIHono, ctx: RouteContext): void {
       path: '/v1/heads/{name}/rollback',
       tags: ['heads'],
       security: [{ bearer: [] }],
-      middleware: [ctx.auth, ctx.bodyLimit] as const,
+      middleware: [ctx.auth, ctx.bodyLimit, requireContentType(['application/json'], { optional: true })] as const,
       request: {
         params: NameParams,
         body: { content: { 'application/json': { schema: RollbackBody } }, required: false, description: 'the version to serve (default: the one before the current)' },
       },
-      responses: { 200: json(HeadSchema, 'the head, now serving the chosen version'), 401: problem('missing or bad token'), 404: problem('no such head or version') },
+      responses: {
+        200: json(HeadSchema, 'the head, now serving the chosen version'),
+        ...problemResponses({ 401: 'missing or bad token', 404: 'no such head or version', 415: 'a body that is not JSON' }),
+      },
     }),
     async (c) => {
       const { name } = c.req.valid('param');
-      const text = await c.req.text();
-      let version: number | undefined;
-      if (text.trim()) {
-        await requireContentType('application/json')(c, async () => {});
-        version = c.req.valid('json').version;
-      }
-      const record = await ctx.deps.heads.rollback(name, version);
+      const record = await ctx.deps.heads.rollback(name, c.req.valid('json').version);
       return c.json(headView(record), 200);
     },
   );

@@ -4,16 +4,30 @@ import { outputSize } from '../../core/model.js';
 import { IMAGE } from '../../core/seed.js';
 import { summarize } from '../../core/summary.js';
 import type { RouteContext } from '../context.js';
-import { HealthSchema, ModelSchema } from '../schemas.js';
+import { HealthSchema, MetricsSchema, ModelSchema } from '../schemas.js';
 
 const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 
-export function infoRoutes(app: OpenAPIHono, { deps }: RouteContext): void {
+export function infoRoutes(app: OpenAPIHono, { deps, metrics, gate }: RouteContext): void {
   app.openapi(
     createRoute({ method: 'get', path: '/healthz', tags: ['service'], responses: { 200: json(HealthSchema, 'the service is up') } }),
     async (c) => {
       const base = await deps.base();
       return c.json({ status: 'ok' as const, backend: deps.backend(), base: { hash: base.hash } }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/metrics',
+      tags: ['service'],
+      summary: 'Memory held by tensors and image decoding, and the training job, for soak tests and operators',
+      responses: { 200: json(MetricsSchema, 'counters of this process or isolate') },
+    }),
+    (c) => {
+      const job = gate.current;
+      return c.json({ ...metrics.snapshot(), training: job ? { head: job.name, since: new Date(job.since).toISOString() } : null }, 200);
     },
   );
 

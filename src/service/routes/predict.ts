@@ -3,9 +3,8 @@ import type { RouteContext } from '../context.js';
 import { imagesToPixels, pngBodyPixels } from '../images.js';
 import { PIXELS } from '../limits.js';
 import { isPngRequest, requireContentType } from '../middleware.js';
-import { NameParams, PredictResponse, ProblemSchema, predictBody } from '../schemas.js';
-
-const problem = (description: string) => ({ content: { 'application/problem+json': { schema: ProblemSchema } }, description });
+import { problemResponses } from '../problem.js';
+import { NameParams, PredictResponse, predictBody } from '../schemas.js';
 
 export function predictRoutes(app: OpenAPIHono, ctx: RouteContext): void {
   const { deps } = ctx;
@@ -19,7 +18,7 @@ export function predictRoutes(app: OpenAPIHono, ctx: RouteContext): void {
         `Up to ${deps.limits.maxPredictImages} images per request, answered in input order. ` +
         'Each image is 784 numbers in [0, 1] (1 = ink), 28 rows of 28, or {"png": base64}; ' +
         'or send one PNG as the raw image/png body.',
-      middleware: [ctx.bodyLimit, requireContentType('application/json', 'image/png')] as const,
+      middleware: [ctx.bodyLimit, requireContentType(['application/json', 'image/png'])] as const,
       request: {
         params: NameParams,
         body: {
@@ -34,24 +33,20 @@ export function predictRoutes(app: OpenAPIHono, ctx: RouteContext): void {
       },
       responses: {
         200: { content: { 'application/json': { schema: PredictResponse } }, description: 'one prediction per image' },
-        404: problem('no such head'),
-        413: problem('body too large'),
-        415: problem('not JSON or PNG'),
-        422: problem('invalid images'),
+        ...problemResponses({ 404: 'no such head', 413: 'body too large', 415: 'not JSON or PNG', 422: 'invalid images' }),
       },
     }),
     async (c) => {
       const { name } = c.req.valid('param');
       let pixels: Float32Array;
       if (isPngRequest(c)) {
-        pixels = pngBodyPixels(new Uint8Array(await c.req.arrayBuffer()), deps.limits);
+        pixels = await pngBodyPixels(new Uint8Array(await c.req.arrayBuffer()), ctx.decoding);
       } else {
         const { images } = c.req.valid('json');
-        pixels = imagesToPixels(images, (i) => `images[${i}]`, deps.limits);
+        pixels = await imagesToPixels(images, (i) => `images[${i}]`, ctx.decoding);
       }
-      const results = await ctx.predictions.submit(name, pixels, pixels.length / PIXELS);
-      const predictions = results.map(({ version: _, ...p }) => p);
-      return c.json({ head: { name, version: results[0].version }, predictions }, 200);
+      const { version, predictions } = await ctx.predict(name, pixels, pixels.length / PIXELS);
+      return c.json({ head: { name, version }, predictions }, 200);
     },
   );
 }

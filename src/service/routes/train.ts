@@ -4,13 +4,12 @@ import { TrainingStopped, type EpochLog } from '../../core/train.js';
 import { randomSeed } from '../../core/random.js';
 import type { RouteContext } from '../context.js';
 import { imagesToPixels } from '../images.js';
+import type { Limits } from '../limits.js';
 import { requireContentType } from '../middleware.js';
-import { Problem, validationProblem, type FieldError } from '../problem.js';
-import { EpochEvent, NameParams, ProblemSchema, TrainResponse, trainBody, type TrainBody } from '../schemas.js';
-import { trainHead } from '../train-head.js';
+import { Problem, problemResponses, validationProblem, type FieldError } from '../problem.js';
+import { EpochEvent, NameParams, TrainResponse, trainBody, type TrainBody } from '../schemas.js';
+import { trainHead, trainingPlan } from '../train-head.js';
 import { headView } from './heads.js';
-
-const problem = (description: string) => ({ content: { 'application/problem+json': { schema: ProblemSchema } }, description });
 
 const epochEvent = (e: EpochLog) => ({
   epoch: e.epoch,
@@ -22,7 +21,7 @@ const epochEvent = (e: EpochLog) => ({
 });
 
 /** What zod cannot see: labels unique, every example's label known, every label with an example, the work bounded. */
-function checkSemantics(body: TrainBody, maxWork: number): void {
+function checkSemantics(body: TrainBody, limits: Limits): void {
   const errors: FieldError[] = [];
   body.labels.forEach((label, i) => {
     if (body.labels.indexOf(label) !== i) errors.push({ field: `labels[${i}]`, message: `duplicate label "${label}"` });
@@ -36,10 +35,25 @@ function checkSemantics(body: TrainBody, maxWork: number): void {
   body.labels.forEach((label, i) => {
     if (!seen.has(label) && body.labels.indexOf(label) === i) errors.push({ field: `labels[${i}]`, message: `no example has label "${label}"` });
   });
-  if (body.epochs !== undefined && body.epochs * body.examples.length > maxWork) {
-    errors.push({ field: 'epochs', message: `epochs x examples = ${body.epochs * body.examples.length} is over this server's limit of ${maxWork}` });
+  const plan = trainingPlan(body);
+  const work = plan.epochsRun * body.examples.length;
+  if (work > limits.maxTrainWork) {
+    errors.push({ field: 'epochs', message: `epochs x examples = ${work} is over this server's limit of ${limits.maxTrainWork}` });
+  } else if (plan.steps > limits.maxTrainSteps) {
+    const field = body.batchSize !== undefined ? 'batchSize' : 'epochs';
+    errors.push({ field, message: `${plan.epochsRun} epochs of batches of ${plan.batchSize} make ${plan.steps} steps, over this server's limit of ${limits.maxTrainSteps}` });
   }
   if (errors.length) throw validationProblem(errors);
+}
+
+/** Aborts when any of `signals` does. */
+function anyOf(...signals: AbortSignal[]): AbortSignal {
+  const controller = new AbortController();
+  for (const s of signals) {
+    if (s.aborted) controller.abort();
+    else s.addEventListener('abort', () => controller.abort(), { once: true });
+  }
+  return controller.signal;
 }
 
 export function trainRoutes(app: OpenAPIHono, ctx: RouteContext): void {
@@ -54,9 +68,10 @@ export function trainRoutes(app: OpenAPIHono, ctx: RouteContext): void {
         'With Accept: text/event-stream, streams an `epoch` event per epoch and a final `done` event ' +
         '(or `error`, a problem). Otherwise answers when done. One training job runs at a time; ' +
         'another is refused with 409 and Retry-After. The new version serves only once completely stored. ' +
-        `Without "epochs", small example sets get at least 200 steps.`,
+        'A client that disconnects, streaming or not, stops its job: nothing is stored. ' +
+        `Without "epochs", small example sets get at least 200 steps; at most ${deps.limits.maxTrainSteps} steps in all.`,
       security: [{ bearer: [] }],
-      middleware: [ctx.auth, ctx.bodyLimit, requireContentType('application/json')] as const,
+      middleware: [ctx.auth, ctx.bodyLimit, requireContentType(['application/json'])] as const,
       request: { params: NameParams, body: { content: { 'application/json': { schema: trainBody(deps.limits) } }, required: true } },
       responses: {
         200: {
@@ -66,71 +81,67 @@ export function trainRoutes(app: OpenAPIHono, ctx: RouteContext): void {
           },
           description: 'the trained head',
         },
-        401: problem('missing or bad token'),
-        409: problem('another training job is running'),
-        413: problem('body too large'),
-        415: problem('not JSON'),
-        422: problem('invalid examples or settings'),
+        ...problemResponses({ 401: 'missing or bad token', 409: 'another training job is running', 413: 'body too large', 415: 'not JSON', 422: 'invalid examples or settings' }),
       },
     }),
     async (c) => {
       const { name } = c.req.valid('param');
       const body = c.req.valid('json');
-      checkSemantics(body, deps.limits.maxTrainWork);
-      const pixels = imagesToPixels(
+      checkSemantics(body, deps.limits);
+      const pixels = await imagesToPixels(
         body.examples.map((e) => e.image),
         (i) => `examples[${i}].image`,
-        deps.limits,
+        ctx.decoding,
       );
-      const release = ctx.gate.tryAcquire(name, deps.clock().getTime());
-      if (!release) {
+      const lease = ctx.gate.tryAcquire(name, Date.now());
+      if (!lease) {
         const running = ctx.gate.current!;
         throw new Problem(409, 'training-busy', `a training job (head "${running.name}") is running; one runs at a time`, undefined, { 'Retry-After': '5' });
       }
-      const base = await deps.base().catch((err) => {
-        release();
-        throw err;
-      });
+      const stopped = new AbortController();
       const job = {
         name,
         body,
         pixels,
         seed: deps.seed?.() ?? randomSeed(),
         createdAt: () => deps.clock().toISOString(),
-        pause: deps.pause,
+        signal: anyOf(c.req.raw.signal, stopped.signal),
+        pause: () => {
+          lease.touch(Date.now());
+          return deps.pause();
+        },
+      };
+      const run = async (onEpoch?: (e: EpochLog) => void) => {
+        try {
+          const base = await deps.base();
+          const result = await trainHead(base, deps.heads, { ...job, onEpoch });
+          return { result, record: (await deps.heads.get(name))! };
+        } finally {
+          lease.release();
+        }
       };
       if ((c.req.header('accept') ?? '').includes('text/event-stream')) {
-        const controller = new AbortController();
         return streamSSE(c, async (stream) => {
-          stream.onAbort(() => controller.abort());
+          // Released here too: in workerd a dropped stream's request may never run again.
+          stream.onAbort(() => {
+            stopped.abort();
+            lease.release();
+          });
           try {
-            const result = await trainHead(base, deps.heads, {
-              ...job,
-              signal: controller.signal,
-              onEpoch: (e) => void stream.writeSSE({ event: 'epoch', data: JSON.stringify(epochEvent(e)) }),
-            });
-            const record = (await deps.heads.get(name))!;
+            const { result, record } = await run((e) => void stream.writeSSE({ event: 'epoch', data: JSON.stringify(epochEvent(e)) }));
             await stream.writeSSE({
               event: 'done',
               data: JSON.stringify({ head: headView(record), version: result.version.version, extractSeconds: result.extractSeconds, seconds: result.seconds }),
             });
           } catch (err) {
-            if (!(err instanceof TrainingStopped)) {
-              const p = err instanceof Problem ? err : new Problem(500, 'internal', 'training failed');
-              await stream.writeSSE({ event: 'error', data: JSON.stringify(p.body()) });
-            }
-          } finally {
-            release();
+            if (err instanceof TrainingStopped) return;
+            const p = ctx.problemOf(err);
+            await stream.writeSSE({ event: 'error', data: JSON.stringify(p.body()) });
           }
         });
       }
-      try {
-        const result = await trainHead(base, deps.heads, job);
-        const record = (await deps.heads.get(name))!;
-        return c.json({ head: headView(record), epochs: result.epochs.map(epochEvent), extractSeconds: result.extractSeconds, seconds: result.seconds }, 200);
-      } finally {
-        release();
-      }
+      const { result, record } = await run();
+      return c.json({ head: headView(record), epochs: result.epochs.map(epochEvent), extractSeconds: result.extractSeconds, seconds: result.seconds }, 200);
     },
   );
 }
