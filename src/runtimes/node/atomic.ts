@@ -5,6 +5,12 @@ import path from 'node:path';
 const tempName = (target: string) =>
   path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
 
+/** The process that made a temp file or staging directory of this module (by its name), if it is one. */
+export function tempOwner(entry: string): number | undefined {
+  const match = /^\..+\.([0-9]+)-[0-9a-f]{8}\.tmp(\.old)?$/.exec(entry);
+  return match ? Number(match[1]) : undefined;
+}
+
 /** Writes and fsyncs a file (creating its directory). */
 export async function writeDurable(file: string, data: Uint8Array | string, mode = 0o644): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });

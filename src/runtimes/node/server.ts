@@ -36,7 +36,7 @@ export interface RunningServer {
 /** The page `npm run build` makes; the same path from src/ and dist/ (both one level below the package). */
 const DEFAULT_WEB = new URL('../../../dist/web/', import.meta.url);
 
-/** Adds the heads `edgetune transfer` saved (pretrain, finetune) to the store when it lacks them. */
+/** Adds the heads `edgetune transfer` saved (pretrain, finetune) to the store once: a deleted one stays deleted. */
 async function seedHeads(store: FileHeadStore, models: string, base: ServiceBase, log: Log): Promise<void> {
   const dir = path.join(models, 'heads');
   const names = await readdir(dir).catch(() => [] as string[]);
@@ -45,8 +45,7 @@ async function seedHeads(store: FileHeadStore, models: string, base: ServiceBase
     const files = await loadModelDir(path.join(dir, name)).catch(() => undefined);
     const meta = files && metadataOf(files);
     if (!files || meta?.kind !== 'head' || meta.baseHash !== base.hash) continue;
-    await store.put(name, files, meta);
-    log.info(`Added head "${name}" from ${path.join(dir, name)} to the head store`);
+    if (await store.seed(name, files, meta)) log.info(`Added head "${name}" from ${path.join(dir, name)} to the head store`);
   }
 }
 
@@ -56,7 +55,7 @@ export async function startServer(options: ServeOptions, backend: BackendInfo, l
   const files = await loadModelDir(baseDir);
   const loaded = await loadBase(files, baseDir);
   const base: ServiceBase = { model: loaded.model as tf.Sequential, hash: loaded.hash, files, metadata: loaded.metadata };
-  const store = new FileHeadStore(options.heads);
+  const store = await FileHeadStore.open(options.heads, log.warn);
   await seedHeads(store, options.models, base, log);
   const { token, source } = await resolveToken(options.tokenFile);
   const webDir = options.web ?? fileURLToPath(DEFAULT_WEB);

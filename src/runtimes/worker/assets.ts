@@ -21,7 +21,7 @@ export async function baseFromAssets(env: Env): Promise<ModelFiles> {
   return files;
 }
 
-/** Adds the heads shipped in the assets (from `edgetune transfer`) to the store, once, where absent. */
+/** Adds the heads shipped in the assets (from `edgetune transfer`) to the store, once: a deleted one stays deleted. */
 export async function seedHeads(env: Env, store: R2HeadStore, baseHash: string): Promise<void> {
   const manifest = await asset(env, 'models/heads/index.json');
   if (!manifest) return;
@@ -31,7 +31,7 @@ export async function seedHeads(env: Env, store: R2HeadStore, baseHash: string):
     const files = await modelFiles(env, `models/heads/${name}`);
     const meta = files && metadataOf(files);
     if (!files || meta?.kind !== 'head' || meta.baseHash !== baseHash) continue;
-    await store.put(name, files, meta, true);
+    await store.seed(name, files, meta);
   }
 }
 

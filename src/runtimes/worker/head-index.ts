@@ -26,25 +26,33 @@ export class HeadIndex extends DurableObject {
     return h && { name, ...h };
   }
 
-  /** A fresh version number for `name`; numbers are never handed out twice, even after a delete. */
-  async reserve(name: string): Promise<number> {
+  /**
+   * A fresh version number for `name`; numbers are never handed out twice,
+   * even after a delete. With `onlyIfNew`, none (undefined) for a name that
+   * has a head or had one.
+   */
+  async reserve(name: string, onlyIfNew = false): Promise<number | undefined> {
     checkHeadName(name);
+    if (onlyIfNew && ((await this.read(name)) || (await this.ctx.storage.get(`gone:${name}`)))) return undefined;
     const next = ((await this.ctx.storage.get<number>(`seq:${name}`)) ?? 0) + 1;
     await this.ctx.storage.put(`seq:${name}`, next);
     return next;
   }
 
-  /** Makes an uploaded version the current one; with `onlyIfAbsent`, leaves an existing head alone. */
-  async commit(name: string, entry: HeadVersion, onlyIfAbsent = false): Promise<HeadRecord> {
+  /** Makes an uploaded version the current one; with `onlyIfAbsent`, leaves an existing head alone (false). */
+  async commit(name: string, entry: HeadVersion, onlyIfAbsent = false): Promise<boolean> {
     const h = await this.read(name);
-    if (h && onlyIfAbsent) return { name, ...h };
+    if (h && onlyIfAbsent) return false;
     const next: Stored = { current: entry.version, versions: [...(h?.versions ?? []), entry] };
     await this.ctx.storage.put(`head:${name}`, next);
-    return { name, ...next };
+    return true;
   }
 
   async remove(name: string): Promise<boolean> {
-    return this.ctx.storage.delete(`head:${name}`);
+    const removed = await this.ctx.storage.delete(`head:${name}`);
+    // Remembered, so that the heads shipped in the assets are not seeded again.
+    if (removed) await this.ctx.storage.put(`gone:${name}`, true);
+    return removed;
   }
 
   /** The head now serving the chosen version, or what is missing (null: the head itself). */

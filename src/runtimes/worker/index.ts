@@ -3,6 +3,7 @@ import { loadBase } from '../../core/loaded.js';
 import { createApp, type EdgetuneApp } from '../../service/app.js';
 import type { ServiceBase } from '../../service/deps.js';
 import { WORKER_LIMITS } from '../../service/limits.js';
+import { checkToken } from '../../service/middleware.js';
 import { baseFromAssets, seedHeads, webAsset } from './assets.js';
 import type { Env } from './env.js';
 import { R2HeadStore } from './r2-head-store.js';
@@ -23,13 +24,19 @@ async function build(env: Env): Promise<EdgetuneApp> {
   const base: ServiceBase = { model: loaded.model as tf.Sequential, hash: loaded.hash, files, metadata: loaded.metadata };
   const store = new R2HeadStore(env);
   await seedHeads(env, store, base.hash);
-  if (!env.EDGETUNE_TOKEN) console.warn('EDGETUNE_TOKEN is not set: write routes will refuse every request');
+  let token = env.EDGETUNE_TOKEN ?? '';
+  const problem = token ? checkToken(token) : 'it is not set';
+  if (problem) {
+    // Predictions still serve; only the write routes are shut.
+    console.error(`EDGETUNE_TOKEN: ${problem}; write routes will refuse every request`);
+    token = '';
+  }
   return createApp(
     {
       base: async () => base,
       backend: () => backend,
       heads: store,
-      token: env.EDGETUNE_TOKEN ?? '',
+      token,
       clock: () => new Date(),
       limits: WORKER_LIMITS,
       pause: () => new Promise((resolve) => setTimeout(resolve, 0)),

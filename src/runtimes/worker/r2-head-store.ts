@@ -36,13 +36,25 @@ export class R2HeadStore implements HeadStore {
     return { [MODEL_JSON]: new Uint8Array(await json.arrayBuffer()), [WEIGHTS_BIN]: new Uint8Array(await weights.arrayBuffer()) };
   }
 
-  async put(name: string, files: ModelFiles, metadata: HeadMetadata, onlyIfAbsent = false): Promise<HeadVersion> {
+  async put(name: string, files: ModelFiles, metadata: HeadMetadata): Promise<HeadVersion> {
+    return (await this.add(name, files, metadata, false))!;
+  }
+
+  seed(name: string, files: ModelFiles, metadata: HeadMetadata): Promise<HeadVersion | undefined> {
+    return this.add(name, files, metadata, true);
+  }
+
+  private async add(name: string, files: ModelFiles, metadata: HeadMetadata, onlyIfNew: boolean): Promise<HeadVersion | undefined> {
     checkHeadName(name);
-    const version = await this.index.reserve(name);
-    await Promise.all([MODEL_JSON, WEIGHTS_BIN].map((f) => this.env.HEADS.put(key(name, version, f), files[f])));
+    const version = await this.index.reserve(name, onlyIfNew);
+    if (version === undefined) return undefined;
+    const keys = [MODEL_JSON, WEIGHTS_BIN].map((f) => key(name, version, f));
+    await Promise.all([MODEL_JSON, WEIGHTS_BIN].map((f, i) => this.env.HEADS.put(keys[i], files[f])));
     const entry: HeadVersion = { version, createdAt: metadata.createdAt, metadata };
-    const record = await this.index.commit(name, entry, onlyIfAbsent);
-    return record.versions.find((v) => v.version === record.current)!;
+    if (await this.index.commit(name, entry, onlyIfNew)) return entry;
+    // Another isolate seeded the same head first.
+    await this.env.HEADS.delete(keys);
+    return undefined;
   }
 
   async remove(name: string): Promise<boolean> {
