@@ -4,6 +4,7 @@ import type { ClassSet } from './dataset.js';
 import { InputError } from './errors.js';
 import { infer } from './inference.js';
 import { outputSize } from './model.js';
+import { TrainingStopped } from './train.js';
 
 /** Default bound on cached features: 2 GiB holds all 60k MNIST images' 4608-d features (1.1 GB). */
 export const DEFAULT_MAX_FEATURE_BYTES = 2 * 1024 ** 3;
@@ -12,6 +13,10 @@ export interface ExtractOptions {
   batchSize?: number;
   maxBytes?: number;
   onProgress?(done: number, total: number): void;
+  /** Stops extraction (TrainingStopped) between batches. */
+  signal?: AbortSignal;
+  /** Awaited between batches, so a service answers other requests meanwhile. */
+  pause?: () => Promise<void>;
 }
 
 /**
@@ -34,12 +39,14 @@ export async function extractFeatures(base: tf.LayersModel, set: ClassSet, optio
   const features = new Float32Array(set.count * dim);
   const images = new ImageFeeder(set);
   for (let start = 0; start < set.count; start += batchSize) {
+    if (options.signal?.aborted) throw new TrainingStopped('training stopped');
     const end = Math.min(start + batchSize, set.count);
     const { xs, ys } = images.batch(span(start, end));
     const out = tf.tidy(() => infer(base, xs));
     features.set((await out.data()) as Float32Array, start * dim);
     tf.dispose([xs, ys, out]);
     options.onProgress?.(end, set.count);
+    await options.pause?.();
   }
   return { features, labels: set.labels, count: set.count, dim, classes: set.classes };
 }

@@ -86,9 +86,10 @@ export async function finetune(
     if (options.mode === 'cached') {
       options.log?.(`Extracting features of ${train.count} training images with the frozen base...`);
       const started = performance.now();
-      trainFeeder = new FeatureFeeder(await extractFeatures(base, train, { maxBytes: options.maxFeatureBytes }));
+      const extract = { maxBytes: options.maxFeatureBytes, signal: options.signal, pause: options.pause };
+      trainFeeder = new FeatureFeeder(await extractFeatures(base, train, extract));
       extractSeconds = (performance.now() - started) / 1000;
-      if (test) testFeeder = new FeatureFeeder(await extractFeatures(base, test, { maxBytes: options.maxFeatureBytes }));
+      if (test) testFeeder = new FeatureFeeder(await extractFeatures(base, test, extract));
       options.log?.(`Features extracted in ${extractSeconds.toFixed(1)} s (${trainFeeder.count} x ${outputSize(base)})`);
     } else {
       trainFeeder = new ImageFeeder(train);

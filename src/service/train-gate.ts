@@ -1,3 +1,10 @@
+/**
+ * A job touches its lease every training step and extraction batch (a few ms
+ * apart; the longest gap, storing the head, is well under a second), so a
+ * lease this old belongs to a job that will never run again.
+ */
+export const STALE_MS = 5_000;
+
 /** A hold on the gate: released once the job is done, touched while it makes progress. */
 export interface TrainLease {
   readonly name: string;
@@ -15,14 +22,14 @@ export interface TrainLease {
  * client always knows where it stands.
  *
  * A lease that has not been touched for `staleMs` is free for the next job:
- * in workerd, a request whose client went away may simply never run again,
- * so its `finally` never releases the gate. A running job touches its lease
- * every step, so only a dead one goes stale.
+ * in workerd, a request whose client went away is cancelled and never runs
+ * again, so neither its abort handler nor its `finally` releases the gate.
+ * Taking over a live but slow job would only run two at once, never lose one.
  */
 export class TrainGate {
   private running: { name: string; since: number; touched: number } | undefined;
 
-  constructor(private readonly staleMs = 30_000) {}
+  constructor(private readonly staleMs = STALE_MS) {}
 
   tryAcquire(name: string, now: number): TrainLease | undefined {
     const held = this.running;
@@ -41,7 +48,9 @@ export class TrainGate {
     };
   }
 
-  get current(): { name: string; since: number } | undefined {
-    return this.running && { name: this.running.name, since: this.running.since };
+  /** The job holding the gate at `now`, if any (a stale lease holds nothing). */
+  current(now: number): { name: string; since: number } | undefined {
+    const held = this.running;
+    return held && now - held.touched < this.staleMs ? { name: held.name, since: held.since } : undefined;
   }
 }

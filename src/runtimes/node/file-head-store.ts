@@ -95,9 +95,11 @@ export class FileHeadStore implements HeadStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { heads: new Map(), used: new Map() };
       throw err;
     }
-    let parsed;
+    // Validated, but read from JSON.parse's own objects: zod's copy would turn a head called __proto__ into a prototype.
+    let parsed: z.infer<typeof IndexFile>;
     try {
-      parsed = IndexFile.parse(JSON.parse(text));
+      parsed = JSON.parse(text);
+      IndexFile.parse(parsed);
     } catch (err) {
       const reason = err instanceof z.ZodError ? `${err.issues[0].path.join('.') || 'index'}: ${err.issues[0].message}` : (err as Error).message;
       throw new HeadIndexError(`${this.indexFile} is not a valid head index (${reason}); "edgetune serve" rebuilds it from the version directories when it starts`);

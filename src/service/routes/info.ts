@@ -26,7 +26,7 @@ export function infoRoutes(app: OpenAPIHono, { deps, metrics, gate }: RouteConte
       responses: { 200: json(MetricsSchema, 'counters of this process or isolate') },
     }),
     (c) => {
-      const job = gate.current;
+      const job = gate.current(Date.now());
       return c.json({ ...metrics.snapshot(), training: job ? { head: job.name, since: new Date(job.since).toISOString() } : null }, 200);
     },
   );

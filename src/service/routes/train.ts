@@ -95,7 +95,7 @@ export function trainRoutes(app: OpenAPIHono, ctx: RouteContext): void {
       );
       const lease = ctx.gate.tryAcquire(name, Date.now());
       if (!lease) {
-        const running = ctx.gate.current!;
+        const running = ctx.gate.current(Date.now())!;
         throw new Problem(409, 'training-busy', `a training job (head "${running.name}") is running; one runs at a time`, undefined, { 'Retry-After': '5' });
       }
       const stopped = new AbortController();
@@ -128,7 +128,8 @@ export function trainRoutes(app: OpenAPIHono, ctx: RouteContext): void {
             lease.release();
           });
           try {
-            const { result, record } = await run((e) => void stream.writeSSE({ event: 'epoch', data: JSON.stringify(epochEvent(e)) }));
+            // A write that fails means the client is gone: stop, as on abort (and never leave the rejection unhandled, which workerd punishes by dropping the request).
+            const { result, record } = await run((e) => void stream.writeSSE({ event: 'epoch', data: JSON.stringify(epochEvent(e)) }).catch(() => stopped.abort()));
             await stream.writeSSE({
               event: 'done',
               data: JSON.stringify({ head: headView(record), version: result.version.version, extractSeconds: result.extractSeconds, seconds: result.seconds }),
@@ -136,7 +137,7 @@ export function trainRoutes(app: OpenAPIHono, ctx: RouteContext): void {
           } catch (err) {
             if (err instanceof TrainingStopped) return;
             const p = ctx.problemOf(err);
-            await stream.writeSSE({ event: 'error', data: JSON.stringify(p.body()) });
+            await stream.writeSSE({ event: 'error', data: JSON.stringify(p.body()) }).catch(() => undefined);
           }
         });
       }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, mkdir, readFile, readdir } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,5 +88,76 @@ describe('FileHeadStore', () => {
     const last = (await store.get('crashy'))!;
     const next = await store.put('crashy', files(9), meta('crashy', 9));
     expect(next.version).toBeGreaterThan(Math.max(...last.versions.map((v) => v.version)));
+  });
+
+  it('never hands out a version number twice, even after a delete, and seeds a name only once', async () => {
+    const store = await tempStore();
+    expect((await store.seed('shipped', files(1), meta('shipped', 1)))!.version).toBe(1);
+    expect(await store.seed('shipped', files(2), meta('shipped', 2))).toBeUndefined();
+    await store.put('shipped', files(3), meta('shipped', 3));
+    expect(await store.remove('shipped')).toBe(true);
+    const reopened = await FileHeadStore.open(store.root);
+    expect(await reopened.seed('shipped', files(4), meta('shipped', 4))).toBeUndefined();
+    expect(await reopened.get('shipped')).toBeUndefined();
+    expect((await reopened.put('shipped', files(5), meta('shipped', 5))).version).toBe(3);
+  });
+
+  it('keeps names that are Object.prototype keys apart from the prototype', async () => {
+    const store = await tempStore();
+    for (const name of ['constructor', '__proto__', 'toString']) {
+      expect(await store.get(name)).toBeUndefined();
+      expect(await store.files(name)).toBeUndefined();
+      expect(await store.remove(name)).toBe(false);
+      await expect(store.rollback(name)).rejects.toThrow(`no head named "${name}"`);
+      expect((await store.put(name, files(1), meta(name, 1))).version).toBe(1);
+    }
+    const reopened = await FileHeadStore.open(store.root);
+    expect((await reopened.list()).map((h) => h.name).sort()).toEqual(['__proto__', 'constructor', 'toString']);
+  });
+
+  it('opens a corrupt, empty or inconsistent index by rebuilding or repairing it, and says so', async () => {
+    const store = await tempStore();
+    const real = (n: number) => ({
+      'model.json': new TextEncoder().encode(JSON.stringify({ userDefinedMetadata: { edgetune: meta('h', n) } })),
+      'weights.bin': new Uint8Array([n]),
+    });
+    await store.put('h', real(1), meta('h', 1));
+    await store.put('h', real(2), meta('h', 2));
+    const index = path.join(store.root, 'index.json');
+    for (const broken of ['', '{"version":1,"heads":', '{"version":1,"heads":{"h":{"current":"x"}}}']) {
+      await writeFile(index, broken);
+      await expect(new FileHeadStore(store.root).list()).rejects.toThrow(`${index} is not a valid head index`);
+      const warnings: string[] = [];
+      const reopened = await FileHeadStore.open(store.root, (l) => warnings.push(l));
+      expect(warnings[0]).toMatch(/rebuilt the index from the version directories \(1 heads; each serves its newest version\)/);
+      expect((await reopened.get('h'))!).toMatchObject({ current: 2, versions: [{ version: 1 }, { version: 2 }] });
+    }
+    const valid = JSON.parse(await readFile(index, 'utf8'));
+    valid.heads.h.current = 7;
+    await writeFile(index, JSON.stringify(valid));
+    await rm(path.join(store.root, 'h', '1'), { recursive: true });
+    const warnings: string[] = [];
+    const repaired = await FileHeadStore.open(store.root, (l) => warnings.push(l));
+    expect(warnings).toEqual([expect.stringMatching(/version 1: its files are gone/), expect.stringMatching(/current version 7 is not in the index; serving version 2/)]);
+    expect((await repaired.list()).map((h) => [h.name, h.current, h.versions.length])).toEqual([['h', 2, 1]]);
+  });
+
+  it('removes what crashed writes left: temp index files, staging directories, old unindexed versions', async () => {
+    const store = await tempStore();
+    await store.put('h', files(1), meta('h', 1));
+    const dead = 2 ** 22 + 12345;
+    const leftovers = [path.join(store.root, `.index.json.${dead}-0a1b2c3d.tmp`), path.join(store.root, 'h', `.2.${dead}-0a1b2c3d.tmp`), path.join(store.root, 'h', '5')];
+    await writeFile(leftovers[0], '{');
+    await mkdir(leftovers[1], { recursive: true });
+    await mkdir(leftovers[2]);
+    const fresh = path.join(store.root, 'h', '6');
+    await mkdir(fresh);
+    const old = new Date(Date.now() - 10 * 60_000);
+    await utimes(leftovers[2], old, old);
+    const warnings: string[] = [];
+    await FileHeadStore.open(store.root, (l) => warnings.push(l));
+    expect(warnings).toEqual([`Removed 3 files and directories that interrupted writes left in ${store.root}`]);
+    expect((await readdir(path.join(store.root, 'h'))).sort()).toEqual(['1', '6']);
+    expect(await readdir(store.root)).not.toContain(path.basename(leftovers[0]));
   });
 });

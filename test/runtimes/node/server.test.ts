@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import type { Log } from '../../../src/runtimes/node/log.js';
 import { startServer, type RunningServer } from '../../../src/runtimes/node/server.js';
 import { startTestWasm } from '../../helpers/backend.js';
 import { quickModels } from '../../helpers/models.js';
+import { noisePng } from '../../helpers/hostile-png.js';
 import { digitsRequest, parseSse } from '../../helpers/service.js';
 
 const backend = { name: 'wasm', simd: true, threads: 2 };
@@ -57,6 +58,51 @@ describe('the Node server on a loopback port', () => {
     const huge = new Uint8Array(40 * 1024 * 1024);
     const res = await fetch(`${server.url}/v1/heads/finetune/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: huge });
     expect(res.status).toBe(413);
+  });
+
+  const trainAndDrop = async (name: string, sse: boolean) => {
+    const token = (await readFile(tokenFile, 'utf8')).trim();
+    const { body } = await digitsRequest([2, 5], 100, 0);
+    const abort = new AbortController();
+    const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...(sse ? { accept: 'text/event-stream' } : {}) };
+    const res = fetch(`${server.url}/v1/heads/${name}/train`, { method: 'POST', headers, body: JSON.stringify({ ...body, epochs: 500 }), signal: abort.signal });
+    if (sse) await (await res).body!.getReader().read();
+    else await new Promise((r) => setTimeout(r, 700));
+    abort.abort();
+    await res.catch(() => undefined);
+    // The job stops at its next step: the gate is free within moments, not after 500 epochs.
+    const deadline = Date.now() + 3_000;
+    let training: unknown = 'busy';
+    while (training !== null && Date.now() < deadline) {
+      training = ((await (await fetch(`${server.url}/metrics`)).json()) as { training: unknown }).training;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(training).toBeNull();
+    expect((await fetch(`${server.url}/v1/heads/${name}`)).status).toBe(404);
+  };
+
+  it('stops a training job whose client disconnects, JSON or SSE, and stores nothing', async () => {
+    await trainAndDrop('dropped-json', false);
+    await trainAndDrop('dropped-sse', true);
+  });
+
+  it('keeps answering /healthz while a predict decodes large PNGs', async () => {
+    const big = Buffer.from(noisePng(2048, 2048)).toString('base64');
+    let predicted = 0;
+    const predict = fetch(`${server.url}/v1/heads/finetune/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ images: Array.from({ length: 4 }, () => ({ png: big })) }),
+    }).then(async (r) => {
+      predicted = Date.now();
+      return r.status;
+    });
+    await new Promise((r) => setTimeout(r, 30));
+    const health = await fetch(`${server.url}/healthz`);
+    const answered = Date.now();
+    expect(health.status).toBe(200);
+    expect(await predict).toBe(200);
+    expect(answered).toBeLessThan(predicted);
   });
 
   it('streams training progress as server-sent events over the socket, and the head survives a restart', async () => {
@@ -124,5 +170,43 @@ describe('edgetune serve (CLI)', () => {
     child.kill('SIGTERM');
     const code = await new Promise((r) => child.once('close', r));
     expect(code).toBe(0);
+  });
+
+  it('refuses at start a token no Authorization header could carry, and rebuilds a corrupt head index', async () => {
+    await startTestWasm();
+    const { out } = await quickModels(19);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'edgetune-cli-srv-'));
+    const main = fileURLToPath(new URL('../../../src/runtimes/node/main.ts', import.meta.url));
+    const serve = (env: Record<string, string>) =>
+      spawn(process.execPath, ['--import', 'tsx', main, 'serve', '--models', out, '--heads', path.join(dir, 'h'), '--token-file', path.join(dir, 't')], {
+        env: { ...process.env, PORT: '0', ...env },
+      });
+    const bad = serve({ EDGETUNE_TOKEN: 'secret!#1' });
+    let output = '';
+    bad.stderr.on('data', (d) => (output += d));
+    expect(await new Promise((r) => bad.once('close', r))).toBe(1);
+    expect(output.trim()).toBe('edgetune: EDGETUNE_TOKEN: the write token may hold only letters, digits and - . _ ~ + / (then = padding), the characters of an RFC 6750 bearer token');
+
+    // A first start seeds the heads; then the index is cut short, as a full disk might leave it.
+    for (const round of [0, 1]) {
+      const child = serve({ EDGETUNE_TOKEN: 'good-token' });
+      let log = '';
+      child.stdout.on('data', (d) => (log += d));
+      child.stderr.on('data', (d) => (log += d));
+      const url = await new Promise<string>((resolve, reject) => {
+        child.once('close', () => reject(new Error(`serve exited early:\n${log}`)));
+        child.stdout.on('data', () => {
+          const m = log.match(/on (http:\/\/127\.0\.0\.1:\d+)/);
+          if (m) resolve(m[1]);
+        });
+      });
+      const heads = (await (await fetch(`${url}/v1/heads`)).json()) as { heads: Array<{ name: string }> };
+      expect(heads.heads.map((h) => h.name)).toEqual(['finetune', 'pretrain']);
+      if (round === 1) expect(log).toMatch(/index.json is not a valid head index .*; kept it as .*index.json.corrupt-\d+ and rebuilt the index from the version directories \(2 heads/);
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('close', r));
+      const index = path.join(dir, 'h', 'index.json');
+      await writeFile(index, (await readFile(index, 'utf8')).slice(0, 100));
+    }
   });
 });
