@@ -1,5 +1,4 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-
 import { HTTPException } from 'hono/http-exception';
 import { InputError } from '../core/errors.js';
 import { TrainingStopped } from '../core/train.js';
