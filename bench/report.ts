@@ -16,7 +16,16 @@ export interface BenchRow {
   /** Cached-feature head training step (browser, workerd). */
   finetuneStepMs?: { p50: number; p95: number };
   gflops?: { train?: number; infer?: number };
+  /** Against the current PyTorch row (the wheel) on as many threads. */
   vsPytorch?: { train?: number; infer?: number };
+  /** Against the fastest native row on as many threads, per figure. */
+  vsBestNative?: { train?: number; infer?: number };
+  /** A peer of edgetune's: a native stack, or another WebAssembly runtime. */
+  peer?: 'native' | 'wasm';
+  /** What the row ran on, as the library itself reports it: versions, threads, BLAS/oneDNN, ISA, environment unset. */
+  setup?: Record<string, unknown>;
+  /** A set-up its users would not run (reference BLAS, wrong threads): measured, not reported. */
+  refused?: string;
   /** With --repeat: the medians of each repetition. */
   repetitions?: { trainImagesPerSec?: number[]; inferImagesPerSec: number[]; latencyP50Ms: number[] };
   skipped?: string;
@@ -44,10 +53,28 @@ export interface BenchResults {
   /** The speed goals, judged on each repetition. */
   goals?: Goal[];
   http?: LoadResult[];
+  /** Each side's own limit: V8's f32x4 peak on one core, and the native BLAS's large sgemm. */
+  roofline?: { wasm?: { mulAdd: number; relaxedMadd: number | null }; blas?: { blas: string; gflops: Record<string, number> } };
+  /** The whole seed experiment (5 + 5 epochs, batch 128) in each stack: wall seconds and test accuracies. */
+  endToEnd?: Array<{ id: string; seconds: number; pretrainAccuracy: number; finetuneAccuracy: number; setup?: Record<string, unknown> } | { id: string; skipped: string }>;
 }
 
 const f = (n: number | undefined, digits = 0) => (n === undefined || Number.isNaN(n) ? '–' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 const range = (s: Spread | undefined, digits = 0) => (s ? `${f(s.median, digits)} (${f(s.min, digits)}–${f(s.max, digits)})` : '–');
+
+function describeSetup(setup: Record<string, unknown>): string {
+  const { version, threads, blas, onednn, isa, unsetEnv, blasLibraries, coresUsed } = setup as Record<string, unknown> & { unsetEnv?: string[]; blasLibraries?: string[] };
+  return [
+    version,
+    `${threads} thread${threads === 1 ? '' : 's'}${coresUsed ? ` (${coresUsed} cores busy)` : ''}`,
+    blas && `BLAS ${blas}${blasLibraries?.length ? ` (${blasLibraries.map((p) => p.split('/').pop()).join(', ')})` : ''}`,
+    onednn && `oneDNN ${onednn === true ? 'on' : onednn}`,
+    isa && `ISA ${isa}`,
+    unsetEnv?.length ? `unset ${unsetEnv.join(', ')}` : undefined,
+  ]
+    .filter(Boolean)
+    .join('; ');
+}
 
 /** The results as a Markdown table (also what stdout shows). */
 export function markdown(results: BenchResults): string {
@@ -55,12 +82,12 @@ export function markdown(results: BenchResults): string {
   const lines = [
     `Machine: ${m.cpu}, ${m.cores} cores; Node ${m.node}; tfjs ${m.tfjs}${m.pytorch ? `; PyTorch ${m.pytorch}` : ''}; ${results.createdAt}${results.quick ? ' (--quick)' : ''}`,
     '',
-    '| row | runtime | SIMD | threads | train img/s median (min–max) | epoch s | infer img/s b128 median (min–max) | latency b1 p50 / p95 ms | fine-tune s cached / frozen / full | GFLOP/s train / infer | vs PyTorch train / infer |',
+    '| row | runtime | SIMD | threads | train img/s median (min–max) | epoch s | infer img/s b128 median (min–max) | latency b1 p50 / p95 ms | fine-tune s cached / frozen / full | GFLOP/s train / infer | vs best native train / infer |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of results.rows) {
-    if (r.skipped) {
-      lines.push(`| ${r.id} | ${r.runtime} | | | skipped: ${r.skipped} | | | | | | |`);
+    if (r.skipped || r.refused) {
+      lines.push(`| ${r.id} | ${r.runtime} | | | ${r.refused ? `refused: ${r.refused}` : `skipped: ${r.skipped}`} | | | | | | |`);
       continue;
     }
     const ft = r.finetuneSeconds
@@ -71,15 +98,35 @@ export function markdown(results: BenchResults): string {
     lines.push(
       `| ${r.id} | ${r.runtime} | ${r.simd ? 'yes' : 'no'} | ${r.threads} | ${range(r.trainImagesPerSec)} | ${f(r.epochSeconds, 1)} | ${range(r.inferImagesPerSec)} | ` +
         `${r.latencyMs ? `${f(r.latencyMs.p50, 2)} / ${f(r.latencyMs.p95, 2)}` : '–'} | ${ft} | ${f(r.gflops?.train, 1)} / ${f(r.gflops?.infer, 1)} | ` +
-        `${f(r.vsPytorch?.train, 2)} / ${f(r.vsPytorch?.infer, 2)} |`,
+        `${f(r.vsBestNative?.train, 2)} / ${f(r.vsBestNative?.infer, 2)} |`,
     );
+  }
+  const peers = results.rows.filter((r) => r.setup && !r.skipped && !r.refused);
+  if (peers.length) {
+    lines.push('', '| peer | set-up (as the library reports it) |', '|---|---|');
+    for (const r of peers) lines.push(`| ${r.id} | ${describeSetup(r.setup!)} |`);
+  }
+  const roof = results.roofline;
+  if (roof?.wasm || roof?.blas) {
+    const parts = [
+      ...(roof.wasm ? [`V8 wasm f32x4 mul+add ${f(roof.wasm.mulAdd, 1)} GFLOP/s per core${roof.wasm.relaxedMadd ? `, relaxed madd ${f(roof.wasm.relaxedMadd, 1)}` : ''}`] : []),
+      ...(roof.blas ? [`native sgemm 2048³ (${roof.blas.blas}) ${Object.entries(roof.blas.gflops).map(([t, g]) => `${f(g, 0)} GFLOP/s on ${t} thread${t === '1' ? '' : 's'}`).join(', ')}`] : []),
+    ];
+    lines.push('', `Roofline: ${parts.join('; ')}. Each row's GFLOP/s above is the model's useful work, to read against its own side's limit.`);
+  }
+  if (results.endToEnd?.length) {
+    lines.push('', '| end to end: the seed experiment, 5 + 5 epochs, batch 128 | wall s | pretrain 5-9 test acc | fine-tune 0-4 test acc |', '|---|---|---|---|');
+    for (const e of results.endToEnd) {
+      if ('skipped' in e) lines.push(`| ${e.id} | skipped: ${e.skipped} | | |`);
+      else lines.push(`| ${e.id} | ${f(e.seconds, 1)} | ${f(e.pretrainAccuracy * 100, 2)}% | ${f(e.finetuneAccuracy * 100, 2)}% |`);
+    }
   }
   if (results.goals?.length) {
     lines.push(
       '',
-      `| goal (${results.repeat ?? 1} interleaved repetitions) | target | median (min–max) | met |`,
-      '|---|---|---|---|',
-      ...results.goals.map((g) => `| ${g.name} | ${g.target} | ${range(g.spread, 2)} | ${g.met ? 'yes' : 'no'} |`),
+      `| goal (${results.repeat ?? 1} interleaved repetitions) | compared with | target | median (min–max) | met |`,
+      '|---|---|---|---|---|',
+      ...results.goals.map((g) => `| ${g.name} | ${g.against ?? ''} | ${g.target} | ${range(g.spread, 2)} | ${g.met ? 'yes' : 'no'} |`),
     );
   }
   if (results.http?.length) {

@@ -2,7 +2,7 @@
 // JS on the same model, data and batch size, in one run. Never part of npm test.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,7 @@ import { goals } from './goals.js';
 import { browserRow, httpLoad, workerdRow, type Effort } from './remote.js';
 import { markdown, type BenchResults, type BenchRow, type LoadResult } from './report.js';
 import type { RowConfig, RowMeasurements } from './rows/node-row.js';
-import { nodeRow, pytorchRow } from './rows.js';
+import { edgetuneTransfer, nodeRow, ortWebRow, pythonJson, pythonLacks, pythonRow, wasmPeak, type Outcome, type PeerMeasurements } from './rows.js';
 import { latency, spread } from './stats.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -26,14 +26,19 @@ const FINETUNE_STEPS = 240 * 5;
 const FINETUNE_IMAGES = 30596;
 
 const program = new Command('bench')
-  .description('Benchmark edgetune: wasm (SIMD, threads) against tfjs cpu, tfjs-node and PyTorch; browser, workerd, HTTP load')
+  .description(
+    'Benchmark edgetune: wasm (SIMD, threads) against native stacks set up as their users run them (PyTorch, Keras/TensorFlow, ONNX Runtime), ' +
+      'onnxruntime-web, tfjs cpu and tfjs-node; browser, workerd, HTTP load, the whole experiment end to end',
+  )
   .option('--quick', 'a few steps per row (a few minutes)')
   .option('--models <dir>', 'a trained base + heads for the browser/workerd/HTTP rows (default data/models, else a quick one is trained)')
   .option('--out <dir>', 'where results go', path.join(root, 'bench', 'results'))
-  .option('--skip <parts>', 'comma list of parts to skip: node,pytorch,browser,workerd,http', '')
-  .option('--repeat <n>', 'measure the rows the goals compare (wasm SIMD, PyTorch) n times, interleaved, for the spread between runs', positiveInt, 1)
+  .option('--skip <parts>', 'comma list of parts to skip: node,native,browser,workerd,http,e2e', '')
+  .option('--repeat <n>', 'measure the rows the goals compare (wasm SIMD and every peer) n times, interleaved, for the spread between runs', positiveInt, 1)
+  .option('--python <path>', 'the Python with torch, tensorflow, keras and onnxruntime (bench/reference/setup.sh makes it)', path.join(root, '.venv-bench', 'bin', 'python'))
+  .option('--debian-python <path>', "the Python of Debian's python3-torch", '/usr/bin/python3')
   .parse();
-const opts = program.opts<{ quick?: boolean; models?: string; out: string; skip: string; repeat: number }>();
+const opts = program.opts<{ quick?: boolean; models?: string; out: string; skip: string; repeat: number; python: string; debianPython: string }>();
 const skip = new Set(opts.skip.split(',').filter(Boolean));
 const quick = opts.quick === true;
 const effort: Effort = quick
@@ -123,41 +128,59 @@ function mergeRuns(id: string, runtime: BenchRow['runtime'], runs: RowMeasuremen
   return row;
 }
 
-// Node and PyTorch rows, each repetition measuring every row once.
-type Measured = Pick<BenchRow, 'id' | 'runtime' | 'backend' | 'simd' | 'threads'> & { measure: () => ReturnType<typeof nodeRow> };
+// Node rows and their peers, each repetition measuring every row once.
+type Measured = Pick<BenchRow, 'id' | 'runtime' | 'backend' | 'simd' | 'threads' | 'peer'> & { measure: () => Promise<Outcome<RowMeasurements | PeerMeasurements>> };
 // Only the rows the goals compare are repeated: the others are context, and the cpu row alone takes minutes.
-const repeated = (m: Measured) => (m.backend === 'wasm' && m.simd) || m.backend === 'pytorch';
+const repeated = (m: Measured) => (m.backend === 'wasm' && m.simd) || m.peer !== undefined;
 const measured: Measured[] = [];
 if (!skip.has('node')) {
   for (const [id, config] of configs) measured.push({ id, runtime: 'node', backend: config.backend, simd: config.simd, threads: config.threads, measure: () => nodeRow(config) });
 }
+const setups = new Map<string, Record<string, unknown>>();
+const onnx = path.join(await mkdtemp(path.join(os.tmpdir(), 'edgetune-bench-onnx-')), 'seed.onnx');
 let pytorchVersion: string | undefined;
-if (!skip.has('pytorch')) {
+if (!skip.has('native')) {
+  const mnist = defaultMnistDir();
+  const lacksVenv = await pythonLacks(opts.python, ['torch', 'tensorflow', 'keras', 'onnxruntime', 'onnx']);
+  const lacksDebian = await pythonLacks(opts.debianPython, ['torch']);
+  const setupHint = 'bash bench/reference/setup.sh';
+  const peer = (id: string, backend: string, threads: number, measure: () => Promise<Outcome<RowMeasurements | PeerMeasurements>>, lacks?: string, kind: 'native' | 'wasm' = 'native'): Measured => ({
+    id,
+    runtime: kind === 'native' ? 'python' : 'node',
+    backend,
+    simd: true,
+    threads,
+    peer: kind,
+    measure: lacks ? async () => ({ skipped: `${lacks} (${setupHint})` }) : measure,
+  });
+  const needsOnnx = (m: () => Promise<Outcome<PeerMeasurements>>) => async () => (existsSync(onnx) ? m() : { skipped: 'no ONNX model: the pytorch row exports it and did not run' });
   for (const threads of [...new Set([1, cores])]) {
-    measured.push({
-      id: `pytorch-t${threads}`,
-      runtime: 'python',
-      backend: 'pytorch',
-      simd: true,
-      threads,
-      measure: async () => {
-        const m = await pytorchRow({ ...base(threads), backend: 'cpu' }, defaultMnistDir());
-        if (!('skipped' in m)) pytorchVersion = m.version;
-        return m;
-      },
-    });
+    const config = { ...base(threads), backend: 'cpu' as const };
+    measured.push(
+      peer(`pytorch-t${threads}`, 'pytorch', threads, () => pythonRow(opts.python, 'torch_bench.py', config, mnist, [onnx]), lacksVenv),
+      peer(`pytorch-debian-t${threads}`, 'pytorch', threads, () => pythonRow(opts.debianPython, 'torch_bench.py', config, mnist), lacksDebian),
+      peer(`keras-tf-t${threads}`, 'keras-tf', threads, () => pythonRow(opts.python, 'keras_bench.py', { ...config, modes: false }, mnist), lacksVenv),
+      peer(`onnxruntime-t${threads}`, 'onnxruntime', threads, needsOnnx(() => pythonRow(opts.python, 'ort_bench.py', config, mnist, [onnx])), lacksVenv),
+      peer(`onnxruntime-web-t${threads}`, 'onnxruntime-web', threads, needsOnnx(() => ortWebRow(config, onnx)), undefined, 'wasm'),
+    );
   }
 }
 const runs = new Map<string, RowMeasurements[]>();
-const skippedRows = new Map<string, string>();
+const skippedRows = new Map<string, { skipped: string } | { refused: string }>();
 for (let rep = 1; rep <= opts.repeat; rep++) {
   for (const row of measured) {
     const { id } = row;
     if (skippedRows.has(id) || (rep > 1 && !repeated(row))) continue;
     log(`bench: ${id}${opts.repeat > 1 ? ` (${rep}/${opts.repeat})` : ''}…`);
     const m = await row.measure();
-    if ('skipped' in m) skippedRows.set(id, m.skipped);
-    else runs.set(id, [...(runs.get(id) ?? []), m]);
+    if ('skipped' in m || 'refused' in m) {
+      skippedRows.set(id, m);
+      log(`bench: ${id} ${'refused' in m ? `refused: ${m.refused}` : `skipped: ${m.skipped}`}`);
+      continue;
+    }
+    if ('setup' in m) setups.set(id, m.setup);
+    if (id === `pytorch-t${cores}` && 'version' in m) pytorchVersion = m.version;
+    runs.set(id, [...(runs.get(id) ?? []), m]);
   }
 }
 const rowRuns = new Map<string, BenchRow[]>();
@@ -165,12 +188,12 @@ for (const { measure: _, ...row } of measured) {
   const { id, runtime } = row;
   const skipped = skippedRows.get(id);
   if (skipped) {
-    rows.push({ ...row, skipped });
+    rows.push({ ...row, ...skipped });
     continue;
   }
   const measurements = runs.get(id)!;
   const each = measurements.map((m) => computeRow(id, runtime, m));
-  rows.push(mergeRuns(id, runtime, measurements, each));
+  rows.push({ ...mergeRuns(id, runtime, measurements, each), ...(row.peer ? { peer: row.peer } : {}), ...(setups.has(id) ? { setup: setups.get(id) } : {}) });
   rowRuns.set(id, each);
 }
 
@@ -222,13 +245,54 @@ if (!skip.has('workerd')) {
   );
 }
 
-const reference = rows.find((r) => r.id === `pytorch-t${cores}` && !r.skipped);
+const live = (r: BenchRow) => !r.skipped && !r.refused;
+const pytorch = rows.find((r) => r.id === `pytorch-t${cores}` && live(r));
+const natives = rows.filter((r) => r.peer === 'native' && live(r));
+/** The fastest native row on `threads` threads for a figure. */
+const bestNative = (threads: number, of: (r: BenchRow) => number | undefined) =>
+  Math.max(...natives.filter((r) => r.threads === threads).map((r) => of(r) ?? NaN).filter(Number.isFinite));
 for (const r of rows) {
-  if (!reference || r.skipped) continue;
-  r.vsPytorch = {
-    ...(r.trainImagesPerSec && reference.trainImagesPerSec ? { train: r.trainImagesPerSec.median / reference.trainImagesPerSec.median } : {}),
-    ...(r.inferImagesPerSec && reference.inferImagesPerSec ? { infer: r.inferImagesPerSec.median / reference.inferImagesPerSec.median } : {}),
+  if (!live(r)) continue;
+  if (pytorch) {
+    r.vsPytorch = {
+      ...(r.trainImagesPerSec && pytorch.trainImagesPerSec ? { train: r.trainImagesPerSec.median / pytorch.trainImagesPerSec.median } : {}),
+      ...(r.inferImagesPerSec && pytorch.inferImagesPerSec ? { infer: r.inferImagesPerSec.median / pytorch.inferImagesPerSec.median } : {}),
+    };
+  }
+  const train = bestNative(r.threads, (n) => n.trainImagesPerSec?.median);
+  const infer = bestNative(r.threads, (n) => n.inferImagesPerSec?.median);
+  r.vsBestNative = {
+    ...(r.trainImagesPerSec && Number.isFinite(train) ? { train: r.trainImagesPerSec.median / train } : {}),
+    ...(r.inferImagesPerSec && Number.isFinite(infer) ? { infer: r.inferImagesPerSec.median / infer } : {}),
   };
+}
+
+// Each side's own limit, so a reader sees how close each row is to it.
+const roofline: NonNullable<BenchResults['roofline']> = {};
+const peak = await wasmPeak();
+if (!('skipped' in peak) && !('refused' in peak)) roofline.wasm = peak;
+if (!skip.has('native') && !(await pythonLacks(opts.python, ['torch']))) {
+  const blas = await pythonJson<{ blas: string; gflops: Record<string, number> }>(opts.python, 'blas_peak.py', [String(cores)]);
+  if (!('skipped' in blas) && !('refused' in blas)) roofline.blas = blas;
+}
+
+// The whole experiment, as a user runs it, in edgetune and in the seed's own stack.
+let endToEnd: BenchResults['endToEnd'];
+if (!quick && !skip.has('e2e')) {
+  endToEnd = [];
+  log('bench: end to end, edgetune transfer (defaults)…');
+  const out = await mkdtemp(path.join(os.tmpdir(), 'edgetune-bench-e2e-'));
+  const ours = await edgetuneTransfer(out);
+  if ('seconds' in ours) {
+    const report = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as { pretrain: { testAccuracy: number }; finetune: { testAccuracy: number }; backend: Record<string, unknown> };
+    endToEnd.push({ id: 'edgetune-transfer', seconds: ours.seconds, pretrainAccuracy: report.pretrain.testAccuracy, finetuneAccuracy: report.finetune.testAccuracy, setup: { backend: report.backend } });
+  } else endToEnd.push({ id: 'edgetune-transfer', skipped: 'skipped' in ours ? ours.skipped : ours.refused });
+  log(`bench: end to end, the seed notebook in Keras/TensorFlow (t${cores})…`);
+  const lacks = skip.has('native') ? 'native rows skipped' : await pythonLacks(opts.python, ['tensorflow', 'keras']);
+  const keras = lacks
+    ? { skipped: lacks }
+    : await pythonJson<{ seconds: number; pretrainAccuracy: number; finetuneAccuracy: number; setup: Record<string, unknown> }>(opts.python, 'keras_transfer.py', [JSON.stringify({ threads: cores }), defaultMnistDir()]);
+  endToEnd.push('skipped' in keras || 'refused' in keras ? { id: `keras-tf-t${cores}`, skipped: 'skipped' in keras ? keras.skipped : keras.refused } : { id: `keras-tf-t${cores}`, ...keras });
 }
 
 let http: LoadResult[] | undefined;
@@ -248,8 +312,10 @@ const results: BenchResults = {
   repeat: opts.repeat,
   machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores, node: process.version.slice(1), tfjs: tf.version.tfjs, host: os.hostname(), ...(pytorchVersion ? { pytorch: pytorchVersion } : {}) },
   rows,
-  goals: goals(rowRuns, cores),
+  goals: goals(rowRuns, cores, natives.map((r) => r.id), endToEnd),
   ...(http ? { http } : {}),
+  ...(roofline.wasm || roofline.blas ? { roofline } : {}),
+  ...(endToEnd ? { endToEnd } : {}),
 };
 const table = markdown(results);
 process.stdout.write(`${table}\n`);

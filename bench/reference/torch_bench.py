@@ -1,37 +1,49 @@
 """PyTorch reference row for `npm run bench`: the seed CNN (same layers, Adadelta
 lr 1.0 rho 0.95 eps 1e-7, batch 128) on the same real MNIST images, on CPU.
 
-Usage: python3 torch_bench.py '{"threads": 2, "warmup": 3, "warmupSeconds": 10, "steps": 20, ...}' MNIST_DIR
-Prints one JSON line with the same measurements as bench/rows/node-row.ts.
+Usage: python3 torch_bench.py CONFIG_JSON MNIST_DIR [ONNX_OUT]
+Prints one JSON line with the same measurements as bench/rows/node-row.ts and
+the set-up it ran on; exits 3 (refused) on a reference BLAS or the wrong
+thread count. With ONNX_OUT, also exports the inference model there (the
+weights every ONNX Runtime row runs).
 """
-import json
-import os
+import re
 import sys
 import time
 
 import torch
 from torch import nn
 
-config = json.loads(sys.argv[1])
-mnist_dir = sys.argv[2]
+from common import BATCH, FINETUNE, PRETRAIN, blas_libraries, config, cpu_flags, emit, mnist_numpy, refuse, split, timed
+
 torch.set_num_threads(config["threads"])
 torch.manual_seed(1)
-BATCH = 128
 
 
-def idx(name):
-    with open(os.path.join(mnist_dir, name), "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims)]
-    return torch.frombuffer(bytearray(data[4 + 4 * dims:]), dtype=torch.uint8).reshape(shape)
-
-
-def split(images, labels, classes, count):
-    keep = torch.isin(labels, torch.tensor(classes))
-    x = images[keep][:count].float().div(255).unsqueeze(1)
-    y = torch.searchsorted(torch.tensor(classes), labels[keep][:count].long())
-    return x, y
+def setup():
+    """Versions, threads, BLAS and ISA, read from the library itself; refuses a set-up its users would not run."""
+    torch.mm(torch.ones(256, 256), torch.ones(256, 256))
+    shown = torch.__config__.show()
+    blas = re.search(r"BLAS_INFO=(\w+)", shown)
+    onednn = re.search(r"(?:MKL-DNN|oneDNN) v([\d.]+)", shown)
+    cpu = getattr(torch.backends, "cpu", None)
+    capability = re.search(r"CPU capability usage: (\w+)", shown)
+    isa = cpu.get_cpu_capability() if cpu and hasattr(cpu, "get_cpu_capability") else capability[1] if capability else None
+    # numpy's own OpenBLAS is mapped in every venv process; only what torch calls counts.
+    libraries = [p for p in blas_libraries() if "numpy.libs" not in p]
+    if any("/blas/libblas" in p for p in libraries) and not any("openblas" in p or "mkl" in p for p in libraries):
+        refuse(f"PyTorch {torch.__version__} runs on the reference BLAS ({', '.join(libraries)}); install an optimized one (apt-get install libopenblas0-pthread) or use the current wheel")
+    if torch.get_num_threads() != config["threads"]:
+        refuse(f"PyTorch runs {torch.get_num_threads()} threads, not {config['threads']}")
+    return {
+        "version": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "blas": "mkl" if blas and blas[1] == "mkl" else "openblas" if any("openblas" in p for p in libraries) else blas[1] if blas else "unknown",
+        "blasLibraries": libraries,
+        "onednn": onednn[1] if onednn else None,
+        "isa": isa,
+        "cpu": cpu_flags(),
+    }
 
 
 features = lambda: [nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Dropout(0.25), nn.Flatten()]
@@ -65,33 +77,26 @@ def step_times(model, params, x, y, steps, warmup_seconds=0.0):
     return times
 
 
-train_images, train_labels = idx("train-images-idx3-ubyte"), idx("train-labels-idx1-ubyte")
-test_images, test_labels = idx("t10k-images-idx3-ubyte"), idx("t10k-labels-idx1-ubyte")
+result = {"backend": {"name": "pytorch", "simd": True, "threads": config["threads"]}, "setup": setup()}
+result["version"] = torch.__version__
+data = mnist_numpy()
+tensor = lambda xy: (torch.from_numpy(xy[0]).unsqueeze(1), torch.from_numpy(xy[1]))
 count = (config["warmup"] + config["steps"]) * BATCH
-x, y = split(train_images, train_labels, [5, 6, 7, 8, 9], count)
+x, y = tensor(split(*data["train"], PRETRAIN, count))
 model = nn.Sequential(*features(), *head())
-result = {"backend": {"name": "pytorch", "simd": True, "threads": torch.get_num_threads()}, "version": torch.__version__}
 result["trainStepSeconds"] = step_times(model, model.parameters(), x, y, config["steps"], config["warmupSeconds"])
 
 model.eval()
-tx, _ = split(test_images, test_labels, [5, 6, 7, 8, 9], BATCH)
-infer, latency = [], []
+tx, _ = tensor(split(*data["test"], PRETRAIN, BATCH))
 with torch.no_grad():
-    for i in range(config["warmup"] + config["inferRuns"]):
-        start = time.perf_counter()
-        model(tx).numpy()
-        if i >= config["warmup"]:
-            infer.append(time.perf_counter() - start)
-    for i in range(config["latencyWarmup"] + config["latencyRuns"]):
-        start = time.perf_counter()
-        torch.softmax(model(tx[:1]), 1).numpy()
-        if i >= config["latencyWarmup"]:
-            latency.append((time.perf_counter() - start) * 1000)
-result["inferBatchSeconds"] = infer
-result["latencyMs"] = latency
+    result["inferBatchSeconds"] = timed(lambda: model(tx).numpy(), config["inferRuns"], config["warmup"])
+    result["latencyMs"] = [s * 1000 for s in timed(lambda: torch.softmax(model(tx[:1]), 1).numpy(), config["latencyRuns"], config["latencyWarmup"])]
+
+if len(sys.argv) > 3:
+    torch.onnx.export(nn.Sequential(model, nn.Softmax(1)), tx[:1], sys.argv[3], input_names=["x"], output_names=["p"], dynamic_axes={"x": {0: "n"}, "p": {0: "n"}}, dynamo=False)
 
 if config["modes"]:
-    fx, fy = split(train_images, train_labels, [0, 1, 2, 3, 4], count)
+    fx, fy = tensor(split(*data["train"], FINETUNE, count))
     base = nn.Sequential(*features())
     base.load_state_dict({k: v for k, v in model.state_dict().items() if k.split(".")[0] in ("0", "2")})
     for p in base.parameters():
@@ -109,4 +114,4 @@ if config["modes"]:
         "extractSecondsPerImage": extract,
         "frozenStepSeconds": step_times(frozen, [p for p in frozen.parameters() if p.requires_grad], fx, fy, config["steps"]),
     }
-print(json.dumps(result))
+emit(result)

@@ -38,12 +38,19 @@ describe('npm run bench -- --quick', () => {
       }
     }
     expect(results.rows.find((r) => r.id === 'tfjs-node')!.skipped).toMatch(/not installed/);
-    // The goals compare wasm with PyTorch on as many threads (where Debian's PyTorch is installed) and with itself on one.
-    const torch = results.rows.find((r) => r.id === `pytorch-t${results.machine.cores}`);
-    expect(results.goals!.map((g) => g.target)).toEqual([
-      ...(torch && !torch.skipped ? ['≥ 1 (then 1.5)', '≥ 2', '> 1 (wasm faster)'] : []),
-      ...(results.machine.cores > 1 ? ['≥ 1.7'] : []),
-    ]);
+    // Every native peer is there: measured with its set-up, or skipped or refused with the reason.
+    const cores = results.machine.cores;
+    for (const id of [`pytorch-t${cores}`, `pytorch-debian-t${cores}`, `keras-tf-t${cores}`, `onnxruntime-t${cores}`, `onnxruntime-web-t${cores}`]) {
+      const row = results.rows.find((r) => r.id === id)!;
+      expect(row, id).toBeDefined();
+      if (row.skipped || row.refused) expect(row.skipped ?? row.refused).toMatch(/\w/);
+      else expect(row.setup, id).toMatchObject({ version: expect.any(String), threads: row.threads });
+    }
+    // The goals compare wasm with the fastest native row, where one ran, and with itself on one thread.
+    const native = results.rows.some((r) => r.peer === 'native' && !r.skipped && !r.refused && r.threads === cores);
+    expect(results.goals!.map((g) => g.target)).toEqual([...(native ? ['≥ 1.3', '≥ 1.0', '≥ 1 (wasm at or below)'] : []), ...(cores > 1 ? ['≥ 1.8'] : [])]);
+    if (native) expect(results.goals![0].against).toMatch(/^(pytorch|keras|onnxruntime)/);
+    expect(results.roofline!.wasm!.mulAdd).toBeGreaterThan(0);
     for (const g of results.goals!) {
       expect(g.runs).toHaveLength(1);
       expect(g.spread.median).toBeGreaterThan(0);
