@@ -58,5 +58,5 @@ describe('npm run bench -- --quick', () => {
     }
     expect(await readFile(path.join(out, files[1]), 'utf8')).toContain('| wasm-simd-t1 | node | yes | 1 |');
     expect(await readFile(path.join(out, files[2]), 'utf8')).toMatch(/^<svg/);
-  });
+  }, 300_000);
 });
