@@ -19,6 +19,8 @@ describe('the same app in workerd (wrangler dev)', () => {
   let state: string;
   let dev: DevServer;
   let baseHash: string;
+  /** Built before the server starts: deflating 1000 MiB blocks this process for seconds, long enough for an idle keep-alive socket to be closed under it. */
+  let bomb: Uint8Array;
 
   beforeAll(async () => {
     await startTestWasm();
@@ -31,6 +33,7 @@ describe('the same app in workerd (wrangler dev)', () => {
       const built = spawnSync(process.execPath, [`${root}scripts/${args[0]}`, ...args.slice(1)], { encoding: 'utf8' });
       expect(built.status, built.stderr).toBe(0);
     }
+    bomb = pngBomb(1000);
     dev = await wranglerDev({ assets, persistTo: state, token: TOKEN });
   });
   afterAll(async () => {
@@ -121,7 +124,7 @@ describe('the same app in workerd (wrangler dev)', () => {
 
   it('refuses a PNG bomb without inflating it', async () => {
     const started = Date.now();
-    const res = await fetch(`${dev.url}/v1/heads/finetune/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: pngBomb(1000) });
+    const res = await fetch(`${dev.url}/v1/heads/finetune/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: bomb });
     expect(res.status).toBe(422);
     expect(((await res.json()) as { detail: string }).detail).toMatch(/inflates to more than the 2 bytes its header needs/);
     expect(Date.now() - started).toBeLessThan(10_000);
@@ -164,6 +167,11 @@ describe('the same app in workerd (wrangler dev)', () => {
       expect(((await res.json()) as { type: string }).type).toBe(`urn:edgetune:problem:${type}`);
     };
     await expectProblem(await predict('finetune', [[0.5]]), 422, 'validation');
+    const withCharset = await fetch(`${dev.url}/v1/heads/finetune/predict`, { method: 'POST', headers: { 'content-type': 'application/json ; charset=utf-8' }, body: JSON.stringify({ images: [new Array(784).fill(0)] }) });
+    expect(withCharset.status).toBe(200);
+    const wrongMethod = await fetch(`${dev.url}/v1/heads/finetune/predict`);
+    await expectProblem(wrongMethod, 405, 'method-not-allowed');
+    expect(wrongMethod.headers.get('allow')).toBe('POST');
     await expectProblem(await predict('nope', [new Array(784).fill(0)]), 404, 'not-found');
     await expectProblem(await predict('finetune', new Array(129).fill(new Array(784).fill(0))), 422, 'validation');
     await expectProblem(await fetch(`${dev.url}/v1/heads/finetune/predict`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' }), 415, 'unsupported-media-type');
