@@ -59,12 +59,16 @@ const ORPHAN_GRACE_MS = 60_000;
 
 const isVersionDir = (entry: string) => /^[1-9][0-9]*$/.test(entry);
 
+/** Beside the index, rewritten at each delete: the names used and their last version numbers, so that a rebuilt index still knows them. */
+const USED_FILE = 'used.json';
+
 /**
  * Heads as files: <root>/<name>/<version>/{model.json,weights.bin} plus
  * <root>/index.json, the source of truth. A version directory is written in
  * full before the index (replaced atomically) names it, so a kill -9 at any
  * point leaves the previous index and, at worst, an unreferenced directory,
- * which open() removes. Writes within one process are serialised.
+ * which open() removes. used.json keeps the names deleted heads had, for a
+ * rebuilt index. Writes within one process are serialised.
  */
 export class FileHeadStore implements HeadStore {
   private queue: Promise<unknown> = Promise.resolve();
@@ -171,10 +175,14 @@ export class FileHeadStore implements HeadStore {
 
   /** An index from what is on disk: every complete version directory whose model.json says it is a head. */
   private async rebuild(): Promise<Index> {
-    const index: Index = { heads: new Map(), used: new Map() };
+    const used = await readFile(path.join(this.root, USED_FILE), 'utf8')
+      .then((text) => Object.entries(JSON.parse(text) as Record<string, unknown>).filter((e): e is [string, number] => HEAD_NAME.test(e[0]) && Number.isInteger(e[1])))
+      .catch(() => []);
+    const index: Index = { heads: new Map(), used: new Map(used) };
     for (const name of await readdir(this.root).catch(() => [] as string[])) {
       if (!HEAD_NAME.test(name)) continue;
       const versions: HeadVersion[] = [];
+      const used = index.used.get(name) ?? 0;
       for (const entry of await readdir(path.join(this.root, name)).catch(() => [] as string[])) {
         if (!isVersionDir(entry) || !(await this.hasFiles(name, Number(entry)))) continue;
         const metadata = await readFile(path.join(this.dir(name, Number(entry)), MODEL_JSON))
@@ -186,7 +194,7 @@ export class FileHeadStore implements HeadStore {
       versions.sort((a, b) => a.version - b.version);
       const newest = versions[versions.length - 1].version;
       index.heads.set(name, { current: newest, versions });
-      index.used.set(name, newest);
+      index.used.set(name, Math.max(used, newest));
     }
     return index;
   }
@@ -272,6 +280,7 @@ export class FileHeadStore implements HeadStore {
       if (!index.heads.delete(name)) return false;
       await this.writeIndex(index);
       await rm(path.join(this.root, name), { recursive: true, force: true });
+      await writeFileAtomic(path.join(this.root, USED_FILE), `${JSON.stringify(Object.fromEntries(index.used))}\n`);
       return true;
     });
   }

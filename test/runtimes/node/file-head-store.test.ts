@@ -100,6 +100,15 @@ describe('FileHeadStore', () => {
     expect(await reopened.seed('shipped', files(4), meta('shipped', 4))).toBeUndefined();
     expect(await reopened.get('shipped')).toBeUndefined();
     expect((await reopened.put('shipped', files(5), meta('shipped', 5))).version).toBe(3);
+    // Even an index rebuilt from the directories remembers a deleted name and its numbers.
+    await reopened.put('gone', files(6), meta('gone', 6));
+    await reopened.put('gone', files(7), meta('gone', 7));
+    await reopened.remove('gone');
+    await writeFile(path.join(store.root, 'index.json'), '{"version":1,"he');
+    const rebuilt = await FileHeadStore.open(store.root);
+    expect(await rebuilt.get('gone')).toBeUndefined();
+    expect(await rebuilt.seed('gone', files(8), meta('gone', 8))).toBeUndefined();
+    expect((await rebuilt.put('gone', files(9), meta('gone', 9))).version).toBe(3);
   });
 
   it('keeps names that are Object.prototype keys apart from the prototype', async () => {

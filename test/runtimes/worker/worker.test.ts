@@ -20,7 +20,7 @@ describe('the same app in workerd (wrangler dev)', () => {
   let dev: DevServer;
   let baseHash: string;
   /** Built before the server starts: deflating 1000 MiB blocks this process for seconds, long enough for an idle keep-alive socket to be closed under it. */
-  let bomb: Uint8Array;
+  let bomb: ReturnType<typeof pngBomb>;
 
   beforeAll(async () => {
     await startTestWasm();
