@@ -46,6 +46,18 @@ describe('FileHeadStore', () => {
     expect(await readdir(store.root)).not.toContain('letters');
   });
 
+  it('sees what another process wrote to the index, though it keeps a parsed copy', async () => {
+    const reader = await tempStore();
+    await reader.put('shared', files(1), meta('shared', 1));
+    expect((await reader.get('shared'))!.current).toBe(1);
+    const writer = new FileHeadStore(reader.root);
+    await writer.put('shared', files(2), meta('shared', 2));
+    await writer.rollback('shared', 1);
+    await writer.put('other', files(3), meta('other', 3));
+    expect((await reader.get('shared'))!).toMatchObject({ current: 1, versions: [{ version: 1 }, { version: 2 }] });
+    expect((await reader.list()).map((h) => h.name)).toEqual(['other', 'shared']);
+  });
+
   it('refuses names that could escape the store', async () => {
     const store = await tempStore();
     for (const name of ['../x', 'a/b', '', 'x'.repeat(65), 'sp ace']) {
