@@ -33,7 +33,7 @@ const program = new Command('bench')
   .option('--quick', 'a few steps per row (a few minutes)')
   .option('--models <dir>', 'a trained base + heads for the browser/workerd/HTTP rows (default data/models, else a quick one is trained)')
   .option('--out <dir>', 'where results go', path.join(root, 'bench', 'results'))
-  .option('--skip <parts>', 'comma list of parts to skip: node,native,browser,workerd,http,e2e', '')
+  .option('--skip <parts>', 'comma list of parts to skip: node,native,browser,workerd,http,e2e, or a Node row by id (cpu: pure-JS training, ~10 min)', '')
   .option('--repeat <n>', 'measure the rows the goals compare (wasm SIMD and every peer) n times, interleaved, for the spread between runs', positiveInt, 1)
   .option('--python <path>', 'the Python with torch, tensorflow, keras and onnxruntime (bench/reference/setup.sh makes it)', path.join(root, '.venv-bench', 'bin', 'python'))
   .option('--debian-python <path>', "the Python of Debian's python3-torch", '/usr/bin/python3')
@@ -134,7 +134,7 @@ type Measured = Pick<BenchRow, 'id' | 'runtime' | 'backend' | 'simd' | 'threads'
 const repeated = (m: Measured) => (m.backend === 'wasm' && m.simd) || m.peer !== undefined;
 const measured: Measured[] = [];
 if (!skip.has('node')) {
-  for (const [id, config] of configs) measured.push({ id, runtime: 'node', backend: config.backend, simd: config.simd, threads: config.threads, measure: () => nodeRow(config) });
+  for (const [id, config] of configs.filter(([id]) => !skip.has(id))) measured.push({ id, runtime: 'node', backend: config.backend, simd: config.simd, threads: config.threads, measure: () => nodeRow(config) });
 }
 const setups = new Map<string, Record<string, unknown>>();
 const onnx = path.join(await mkdtemp(path.join(os.tmpdir(), 'edgetune-bench-onnx-')), 'seed.onnx');
