@@ -88,10 +88,8 @@ async function timeRequests(send: () => Promise<Response>, runs: number, warmup:
 export async function workerdRow(models: string, effort: Effort) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'edgetune-bench-worker-'));
   const assets = path.join(dir, 'assets');
-  const built = spawnSync(process.execPath, [path.join(root, 'scripts/worker-assets.js'), '--models', models, '--out', assets], { encoding: 'utf8' });
-  if (built.status !== 0) return { skipped: built.stderr.trim() };
   const token = 'bench';
-  const dev = await wranglerDev({ assets, persistTo: path.join(dir, 'state'), token });
+  const dev = await wranglerDev({ models, assets, persistTo: path.join(dir, 'state'), token });
   try {
     const post = (p: string, b: string, headers: Record<string, string> = {}) =>
       fetch(`${dev.url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: b });

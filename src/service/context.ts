@@ -15,7 +15,7 @@ export interface RouteContext {
   metrics: ServiceMetrics;
   /** Limits, metrics and pause for decoding a request's images. */
   decoding: ImageDecoding;
-  predict(name: string, pixels: Float32Array, count: number): Promise<PredictResult>;
+  predict(name: string, pixels: Float32Array, count: number, version?: number): Promise<PredictResult>;
   /** Anything thrown as the problem a client sees; server faults are logged. */
   problemOf(err: unknown): Problem;
   /** Bearer-token check for write routes. */

@@ -19,10 +19,12 @@ interface Entry extends ServingHead {
 }
 
 /**
- * Loaded head models by name, at most `capacity` of them (least recently
- * used go first). A head is reloaded when its current version changes, and
- * the replaced model is disposed once no request uses it, so memory follows
- * the store and a prediction never meets a disposed model.
+ * Loaded head models by name and version, at most `capacity` of them (least
+ * recently used go first). When a head's current version changes, the new
+ * one is loaded and the other loaded versions of that head are disposed once
+ * no request uses them, so memory follows the store and a prediction never
+ * meets a disposed model. A version asked for by number is loaded beside the
+ * current one.
  */
 export class HeadCache {
   private readonly loaded = new Map<string, Entry>();
@@ -33,9 +35,9 @@ export class HeadCache {
     private readonly capacity = 8,
   ) {}
 
-  /** Runs `work` with the current version of head `name`, which stays loaded until `work` is done. */
-  async use<T>(name: string, baseHash: string, work: (head: ServingHead) => Promise<T>): Promise<T> {
-    const head = await this.get(name, baseHash);
+  /** Runs `work` with head `name` at `version` (default: the current one), which stays loaded until `work` is done. */
+  async use<T>(name: string, baseHash: string, work: (head: ServingHead) => Promise<T>, version?: number): Promise<T> {
+    const head = await this.get(name, baseHash, version);
     head.users++;
     try {
       return await work(head);
@@ -45,43 +47,50 @@ export class HeadCache {
     }
   }
 
-  private async get(name: string, baseHash: string): Promise<Entry> {
-    const record = await this.store.get(name);
+  private async get(name: string, baseHash: string, version?: number): Promise<Entry> {
+    const record = await this.store.get(name, version);
     if (!record) throw new UnknownHeadError(name);
-    const cached = this.loaded.get(name);
-    if (cached && cached.version === record.current) {
-      this.loaded.delete(name);
-      this.loaded.set(name, cached);
+    const wanted = version ?? record.current;
+    if (!record.versions.some((v) => v.version === wanted)) throw new UnknownHeadError(name, wanted);
+    const key = `${name}@${wanted}`;
+    const cached = this.loaded.get(key);
+    if (cached) {
+      this.loaded.delete(key);
+      this.loaded.set(key, cached);
       return cached;
     }
-    const key = `${name}@${record.current}`;
     const pending = this.loading.get(key);
     if (pending) return settleHere(pending);
-    const load = this.load(name, record.current, baseHash).finally(() => this.loading.delete(key));
+    const load = this.load(name, wanted, baseHash, wanted === record.current).finally(() => this.loading.delete(key));
     this.loading.set(key, load);
     return load;
   }
 
-  private async load(name: string, version: number, baseHash: string): Promise<Entry> {
+  private async load(name: string, version: number, baseHash: string, current: boolean): Promise<Entry> {
     const files = await this.store.files(name, version);
     if (!files) throw new UnknownHeadError(name, version);
     const metadata = headMetadataFor(files, baseHash, name);
     const head: Entry = { name, version, metadata, model: await modelFromFiles(files), users: 0, evicted: false };
-    this.evict(name);
-    this.loaded.set(name, head);
-    while (this.loaded.size > this.capacity) this.evict(this.loaded.keys().next().value!);
+    if (current) this.evict(name);
+    this.loaded.set(`${name}@${version}`, head);
+    while (this.loaded.size > this.capacity) this.drop(this.loaded.keys().next().value!);
     return head;
   }
 
+  /** Disposes every loaded version of head `name` (as soon as no request uses it). */
   evict(name: string): void {
-    const head = this.loaded.get(name);
+    for (const [key, head] of [...this.loaded]) if (head.name === name) this.drop(key);
+  }
+
+  private drop(key: string): void {
+    const head = this.loaded.get(key);
     if (!head) return;
-    this.loaded.delete(name);
+    this.loaded.delete(key);
     head.evicted = true;
     if (head.users === 0) head.model.dispose();
   }
 
   dispose(): void {
-    for (const name of [...this.loaded.keys()]) this.evict(name);
+    for (const key of [...this.loaded.keys()]) this.drop(key);
   }
 }

@@ -1,5 +1,6 @@
 import type { ModelFiles } from '../core/artifacts.js';
 import type { HeadMetadata } from '../core/bundle.js';
+import type { IndexCacheStats } from './index-cache.js';
 
 export interface HeadVersion {
   version: number;
@@ -31,7 +32,12 @@ export class UnknownHeadError extends Error {
  */
 export interface HeadStore {
   list(): Promise<HeadRecord[]>;
-  get(name: string): Promise<HeadRecord | undefined>;
+  /**
+   * The head's record. A store that caches records may answer with one up to
+   * its documented staleness old, but never with one that lacks `version`
+   * when the store now has that version.
+   */
+  get(name: string, version?: number): Promise<HeadRecord | undefined>;
   /** A version's files (default: the current one), or undefined when absent. */
   files(name: string, version?: number): Promise<ModelFiles | undefined>;
   put(name: string, files: ModelFiles, metadata: HeadMetadata): Promise<HeadVersion>;
@@ -41,6 +47,8 @@ export interface HeadStore {
   remove(name: string): Promise<boolean>;
   /** Makes `version` (default: the one before current) the current version. */
   rollback(name: string, version?: number): Promise<HeadRecord>;
+  /** A caching store's counters for /metrics: reads of its index, cache hits. */
+  indexStats?(): IndexCacheStats;
 }
 
 export function checkHeadName(name: string): void {

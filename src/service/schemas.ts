@@ -38,6 +38,20 @@ export const HeadName = z
 
 export const NameParams = z.object({ name: HeadName });
 
+export const VersionQuery = z.object({
+  version: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(Number.MAX_SAFE_INTEGER)
+    .optional()
+    .openapi({
+      param: { name: 'version', in: 'query' },
+      description: 'exactly this version (as a train response named it), never an older one; default: the current version as this server last knew it',
+      example: 3,
+    }),
+});
+
 export const predictBody = (limits: Limits) =>
   z
     .object({ images: z.array(Image).min(1).max(limits.maxPredictImages).superRefine(checkImages((image) => image, (i) => [i])) })
@@ -156,5 +170,14 @@ export const MetricsSchema = z
       refused: z.number().int().openapi({ description: 'PNGs refused (corrupt, oversized, over the request budget)' }),
     }),
     training: z.object({ head: z.string(), since: z.string() }).nullable(),
+    index: z
+      .object({
+        reads: z.number().int().openapi({ description: 'reads that went to the head index itself (in a Worker: Durable Object calls)' }),
+        hits: z.number().int().openapi({ description: 'head lookups answered from this isolate' }),
+        entries: z.number().int(),
+        ttlMs: z.number().int().openapi({ description: 'how stale a cached head record may be' }),
+      })
+      .optional()
+      .openapi({ description: "the head store's cache of its index, where it has one" }),
   })
   .openapi('Metrics');

@@ -25,17 +25,37 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-/** `wrangler dev` (real workerd) on a free loopback port, with the given assets and local state. */
-export async function wranglerDev(options: { assets: string; persistTo: string; token: string }): Promise<DevServer> {
+export interface DevOptions {
+  /** The trained models the [build] command puts in the assets. */
+  models: string;
+  /** Where the [build] command writes the static assets. */
+  assets: string;
+  persistTo: string;
+  token: string;
+  /** More [vars], e.g. HEAD_INDEX_TTL_SECONDS. */
+  vars?: Record<string, string>;
+  /** The project directory (default: this one); a Worker that embeds edgetune has its own. */
+  cwd?: string;
+  /** Its wrangler config, relative to cwd. */
+  config?: string;
+}
+
+/** The environment wrangler.toml's [build] command reads: which models, and where the assets go. */
+export const buildEnv = (models: string, assets?: string) => ({ ...wranglerEnv, EDGETUNE_MODELS: models, ...(assets ? { EDGETUNE_WORKER_ASSETS: assets } : {}) });
+
+/** `wrangler dev` (real workerd) on a free loopback port: its [build] command fills the assets, local state persists. */
+export async function wranglerDev(options: DevOptions): Promise<DevServer> {
   const [port, inspector] = [await freePort(), await freePort()];
+  const vars = Object.entries({ EDGETUNE_TOKEN: options.token, ...options.vars }).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
   const child: ChildProcess = spawn(
     process.execPath,
     [
       wranglerBin, 'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector),
-      '--assets', options.assets, '--persist-to', options.persistTo, '--var', `EDGETUNE_TOKEN:${options.token}`,
+      ...(options.config ? ['--config', options.config] : []),
+      '--assets', options.assets, '--persist-to', options.persistTo, ...vars,
       '--show-interactive-dev-session=false', '--log-level', 'warn',
     ],
-    { cwd: root, env: wranglerEnv, detached: true },
+    { cwd: options.cwd ?? root, env: buildEnv(options.models, options.assets), detached: true },
   );
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
@@ -63,10 +83,10 @@ export async function wranglerDev(options: { assets: string; persistTo: string; 
   };
 }
 
-/** Runs wrangler with arguments and collects its output. */
-export function wrangler(args: string[]): Promise<{ code: number | null; output: string }> {
+/** Runs wrangler with arguments (in `cwd`, default this project) and collects its output. */
+export function wrangler(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [wranglerBin, ...args], { cwd: root, env: wranglerEnv });
+    const child = spawn(process.execPath, [wranglerBin, ...args], { cwd: options.cwd ?? root, env: options.env ?? wranglerEnv });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));

@@ -239,6 +239,16 @@ describe('the Hono app (app.request)', () => {
     await expectProblem(await request('/v1/heads/twice/rollback', post({ version: 9 }, auth)), 404, 'not-found', /has no version 9/);
     const predict = await request('/v1/heads/twice/predict', post({ images: [testImages[0]] }));
     expect(((await predict.json()) as { head: { version: number } }).head.version).toBe(2);
+    // A version asked for by number is served exactly, beside the current one.
+    for (const version of [1, 2, 1]) {
+      const res = await request(`/v1/heads/twice/predict?version=${version}`, post({ images: [testImages[0]] }));
+      expect(((await res.json()) as { head: { version: number } }).head.version).toBe(version);
+    }
+    await expectProblem(await request('/v1/heads/twice/predict?version=3', post({ images: [testImages[0]] })), 404, 'not-found', /has no version 3/);
+    for (const bad of ['0', '-1', '1.5', 'x', '1e400']) {
+      const body = await expectProblem(await request(`/v1/heads/twice/predict?version=${bad}`, post({ images: [testImages[0]] })), 422, 'validation');
+      expect(body.errors?.[0].field).toBe('version');
+    }
     expect((await request('/v1/heads/twice', { method: 'DELETE', headers: auth })).status).toBe(204);
     await expectProblem(await request('/v1/heads/twice/predict', post({ images: [testImages[0]] })), 404, 'not-found');
     await expectProblem(await request('/v1/heads/twice', { method: 'DELETE', headers: auth }), 404, 'not-found');

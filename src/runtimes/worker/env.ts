@@ -10,4 +10,6 @@ export interface Env {
   HEAD_INDEX: DurableObjectNamespace<HeadIndex>;
   /** Write token (`wrangler secret put EDGETUNE_TOKEN`; `.dev.vars` locally). */
   EDGETUNE_TOKEN?: string;
+  /** How stale an isolate's copy of a head's index record may get, in seconds (wrangler.toml [vars]; default 10). */
+  HEAD_INDEX_TTL_SECONDS?: string;
 }

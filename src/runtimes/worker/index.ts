@@ -7,6 +7,7 @@ import { checkToken } from '../../service/middleware.js';
 import { baseFromAssets, seedHeads, webAsset } from './assets.js';
 import type { Env } from './env.js';
 import { R2HeadStore } from './r2-head-store.js';
+import { indexTtlMs } from './settings.js';
 import { startWorkerWasm } from './wasm.js';
 
 export { HeadIndex } from './head-index.js';
@@ -22,7 +23,7 @@ async function build(env: Env): Promise<EdgetuneApp> {
   const files = await baseFromAssets(env);
   const loaded = await loadBase(files, 'models/base');
   const base: ServiceBase = { model: loaded.model as tf.Sequential, hash: loaded.hash, files, metadata: loaded.metadata };
-  const store = new R2HeadStore(env);
+  const store = new R2HeadStore(env, indexTtlMs(env.HEAD_INDEX_TTL_SECONDS));
   await seedHeads(env, store, base.hash);
   let token = env.EDGETUNE_TOKEN ?? '';
   const problem = token ? checkToken(token) : 'it is not set';

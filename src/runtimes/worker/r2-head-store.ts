@@ -1,6 +1,7 @@
 import { MODEL_JSON, WEIGHTS_BIN, type ModelFiles } from '../../core/artifacts.js';
 import type { HeadMetadata } from '../../core/bundle.js';
 import { checkHeadName, UnknownHeadError, type HeadRecord, type HeadStore, type HeadVersion } from '../../service/head-store.js';
+import { IndexCache } from '../../service/index-cache.js';
 import type { Env } from './env.js';
 
 const key = (name: string, version: number, file: string) => `heads/${name}/${version}/${file}`;
@@ -11,9 +12,21 @@ const key = (name: string, version: number, file: string) => `heads/${name}/${ve
  * under a freshly reserved number before the index names it, so a new
  * version never serves half-written; a failed upload leaves only
  * unreferenced objects.
+ *
+ * Reads by name go through an IndexCache of this isolate, so a prediction
+ * reaches the Durable Object at most once per head per `ttlMs` (see the
+ * README's consistency promise); a version's files never change once the
+ * index names it, so they need no such care.
  */
 export class R2HeadStore implements HeadStore {
-  constructor(private readonly env: Env) {}
+  private readonly cache: IndexCache;
+
+  constructor(
+    private readonly env: Env,
+    ttlMs: number,
+  ) {
+    this.cache = new IndexCache(async (name) => (await this.index.get(name)) ?? undefined, ttlMs);
+  }
 
   private get index() {
     return this.env.HEAD_INDEX.get(this.env.HEAD_INDEX.idFromName('heads'));
@@ -23,12 +36,16 @@ export class R2HeadStore implements HeadStore {
     return this.index.list();
   }
 
-  async get(name: string): Promise<HeadRecord | undefined> {
-    return (await this.index.get(name)) ?? undefined;
+  get(name: string, version?: number): Promise<HeadRecord | undefined> {
+    return this.cache.get(name, version);
+  }
+
+  indexStats() {
+    return this.cache.stats();
   }
 
   async files(name: string, version?: number): Promise<ModelFiles | undefined> {
-    const record = await this.get(name);
+    const record = await this.get(name, version);
     const v = version ?? record?.current;
     if (!record || v === undefined || !record.versions.some((x) => x.version === v)) return undefined;
     const [json, weights] = await Promise.all([MODEL_JSON, WEIGHTS_BIN].map((f) => this.env.HEADS.get(key(name, v, f))));
@@ -51,7 +68,9 @@ export class R2HeadStore implements HeadStore {
     const keys = [MODEL_JSON, WEIGHTS_BIN].map((f) => key(name, version, f));
     await Promise.all([MODEL_JSON, WEIGHTS_BIN].map((f, i) => this.env.HEADS.put(keys[i], files[f])));
     const entry: HeadVersion = { version, createdAt: metadata.createdAt, metadata };
-    if (await this.index.commit(name, entry, onlyIfNew)) return entry;
+    const committed = await this.index.commit(name, entry, onlyIfNew);
+    this.cache.forget(name);
+    if (committed) return entry;
     // Another isolate seeded the same head first.
     await this.env.HEADS.delete(keys);
     return undefined;
@@ -59,6 +78,7 @@ export class R2HeadStore implements HeadStore {
 
   async remove(name: string): Promise<boolean> {
     const removed = await this.index.remove(name);
+    this.cache.forget(name);
     if (removed) {
       const listed = await this.env.HEADS.list({ prefix: `heads/${name}/` });
       if (listed.objects.length) await this.env.HEADS.delete(listed.objects.map((o) => o.key));
@@ -68,6 +88,7 @@ export class R2HeadStore implements HeadStore {
 
   async rollback(name: string, version?: number): Promise<HeadRecord> {
     const result = await this.index.rollback(name, version);
+    this.cache.forget(name);
     if ('missing' in result) throw new UnknownHeadError(name, result.missing ?? undefined);
     return result;
   }

@@ -27,7 +27,8 @@ export function infoRoutes(app: OpenAPIHono, { deps, metrics, gate }: RouteConte
     }),
     (c) => {
       const job = gate.current(Date.now());
-      return c.json({ ...metrics.snapshot(), training: job ? { head: job.name, since: new Date(job.since).toISOString() } : null }, 200);
+      const index = deps.heads.indexStats?.();
+      return c.json({ ...metrics.snapshot(), training: job ? { head: job.name, since: new Date(job.since).toISOString() } : null, ...(index ? { index } : {}) }, 200);
     },
   );
 

@@ -4,7 +4,7 @@ import { imagesToPixels, pngBodyPixels } from '../images.js';
 import { PIXELS } from '../limits.js';
 import { isPngRequest, requireContentType } from '../middleware.js';
 import { problemResponses } from '../problem.js';
-import { NameParams, PredictResponse, predictBody } from '../schemas.js';
+import { NameParams, PredictResponse, VersionQuery, predictBody } from '../schemas.js';
 
 export function predictRoutes(app: OpenAPIHono, ctx: RouteContext): void {
   const { deps } = ctx;
@@ -21,6 +21,7 @@ export function predictRoutes(app: OpenAPIHono, ctx: RouteContext): void {
       middleware: [ctx.bodyLimit, requireContentType(['application/json', 'image/png'])] as const,
       request: {
         params: NameParams,
+        query: VersionQuery,
         body: {
           content: {
             'application/json': { schema: predictBody(deps.limits) },
@@ -33,11 +34,12 @@ export function predictRoutes(app: OpenAPIHono, ctx: RouteContext): void {
       },
       responses: {
         200: { content: { 'application/json': { schema: PredictResponse } }, description: 'one prediction per image' },
-        ...problemResponses({ 404: 'no such head', 413: 'body too large', 415: 'not JSON or PNG', 422: 'invalid images' }),
+        ...problemResponses({ 404: 'no such head (or version)', 413: 'body too large', 415: 'not JSON or PNG', 422: 'invalid images' }),
       },
     }),
     async (c) => {
       const { name } = c.req.valid('param');
+      const asked = c.req.valid('query').version;
       let pixels: Float32Array;
       if (isPngRequest(c)) {
         pixels = await pngBodyPixels(new Uint8Array(await c.req.arrayBuffer()), ctx.decoding);
@@ -45,7 +47,7 @@ export function predictRoutes(app: OpenAPIHono, ctx: RouteContext): void {
         const { images } = c.req.valid('json');
         pixels = await imagesToPixels(images, (i) => `images[${i}]`, ctx.decoding);
       }
-      const { version, predictions } = await ctx.predict(name, pixels, pixels.length / PIXELS);
+      const { version, predictions } = await ctx.predict(name, pixels, pixels.length / PIXELS, asked);
       return c.json({ head: { name, version }, predictions }, 200);
     },
   );

@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,13 +8,16 @@ import { quickModels } from '../../helpers/models.js';
 import { STALE_MS } from '../../../src/service/train-gate.js';
 import { pngBomb } from '../../helpers/hostile-png.js';
 import { digitsRequest, parseSse } from '../../helpers/service.js';
-import { root, wrangler, wranglerDev, type DevServer } from '../../helpers/wrangler.js';
+import { buildEnv, root, wrangler, wranglerDev, type DevServer } from '../../helpers/wrangler.js';
 
 const TOKEN = 'worker-test-token';
+/** A short staleness window, so that the test sees several. */
+const TTL_S = 2;
 const json = { 'content-type': 'application/json' };
 
 describe('the same app in workerd (wrangler dev)', () => {
   let dir: string;
+  let models: string;
   let assets: string;
   let state: string;
   let dev: DevServer;
@@ -27,14 +30,11 @@ describe('the same app in workerd (wrangler dev)', () => {
     const { out, result } = await quickModels(23);
     baseHash = result.report.base.hash;
     dir = await mkdtemp(path.join(os.tmpdir(), 'edgetune-worker-'));
+    models = out;
     assets = path.join(dir, 'assets');
     state = path.join(dir, 'state');
-    for (const args of [['build-web.js', '--out', path.join(assets, 'web')], ['worker-assets.js', '--models', out, '--out', assets]]) {
-      const built = spawnSync(process.execPath, [`${root}scripts/${args[0]}`, ...args.slice(1)], { encoding: 'utf8' });
-      expect(built.status, built.stderr).toBe(0);
-    }
     bomb = pngBomb(1000);
-    dev = await wranglerDev({ assets, persistTo: state, token: TOKEN });
+    dev = await wranglerDev({ models, assets, persistTo: state, token: TOKEN, vars: { HEAD_INDEX_TTL_SECONDS: String(TTL_S) } });
   });
   afterAll(async () => {
     await dev?.stop();
@@ -70,6 +70,46 @@ describe('the same app in workerd (wrangler dev)', () => {
   });
 
   const trainHeaders = { ...json, authorization: `Bearer ${TOKEN}` };
+
+  const indexStats = async () => ((await (await fetch(`${dev.url}/metrics`)).json()) as { index: { reads: number; hits: number; ttlMs: number } }).index;
+
+  it('predicts without a Durable Object read each time: at most one per head per staleness window', async () => {
+    const image = [new Array(784).fill(0)];
+    expect((await predict('finetune', image)).status).toBe(200);
+    const before = await indexStats();
+    expect(before.ttlMs).toBe(TTL_S * 1000);
+    const started = Date.now();
+    let predicts = 0;
+    while (Date.now() - started < 2.5 * TTL_S * 1000) {
+      const statuses = await Promise.all(Array.from({ length: 8 }, () => predict('finetune', image).then(async (r) => (await r.arrayBuffer(), r.status))));
+      expect(statuses.filter((s) => s !== 200)).toEqual([]);
+      predicts += statuses.length;
+    }
+    const windows = Math.ceil((Date.now() - started) / (TTL_S * 1000));
+    const after = await indexStats();
+    expect(after.reads - before.reads).toBeLessThanOrEqual(windows + 1);
+    expect(after.hits - before.hits).toBeGreaterThanOrEqual(predicts - windows - 1);
+    expect(predicts).toBeGreaterThan(10 * (windows + 1));
+  });
+
+  it('serves a version just trained at once, and a version asked for exactly', async () => {
+    const { body, test } = await digitsRequest([3, 8], 10, 2);
+    const train = async () => {
+      const res = await fetch(`${dev.url}/v1/heads/versioned/train`, { method: 'POST', headers: trainHeaders, body: JSON.stringify({ ...body, epochs: 1 }) });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { head: { version: number } }).head.version;
+    };
+    const versionOf = async (res: Response) => (expect(res.status).toBe(200), ((await res.json()) as { head: { version: number } }).head.version);
+    const first = await train();
+    expect(await versionOf(await predict('versioned', test.images))).toBe(first);
+    const second = await train();
+    expect(second).toBe(first + 1);
+    expect(await versionOf(await predict('versioned', test.images))).toBe(second);
+    const pinned = (v: number) => fetch(`${dev.url}/v1/heads/versioned/predict?version=${v}`, { method: 'POST', headers: json, body: JSON.stringify({ images: test.images }) });
+    expect(await versionOf(await pinned(first))).toBe(first);
+    expect(await versionOf(await pinned(second))).toBe(second);
+    expect((await pinned(second + 1)).status).toBe(404);
+  });
   /** Waits (bounded) until no training job holds the gate, as /metrics reports it. */
   const gateFree = async (withinMs: number) => {
     const deadline = Date.now() + withinMs;
@@ -152,7 +192,7 @@ describe('the same app in workerd (wrangler dev)', () => {
     expect(accuracy).toBeGreaterThan(0.9);
 
     await dev.stop();
-    dev = await wranglerDev({ assets, persistTo: state, token: TOKEN });
+    dev = await wranglerDev({ models, assets, persistTo: state, token: TOKEN, vars: { HEAD_INDEX_TTL_SECONDS: String(TTL_S) } });
     const head = (await (await fetch(`${dev.url}/v1/heads/ones-sevens`)).json()) as { version: number };
     expect(head.version).toBe(1);
     const after = (await (await predict('ones-sevens', test.images)).json()) as typeof before;
@@ -188,9 +228,17 @@ describe('the same app in workerd (wrangler dev)', () => {
     await expectProblem(tooMuchWork, 422, 'validation');
   });
 
-  it('bundles for deployment (dry run) under 1 MB gzip, weights not included', async () => {
-    const { code, output } = await wrangler(['deploy', '--dry-run', '--assets', assets, '--outdir', path.join(dir, 'bundle')]);
+  it('deploys (dry run) from a clean tree: the [build] command fills the assets, under 1 MB gzip, weights not in the script', async () => {
+    const tree = path.join(dir, 'clean');
+    await mkdir(tree);
+    for (const entry of ['src', 'scripts', 'bin', 'wrangler.toml', 'package.json', 'tsconfig.json']) await cp(path.join(root, entry), path.join(tree, entry), { recursive: true });
+    // What `npm install` makes; dist/worker-assets is not there.
+    for (const entry of ['node_modules', 'build']) await symlink(path.join(root, entry), path.join(tree, entry));
+    const { code, output } = await wrangler(['deploy', '--dry-run', '--outdir', path.join(dir, 'bundle')], { cwd: tree, env: buildEnv(models) });
     expect(code, output).toBe(0);
+    expect(output).toMatch(/worker-build: base and 2 head\(s\)/);
+    expect(existsSync(path.join(tree, 'dist/worker-assets/models/base/model.json'))).toBe(true);
+    expect(existsSync(path.join(tree, 'dist/worker-assets/web/app.js'))).toBe(true);
     const size = output.match(/Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/);
     expect(size, output).not.toBeNull();
     expect(Number(size![2])).toBeLessThan(1024);
