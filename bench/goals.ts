@@ -1,4 +1,4 @@
-import type { BenchResults, BenchRow } from './report.js';
+import type { BenchResults, BenchRow, EdgeLatency } from './report.js';
 import { spread, type Spread } from './stats.js';
 
 /** One target of the "ahead of native" work, judged on each repetition of the rows. */
@@ -16,6 +16,13 @@ export interface Goal {
 
 type Runs = Map<string, BenchRow[]>;
 
+function goal(name: string, target: string, values: number[], met: (median: number) => boolean, against?: string): Goal[] {
+  const finite = values.filter((v) => Number.isFinite(v));
+  if (finite.length === 0) return [];
+  const s = spread(finite);
+  return [{ name, target, runs: finite, spread: s, met: met(s.median), ...(against ? { against } : {}) }];
+}
+
 const trainOf = (r: BenchRow) => r.trainImagesPerSec?.median ?? NaN;
 const inferOf = (r: BenchRow) => r.inferImagesPerSec?.median ?? NaN;
 const latencyOf = (r: BenchRow) => r.latencyMs?.p50 ?? NaN;
@@ -31,22 +38,17 @@ export const FLOORS = { pretrain: 0.99, finetune: 0.985 };
  * fastest native row on as many for that figure, the thread scaling, and the
  * whole experiment against Keras.
  */
-export function goals(runs: Runs, cores: number, nativeIds: string[], endToEnd: BenchResults['endToEnd'] = []): Goal[] {
+export function goals(runs: Runs, cores: number, nativeIds: string[], endToEnd: BenchResults['endToEnd'] = [], edge?: EdgeLatency): Goal[] {
   const wasm = runs.get(`wasm-simd-t${cores}`);
   const one = runs.get('wasm-simd-t1');
-  if (!wasm) return [];
+  const edgeGoal = edge ? goal('predict-1 over HTTP p50, workerd / Node (same request, interleaved rounds)', '≤ 1.5', edge.roundRatios, (m) => m <= 1.5, 'edgetune serve') : [];
+  if (!wasm) return edgeGoal;
   const natives = nativeIds.filter((id) => id.endsWith(`-t${cores}`) && runs.has(id));
   /** The native row with the best median of `of` over every repetition (higher, or lower when `lower`). */
   const best = (of: (r: BenchRow) => number, lower = false) => {
     const scored = natives.map((id) => ({ id, value: median(runs.get(id)!.map(of)) })).filter((s) => Number.isFinite(s.value));
     scored.sort((a, b) => (lower ? a.value - b.value : b.value - a.value));
     return scored[0]?.id;
-  };
-  const goal = (name: string, target: string, values: number[], met: (median: number) => boolean, against?: string): Goal[] => {
-    const finite = values.filter((v) => Number.isFinite(v));
-    if (finite.length === 0) return [];
-    const s = spread(finite);
-    return [{ name, target, runs: finite, spread: s, met: met(s.median), ...(against ? { against } : {}) }];
   };
   const per = (other: BenchRow[], f: (w: BenchRow, o: BenchRow) => number) => wasm.map((w, i) => (other[i] ? f(w, other[i]) : NaN));
   const train = best(trainOf);
@@ -56,6 +58,7 @@ export function goals(runs: Runs, cores: number, nativeIds: string[], endToEnd: 
     ...(train ? goal(`training images/s, wasm t${cores} / best native t${cores}`, '≥ 1.3', per(runs.get(train)!, (w, o) => trainOf(w) / trainOf(o)), (m) => m >= 1.3, train) : []),
     ...(infer ? goal(`inference images/s at batch 128, wasm t${cores} / best native t${cores}`, '≥ 1.0', per(runs.get(infer)!, (w, o) => inferOf(w) / inferOf(o)), (m) => m >= 1, infer) : []),
     ...(fastest ? goal(`batch-1 latency p50, best native t${cores} / wasm t${cores}`, '≥ 1 (wasm at or below)', per(runs.get(fastest)!, (w, o) => latencyOf(o) / latencyOf(w)), (m) => m >= 1, fastest) : []),
+    ...edgeGoal,
     ...(one && cores > 1 ? goal(`training images/s, wasm t${cores} / wasm t1`, '≥ 1.8', per(one, (w, o) => trainOf(w) / trainOf(o)), (m) => m >= 1.8, 'wasm-simd-t1') : []),
   ];
   const ours = endToEnd.find((e) => e.id === 'edgetune-transfer');

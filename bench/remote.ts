@@ -84,12 +84,23 @@ async function timeRequests(send: () => Promise<Response>, runs: number, warmup:
   return ms;
 }
 
-/** Client-side latency against real workerd (wrangler dev). */
+/** Rounds of predict-1 requests against real workerd and against the Node server, interleaved. */
+const EDGE_ROUNDS = 5;
+
+/**
+ * Client-side latency against real workerd (wrangler dev), and the same
+ * predict-1 request against `edgetune serve` with its defaults, interleaved
+ * in rounds so that drift of the machine hits both.
+ */
 export async function workerdRow(models: string, effort: Effort) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'edgetune-bench-worker-'));
   const assets = path.join(dir, 'assets');
   const token = 'bench';
   const dev = await wranglerDev({ models, assets, persistTo: path.join(dir, 'state'), token });
+  const node = await nodeServer(models, os.availableParallelism(), 2).catch(async (err: unknown) => {
+    await dev.stop();
+    throw err;
+  });
   try {
     const post = (p: string, b: string, headers: Record<string, string> = {}) =>
       fetch(`${dev.url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: b });
@@ -100,29 +111,50 @@ export async function workerdRow(models: string, effort: Effort) {
       examples: Array.from({ length: 40 }, (_, i) => ({ image: Array.from({ length: 784 }, (_, p) => ((p + i * 3) % (i % 2 ? 5 : 11) === 0 ? 1 : 0)), label: i % 2 ? 'a' : 'b' })),
       epochs: 10,
     });
+    const predictOne = (url: string) => () => fetch(`${url}/v1/heads/finetune/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: one });
+    const perRound = Math.max(20, Math.round(effort.latencyRuns / EDGE_ROUNDS));
+    const edge = { workerdMs: [] as number[][], nodeMs: [] as number[][] };
+    await timeRequests(predictOne(dev.url), 0, effort.warmup);
+    await timeRequests(predictOne(node.url), 0, effort.warmup);
+    for (let round = 0; round < EDGE_ROUNDS; round++) {
+      const order = round % 2 ? (['nodeMs', 'workerdMs'] as const) : (['workerdMs', 'nodeMs'] as const);
+      for (const side of order) edge[side].push(await timeRequests(predictOne(side === 'nodeMs' ? node.url : dev.url), perRound, 0));
+    }
     return {
       backend: (((await (await fetch(`${dev.url}/healthz`)).json()) as { backend: { name: string; simd: boolean; threads: number } }).backend),
-      predict1Ms: await timeRequests(() => post('/v1/heads/finetune/predict', one), effort.latencyRuns, effort.warmup),
+      predict1Ms: edge.workerdMs.flat(),
+      edge,
       predict128Ms: await timeRequests(() => post('/v1/heads/finetune/predict', many), effort.inferRuns, effort.warmup),
       finetuneMs: await timeRequests(() => post('/v1/heads/bench/train', examples, { authorization: `Bearer ${token}` }), Math.max(2, Math.round(effort.inferRuns / 3)), 1),
     };
   } finally {
+    node.stop();
     await dev.stop();
   }
 }
 
-/** HTTP load on the Node server (a separate process): autocannon on loopback, bounded in time. */
-export async function httpLoad(models: string, effort: Effort, threads: number, batchWindowMs: number) {
+/** `edgetune serve` in a process of its own, as users start it; `stop` ends it. */
+async function nodeServer(models: string, threads: number, batchWindowMs: number) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'edgetune-bench-http-'));
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/runtimes/node/main.ts'), 'serve', '--models', models, '--heads', path.join(dir, 'heads'), '--token-file', path.join(dir, 't'), '--port', String(port), '--threads', String(threads), '--batch-window-ms', String(batchWindowMs)], { env: { ...process.env, EDGETUNE_TOKEN: 'bench' }, detached: true });
   const url = `http://127.0.0.1:${port}`;
-  try {
-    for (let i = 0; ; i++) {
-      if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
-      if (i > 240) throw new Error('the server did not start');
-      await new Promise((r) => setTimeout(r, 250));
+  const stop = () => process.kill(-child.pid!, 'SIGTERM');
+  for (let i = 0; ; i++) {
+    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
+    if (i > 240) {
+      stop();
+      throw new Error('the server did not start');
     }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { url, stop };
+}
+
+/** HTTP load on the Node server (a separate process): autocannon on loopback, bounded in time. */
+export async function httpLoad(models: string, effort: Effort, threads: number, batchWindowMs: number) {
+  const { url, stop } = await nodeServer(models, threads, batchWindowMs);
+  try {
     const results = [];
     for (const images of [1, 32]) {
       const r = await autocannon({ url: `${url}/v1/heads/finetune/predict`, method: 'POST', headers: { 'content-type': 'application/json' }, body: body(images), connections: 16, duration: effort.loadSeconds });
@@ -130,7 +162,6 @@ export async function httpLoad(models: string, effort: Effort, threads: number, 
     }
     return results;
   } finally {
-    process.kill(-child.pid!, 'SIGTERM');
+    stop();
   }
 }
-

@@ -57,6 +57,17 @@ export interface BenchResults {
   roofline?: { wasm?: { mulAdd: number; relaxedMadd: number | null }; blas?: { blas: string; gflops: Record<string, number> } };
   /** The whole seed experiment (5 + 5 epochs, batch 128) in each stack: wall seconds and test accuracies. */
   endToEnd?: Array<{ id: string; seconds: number; pretrainAccuracy: number; finetuneAccuracy: number; setup?: Record<string, unknown> } | { id: string; skipped: string }>;
+  /** The same predict-1 JSON request over HTTP to workerd (wrangler dev) and to `edgetune serve`, in interleaved rounds: client-side ms. */
+  edge?: EdgeLatency;
+}
+
+export interface EdgeLatency {
+  rounds: number;
+  requestsPerRound: number;
+  workerdMs: { p50: number; p95: number };
+  nodeMs: { p50: number; p95: number };
+  /** Each round's workerd p50 / Node p50. */
+  roundRatios: number[];
 }
 
 const f = (n: number | undefined, digits = 0) => (n === undefined || Number.isNaN(n) ? '–' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
@@ -120,6 +131,13 @@ export function markdown(results: BenchResults): string {
       if ('skipped' in e) lines.push(`| ${e.id} | skipped: ${e.skipped} | | |`);
       else lines.push(`| ${e.id} | ${f(e.seconds, 1)} | ${f(e.pretrainAccuracy * 100, 2)}% | ${f(e.finetuneAccuracy * 100, 2)}% |`);
     }
+  }
+  if (results.edge) {
+    const e = results.edge;
+    lines.push(
+      '',
+      `Predict-1 over HTTP, the same JSON request, ${e.rounds} interleaved rounds of ${e.requestsPerRound}: workerd (wrangler dev) ${f(e.workerdMs.p50, 2)} ms p50 / ${f(e.workerdMs.p95, 2)} p95, Node (\`edgetune serve\`) ${f(e.nodeMs.p50, 2)} / ${f(e.nodeMs.p95, 2)}.`,
+    );
   }
   if (results.goals?.length) {
     lines.push(

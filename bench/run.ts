@@ -15,7 +15,7 @@ import { positiveInt } from '../src/runtimes/node/integer-args.js';
 import { chartSvg } from './chart.js';
 import { goals } from './goals.js';
 import { browserRow, httpLoad, workerdRow, type Effort } from './remote.js';
-import { markdown, type BenchResults, type BenchRow, type LoadResult } from './report.js';
+import { markdown, type BenchResults, type BenchRow, type EdgeLatency, type LoadResult } from './report.js';
 import type { RowConfig, RowMeasurements } from './rows/node-row.js';
 import { edgetuneTransfer, nodeRow, ortWebRow, pythonJson, pythonLacks, pythonRow, wasmPeak, type Outcome, type PeerMeasurements } from './rows.js';
 import { latency, spread } from './stats.js';
@@ -226,9 +226,19 @@ if (!skip.has('browser')) {
         },
   );
 }
+let edge: EdgeLatency | undefined;
 if (!skip.has('workerd')) {
-  log('bench: workerd (wrangler dev)…');
+  log('bench: workerd (wrangler dev), and the same predict-1 request to edgetune serve…');
   const w = await workerdRow(models, effort).catch((err: Error) => ({ skipped: err.message }));
+  if (!('skipped' in w)) {
+    edge = {
+      rounds: w.edge.workerdMs.length,
+      requestsPerRound: w.edge.workerdMs[0].length,
+      workerdMs: latency(w.edge.workerdMs.flat()),
+      nodeMs: latency(w.edge.nodeMs.flat()),
+      roundRatios: w.edge.workerdMs.map((ms, i) => latency(ms).p50 / latency(w.edge.nodeMs[i]).p50),
+    };
+  }
   rows.push(
     'skipped' in w
       ? { id: 'workerd-wasm', runtime: 'workerd', backend: 'wasm', simd: true, threads: 1, skipped: w.skipped }
@@ -312,10 +322,11 @@ const results: BenchResults = {
   repeat: opts.repeat,
   machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores, node: process.version.slice(1), tfjs: tf.version.tfjs, host: os.hostname(), ...(pytorchVersion ? { pytorch: pytorchVersion } : {}) },
   rows,
-  goals: goals(rowRuns, cores, natives.map((r) => r.id), endToEnd),
+  goals: goals(rowRuns, cores, natives.map((r) => r.id), endToEnd, edge),
   ...(http ? { http } : {}),
   ...(roofline.wasm || roofline.blas ? { roofline } : {}),
   ...(endToEnd ? { endToEnd } : {}),
+  ...(edge ? { edge } : {}),
 };
 const table = markdown(results);
 process.stdout.write(`${table}\n`);

@@ -3,17 +3,24 @@
 // clone with no step of their own: the base model and the transfer heads
 // (under models/, with a manifest of the heads) and the web page (under web/).
 // Without trained models it runs the transfer experiment first, as `npm start`
-// does. EDGETUNE_MODELS (default data/models) names the models, and
-// EDGETUNE_WORKER_ASSETS (default dist/worker-assets) where the assets go: the
-// directory wrangler.toml's [assets] (or wrangler's --assets) names.
+// does. --models (or EDGETUNE_MODELS; default data/models) names the models,
+// and --out (or EDGETUNE_WORKER_ASSETS; default dist/worker-assets) where the
+// assets go: the directory wrangler.toml's [assets] (or wrangler's --assets)
+// names. Relative paths are from the working directory, where wrangler runs.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const models = path.resolve(process.env.EDGETUNE_MODELS || path.join(root, 'data/models'));
-const out = path.resolve(process.env.EDGETUNE_WORKER_ASSETS || path.join(root, 'dist/worker-assets'));
+const { values } = parseArgs({ options: { models: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+if (values.help) {
+  console.log('Usage: node scripts/worker-build.js [--models DIR] [--out DIR]\nFills a Worker\'s static assets (base, heads, web page); trains the models first if DIR has none.');
+  process.exit(0);
+}
+const models = path.resolve(values.models || process.env.EDGETUNE_MODELS || path.join(root, 'data/models'));
+const out = path.resolve(values.out || process.env.EDGETUNE_WORKER_ASSETS || path.join(root, 'dist/worker-assets'));
 
 const fail = (message) => {
   console.error(`worker-build: ${message}`);

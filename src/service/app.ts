@@ -93,16 +93,6 @@ export function createApp(deps: AppDeps, onError: (err: unknown) => void = () =>
     if (err instanceof HTTPException && err.res) return err.res;
     return problemOf(err).response();
   });
-  const allowed = methodsFor(app);
-  app.notFound((c) => {
-    const pathname = new URL(c.req.url).pathname;
-    const methods = allowed(pathname);
-    if (methods.length) {
-      return new Problem(405, 'method-not-allowed', `${pathname} answers ${methods.join(', ')}, not ${c.req.method}`, undefined, { Allow: methods.join(', ') }).response();
-    }
-    return new Problem(404, 'not-found', `no route for ${c.req.method} ${pathname}`).response();
-  });
-
   infoRoutes(app, ctx);
   headRoutes(app, ctx);
   predictRoutes(app, ctx);
@@ -117,6 +107,19 @@ export function createApp(deps: AppDeps, onError: (err: unknown) => void = () =>
       version: '1',
       description: 'Heads on a frozen CNN base: predict, train on cached features, version and roll back. Errors are RFC 9457 problems.',
     },
+  });
+  // A route, not notFound(), so that it still answers when this app is
+  // mounted in another (parent.route('/ml', app)); paths are matched below
+  // the mount point.
+  const allowed = methodsFor(app);
+  app.all('*', (c) => {
+    const mount = c.req.routePath.replace(/\/?\*$/, '');
+    const full = new URL(c.req.url).pathname;
+    const methods = allowed(full.slice(mount.length) || '/');
+    if (methods.length) {
+      return new Problem(405, 'method-not-allowed', `${full} answers ${methods.join(', ')}, not ${c.req.method}`, undefined, { Allow: methods.join(', ') }).response();
+    }
+    return new Problem(404, 'not-found', `no route for ${c.req.method} ${full}`).response();
   });
   return { app, dispose: () => ctx.cache.dispose() };
 }

@@ -36,8 +36,8 @@ export interface DevOptions {
   vars?: Record<string, string>;
   /** The project directory (default: this one); a Worker that embeds edgetune has its own. */
   cwd?: string;
-  /** Its wrangler config, relative to cwd. */
-  config?: string;
+  /** The path polled until it answers (default /openapi.json). */
+  ready?: string;
 }
 
 /** The environment wrangler.toml's [build] command reads: which models, and where the assets go. */
@@ -51,7 +51,6 @@ export async function wranglerDev(options: DevOptions): Promise<DevServer> {
     process.execPath,
     [
       wranglerBin, 'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector),
-      ...(options.config ? ['--config', options.config] : []),
       '--assets', options.assets, '--persist-to', options.persistTo, ...vars,
       '--show-interactive-dev-session=false', '--log-level', 'warn',
     ],
@@ -65,7 +64,7 @@ export async function wranglerDev(options: DevOptions): Promise<DevServer> {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${output}`);
     if (Date.now() > deadline) throw new Error(`wrangler dev did not answer:\n${output}`);
-    const ok = await fetch(`${url}/openapi.json`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}${options.ready ?? '/openapi.json'}`).then((r) => r.ok, () => false);
     if (ok) break;
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -23,7 +23,7 @@ const require = createRequire(import.meta.url);
 export const defaultThreads = (): number => os.availableParallelism();
 
 /** Starts the chosen tfjs backend in this Node process and says what it got. */
-export async function startNodeBackend(options: NodeBackendOptions, warn: (msg: string) => void): Promise<BackendInfo> {
+export async function startNodeBackend(options: NodeBackendOptions, warn: (msg: string) => void = (msg) => console.warn(`warning: ${msg}`)): Promise<BackendInfo> {
   switch (options.backend) {
     case 'wasm': {
       setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep);

@@ -65,8 +65,9 @@ export class R2HeadStore implements HeadStore {
     checkHeadName(name);
     const version = await this.index.reserve(name, onlyIfNew);
     if (version === undefined) return undefined;
-    const keys = [MODEL_JSON, WEIGHTS_BIN].map((f) => key(name, version, f));
-    await Promise.all([MODEL_JSON, WEIGHTS_BIN].map((f, i) => this.env.HEADS.put(keys[i], files[f])));
+    const names = [MODEL_JSON, WEIGHTS_BIN] as const;
+    const keys = names.map((f) => key(name, version, f));
+    await Promise.all(names.map((f, i) => this.env.HEADS.put(keys[i], files[f])));
     const entry: HeadVersion = { version, createdAt: metadata.createdAt, metadata };
     const committed = await this.index.commit(name, entry, onlyIfNew);
     this.cache.forget(name);

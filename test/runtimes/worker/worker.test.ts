@@ -75,20 +75,22 @@ describe('the same app in workerd (wrangler dev)', () => {
 
   it('predicts without a Durable Object read each time: at most one per head per staleness window', async () => {
     const image = [new Array(784).fill(0)];
+    const CONCURRENT = 8;
     expect((await predict('finetune', image)).status).toBe(200);
     const before = await indexStats();
     expect(before.ttlMs).toBe(TTL_S * 1000);
     const started = Date.now();
     let predicts = 0;
     while (Date.now() - started < 2.5 * TTL_S * 1000) {
-      const statuses = await Promise.all(Array.from({ length: 8 }, () => predict('finetune', image).then(async (r) => (await r.arrayBuffer(), r.status))));
+      const statuses = await Promise.all(Array.from({ length: CONCURRENT }, () => predict('finetune', image).then(async (r) => (await r.arrayBuffer(), r.status))));
       expect(statuses.filter((s) => s !== 200)).toEqual([]);
       predicts += statuses.length;
     }
     const windows = Math.ceil((Date.now() - started) / (TTL_S * 1000));
     const after = await indexStats();
     expect(after.reads - before.reads).toBeLessThanOrEqual(windows + 1);
-    expect(after.hits - before.hits).toBeGreaterThanOrEqual(predicts - windows - 1);
+    // Requests that arrive while a read is under way share it instead of hitting.
+    expect(after.hits - before.hits).toBeGreaterThanOrEqual(predicts - CONCURRENT * (windows + 1));
     expect(predicts).toBeGreaterThan(10 * (windows + 1));
   });
 
