@@ -7,7 +7,8 @@ import autocannon from 'autocannon';
 import { build } from 'esbuild';
 import { startServer } from '../src/runtimes/node/server.js';
 import { launchChromium } from '../test/helpers/browser.js';
-import { wranglerDev, freePort } from '../test/helpers/wrangler.js';
+import { freePort } from '../test/helpers/wrangler.js';
+import { startWorkerd } from './workerd.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const quiet = { info: () => {}, warn: () => {} };
@@ -72,13 +73,13 @@ export async function browserRow(models: string, effort: Effort) {
 
 const body = (images: number) => JSON.stringify({ images: Array.from({ length: images }, (_, i) => Array.from({ length: 784 }, (_, p) => ((p * 7 + i) % 13 === 0 ? 1 : 0))) });
 
-async function timeRequests(send: () => Promise<Response>, runs: number, warmup: number): Promise<number[]> {
+async function timeRequests(send: () => Promise<Response>, runs: number, warmup: number, status = 200): Promise<number[]> {
   const ms: number[] = [];
   for (let i = 0; i < warmup + runs; i++) {
     const started = performance.now();
     const res = await send();
     await res.arrayBuffer();
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    if (res.status !== status) throw new Error(`HTTP ${res.status}`);
     if (i >= warmup) ms.push(performance.now() - started);
   }
   return ms;
@@ -88,15 +89,14 @@ async function timeRequests(send: () => Promise<Response>, runs: number, warmup:
 const EDGE_ROUNDS = 5;
 
 /**
- * Client-side latency against real workerd (wrangler dev), and the same
- * predict-1 request against `edgetune serve` with its defaults, interleaved
- * in rounds so that drift of the machine hits both.
+ * Client-side latency against real workerd (the deployable bundle, see
+ * startWorkerd), and the same predict-1 request against `edgetune serve`
+ * with its defaults, interleaved in rounds so that drift of the machine hits
+ * both; a 404 on each side shows the fixed cost of a request.
  */
 export async function workerdRow(models: string, effort: Effort) {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'edgetune-bench-worker-'));
-  const assets = path.join(dir, 'assets');
   const token = 'bench';
-  const dev = await wranglerDev({ models, assets, persistTo: path.join(dir, 'state'), token });
+  const dev = await startWorkerd(models, token);
   const node = await nodeServer(models, os.availableParallelism(), 2).catch(async (err: unknown) => {
     await dev.stop();
     throw err;
@@ -113,13 +113,15 @@ export async function workerdRow(models: string, effort: Effort) {
     });
     const predictOne = (url: string) => () => fetch(`${url}/v1/heads/finetune/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: one });
     const perRound = Math.max(20, Math.round(effort.latencyRuns / EDGE_ROUNDS));
-    const edge = { workerdMs: [] as number[][], nodeMs: [] as number[][] };
-    await timeRequests(predictOne(dev.url), 0, effort.warmup);
-    await timeRequests(predictOne(node.url), 0, effort.warmup);
+    const edge = { workerdMs: [] as number[][], nodeMs: [] as number[][], notFoundMs: { workerd: [] as number[], node: [] as number[] } };
+    // Hundreds of calls before V8 has compiled tfjs's per-op JavaScript, on either side.
+    await timeRequests(predictOne(dev.url), 0, effort.latencyWarmup);
+    await timeRequests(predictOne(node.url), 0, effort.latencyWarmup);
     for (let round = 0; round < EDGE_ROUNDS; round++) {
       const order = round % 2 ? (['nodeMs', 'workerdMs'] as const) : (['workerdMs', 'nodeMs'] as const);
       for (const side of order) edge[side].push(await timeRequests(predictOne(side === 'nodeMs' ? node.url : dev.url), perRound, 0));
     }
+    for (const [side, url] of [['workerd', dev.url], ['node', node.url]] as const) edge.notFoundMs[side] = await timeRequests(() => fetch(`${url}/nothing`), perRound, 10, 404);
     return {
       backend: (((await (await fetch(`${dev.url}/healthz`)).json()) as { backend: { name: string; simd: boolean; threads: number } }).backend),
       predict1Ms: edge.workerdMs.flat(),

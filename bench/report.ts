@@ -68,6 +68,8 @@ export interface EdgeLatency {
   nodeMs: { p50: number; p95: number };
   /** Each round's workerd p50 / Node p50. */
   roundRatios: number[];
+  /** A 404 on each side: what any request costs before the app's work. */
+  notFoundMs: { workerd: { p50: number; p95: number }; node: { p50: number; p95: number } };
 }
 
 const f = (n: number | undefined, digits = 0) => (n === undefined || Number.isNaN(n) ? '–' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
@@ -136,7 +138,7 @@ export function markdown(results: BenchResults): string {
     const e = results.edge;
     lines.push(
       '',
-      `Predict-1 over HTTP, the same JSON request, ${e.rounds} interleaved rounds of ${e.requestsPerRound}: workerd (wrangler dev) ${f(e.workerdMs.p50, 2)} ms p50 / ${f(e.workerdMs.p95, 2)} p95, Node (\`edgetune serve\`) ${f(e.nodeMs.p50, 2)} / ${f(e.nodeMs.p95, 2)}.`,
+      `Predict-1 over HTTP, the same JSON request, ${e.rounds} interleaved rounds of ${e.requestsPerRound}: workerd (the deployable bundle) ${f(e.workerdMs.p50, 2)} ms p50 / ${f(e.workerdMs.p95, 2)} p95, Node (\`edgetune serve\`) ${f(e.nodeMs.p50, 2)} / ${f(e.nodeMs.p95, 2)}; a 404 costs ${f(e.notFoundMs.workerd.p50, 2)} and ${f(e.notFoundMs.node.p50, 2)} ms p50.`,
     );
   }
   if (results.goals?.length) {

@@ -228,7 +228,7 @@ if (!skip.has('browser')) {
 }
 let edge: EdgeLatency | undefined;
 if (!skip.has('workerd')) {
-  log('bench: workerd (wrangler dev), and the same predict-1 request to edgetune serve…');
+  log('bench: workerd (the deployable bundle), and the same predict-1 request to edgetune serve…');
   const w = await workerdRow(models, effort).catch((err: Error) => ({ skipped: err.message }));
   if (!('skipped' in w)) {
     edge = {
@@ -237,6 +237,7 @@ if (!skip.has('workerd')) {
       workerdMs: latency(w.edge.workerdMs.flat()),
       nodeMs: latency(w.edge.nodeMs.flat()),
       roundRatios: w.edge.workerdMs.map((ms, i) => latency(ms).p50 / latency(w.edge.nodeMs[i]).p50),
+      notFoundMs: { workerd: latency(w.edge.notFoundMs.workerd), node: latency(w.edge.notFoundMs.node) },
     };
   }
   rows.push(
