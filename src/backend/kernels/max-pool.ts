@@ -2,18 +2,8 @@ import { backend_util, MaxPool, type KernelConfig, type KernelFunc, type MaxPool
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { pointer, simdKernels } from '../simd/kernels.js';
 import { requireInputs, withKernelScope } from './kernel-scope.js';
+import { tiles2x2 } from './pool-geometry.js';
 import { runCounted } from './run-counted.js';
-
-/** A 2x2, stride-2 pool whose windows tile the input exactly (no padding, even sizes): the SIMD kernels' case. */
-export const tiles2x2 = (info: backend_util.Conv2DInfo): boolean =>
-  info.filterHeight === 2 &&
-  info.filterWidth === 2 &&
-  info.strideHeight === 2 &&
-  info.strideWidth === 2 &&
-  info.padInfo.top === 0 &&
-  info.padInfo.left === 0 &&
-  info.inHeight === 2 * info.outHeight &&
-  info.inWidth === 2 * info.outWidth;
 
 /**
  * MaxPool 2x2, stride 2, over windows that tile the input (the CNN's pool)

@@ -1,5 +1,6 @@
 import type { backend_util, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { WINOGRAD_CHUNK as CHUNK, WINOGRAD_TABLES_BYTES as TABLES } from '../simd/exports.generated.js';
 import { pointer, type SimdKernels } from '../simd/kernels.js';
 import { stride1Nhwc } from './conv-geometry.js';
 import { withKernelScope } from './kernel-scope.js';
@@ -46,9 +47,6 @@ export function winogradTakes(info: backend_util.Conv2DInfo, pass: WinogradPass)
     : winogradPays(info.inChannels, info.outChannels, info.batchSize * info.outHeight * info.outWidth);
 }
 
-/** Tiles per chunk, as scripts/winograd-wat.js generates the kernels. */
-const CHUNK = 16;
-
 /**
  * A 3x3, stride-1 convolution (NHWC) by Winograd F(4x4, 3x3): 4x fewer
  * multiplies than the direct conv. One SIMD kernel does it chunk by chunk
@@ -69,7 +67,7 @@ export function winogradConv(backend: BackendWasm, backendName: string, simd: Si
     const args = [pointer(backend, conv.x), pointer(backend, u), conv.bias ? pointer(backend, conv.bias) : 0, pointer(backend, y)];
     const geometry = [H, W, C, CO, conv.padTop, conv.padLeft, TH, TW, conv.outHeight, conv.outWidth, conv.relu ? 1 : 0, tiles];
     // A small conv (batch 1-3) runs on this thread alone: waking a helper costs more than it takes over.
-    runChunked(s, backend, simd, 'winogradConv', [...args, ...geometry], (C + CO) * 36 * CHUNK * 4 + 512, B * conv.outHeight * conv.outWidth * CO);
+    runChunked(s, backend, simd, 'winogradConv', [...args, ...geometry], (C + CO) * 36 * CHUNK * 4 + TABLES, B * conv.outHeight * conv.outWidth * CO);
     return y;
   });
 }
@@ -95,14 +93,14 @@ export function winogradFilterGradient(backend: BackendWasm, backendName: string
   const TW = Math.ceil(OW / 4);
   const tiles = B * TH * TW;
   const sumBytes = 36 * C * CO * 4;
-  const slotBytes = 512 + sumBytes + (C + CO) * 36 * CHUNK * 4;
+  const slotBytes = TABLES + sumBytes + (C + CO) * 36 * CHUNK * 4;
   return withKernelScope(backend, backendName, (s) => {
     const geometry = [H, W, C, CO, grad.padTop, grad.padLeft, TH, TW, OH, OW, tiles];
     const { scratch: at, slots } = runChunked(s, backend, simd, 'winogradFilterGradient', [pointer(backend, grad.x), pointer(backend, grad.dy), ...geometry], slotBytes, B * OH * OW * CO);
     // Each thread that ran took a slot; add theirs into the first.
-    for (let i = 1; i < slots; i++) simd.addInto(at + 512, at + i * slotBytes + 512, sumBytes / 4);
+    for (let i = 1; i < slots; i++) simd.addInto(at + TABLES, at + i * slotBytes + TABLES, sumBytes / 4);
     const dw = backend.makeOutput(grad.filterShape, 'float32');
-    simd.winogradFilterGradientOut(at + 512, pointer(backend, dw), C, CO);
+    simd.winogradFilterGradientOut(at + TABLES, pointer(backend, dw), C, CO);
     return dw;
   });
 }

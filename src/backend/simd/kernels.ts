@@ -1,62 +1,10 @@
 import type { TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { PARALLEL_KERNELS, type SimdKernels } from './exports.generated.js';
 
-/** The exports of kernels.wat; pointers are byte offsets into tfjs's wasm heap. */
-export interface SimdKernels {
-  transpose2d(src: number, dst: number, rows: number, cols: number, srcStride: number, dstStride: number): void;
-  swapOuter(src: number, dst: number, a: number, b: number, c: number): void;
-  maxPoolGrad2x2(x: number, g: number, dx: number, rowsOut: number, outWidth: number, channels: number, relu: number): void;
-  sumRows(src: number, rows: number, channels: number, scratch: number, slots: number, next: number): void;
-  adadelta(w: number, g: number, g2: number, d2: number, nw: number, ng2: number, nd2: number, n: number, lr: number, rho: number, eps: number): void;
-  convFilterGrad(x: number, dy: number, dw: number, h: number, w: number, c: number, kh: number, kw: number, co: number, rowStart: number, rowEnd: number, pair: number): void;
-  convFilterGradShared(x: number, dy: number, dw: number, h: number, w: number, c: number, kh: number, kw: number, co: number, rows: number, pair: number, next: number): void;
-  addInto(dst: number, src: number, n: number): void;
-  reluGrad(dy: number, y: number, out: number, n: number): void;
-  dropoutMask(out: number, n: number, seed: number, threshold: number, keep: number): void;
-  winogradFilter(g: number, u: number, c: number, co: number): void;
-  winogradConv(
-    x: number, u: number, bias: number, y: number, h: number, w: number, c: number, co: number, padTop: number, padLeft: number,
-    tilesH: number, tilesW: number, outH: number, outW: number, relu: number, tiles: number, scratch: number, slots: number, next: number,
-  ): void;
-  winogradFilterGradient(
-    x: number, dy: number, h: number, w: number, c: number, co: number, padTop: number, padLeft: number,
-    tilesH: number, tilesW: number, outH: number, outW: number, tiles: number, scratch: number, slots: number, next: number,
-  ): void;
-  winogradFilterGradientOut(w: number, dw: number, c: number, co: number): void;
-  matmulPack(a: number, b: number, ap: number, bp: number, m: number, n: number, k: number, aRow: number, aCol: number, bRow: number, bT: number, next: number): void;
-  maxPool2x2(x: number, y: number, rowsOut: number, outWidth: number, channels: number, next: number): void;
-  singleChannelConv(
-    x: number, f: number, bias: number, y: number, h: number, w: number, kh: number, kw: number, co: number, oh: number, ow: number, relu: number,
-    rowsOut: number, next: number,
-  ): void;
-  matmul(ap: number, bp: number, c: number, m: number, n: number, k: number, bias: number, relu: number, rowsPer: number, next: number): void;
-  // The threaded forms (see PARALLEL_KERNELS): floats as bits, the counter last.
-  reluGradShared(dy: number, y: number, out: number, n: number, next: number): void;
-  multiplyShared(a: number, b: number, out: number, n: number, next: number): void;
-  adadeltaShared(w: number, g: number, g2: number, d2: number, nw: number, ng2: number, nd2: number, n: number, lr: number, rho: number, eps: number, next: number): void;
-  dropoutMaskShared(out: number, n: number, seed: number, threshold: number, keep: number, next: number): void;
-  maxPoolGrad2x2Shared(x: number, g: number, dx: number, rowsOut: number, outWidth: number, channels: number, relu: number, next: number): void;
-}
-
-/**
- * Kernels helper threads can run: integer arguments only (floats as their
- * bits), the last one the address of the counter their threads share work by.
- */
-export const PARALLEL_KERNELS = [
-  'convFilterGradShared',
-  'reluGradShared',
-  'multiplyShared',
-  'adadeltaShared',
-  'dropoutMaskShared',
-  'maxPoolGrad2x2Shared',
-  'sumRows',
-  'winogradConv',
-  'winogradFilterGradient',
-  'matmulPack',
-  'matmul',
-  'maxPool2x2',
-  'singleChannelConv',
-] as const;
+// The module's interface, derived from manifest.js by scripts/build-simd.js.
+export type { SimdKernels } from './exports.generated.js';
+export { PARALLEL_KERNELS } from './exports.generated.js';
 
 export type ParallelKernel = (typeof PARALLEL_KERNELS)[number];
 

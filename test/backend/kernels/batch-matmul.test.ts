@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { simdMatMulTakes } from '../../../src/backend/kernels/batch-matmul.js';
+import { simdMatMulTakes } from '../../../src/backend/kernels/simd-matmul.js';
 import { expectLikeCpu, randomValues } from '../../helpers/compare.js';
 import { startTestWasm } from '../../helpers/backend.js';
 

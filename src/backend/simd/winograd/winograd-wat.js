@@ -9,9 +9,14 @@
 //   Bt = [4  0 -5  0 1 0;  0 -4 -4  1 1 0;  0 4 -4 -1 1 0;
 //         0 -2 -1  2 1 0;  0  2 -1 -2 1 0;  0 4  0 -5 0 1]
 //   At = [1 1 1 1 1 0;  0 1 -1 2 -2 0;  0 1 1 4 4 0;  0 1 -1 8 -8 1]
-//   (G, for the filter, is applied in src/backend/kernels/winograd.ts.)
 
-import { acc, add, blockLocals, blockStep, get, locals, range, rows, set, zero } from './wat-block.js';
+import { constants } from '../manifest.js';
+import { acc, add, blockLocals, blockStep, get, locals, range, rows, set, zero } from '../wat-block.js';
+
+const CHUNK = constants.WINOGRAD_CHUNK.value;
+/** A scratch slot starts with its two tables of matrix addresses, the second at SECOND. */
+const TABLES = constants.WINOGRAD_TABLES_BYTES.value;
+const SECOND = TABLES / 2;
 
 const sub = (a, b) => `(f32x4.sub ${a} ${b})`;
 const times = (k, a) => `(f32x4.mul (v128.const f32x4 ${k} ${k} ${k} ${k}) ${a})`;
@@ -157,7 +162,7 @@ function outputTile(at, tensor) {
 }
 
 /**
- * The two tables of 36 matrix addresses at $base and $base + 256 for the
+ * The two tables of 36 matrix addresses at $base and $base + SECOND for the
  * chunk from tile $t: matrix k of each at first + k * firstSize (resp.
  * second...), shifted back by t rows of firstRow (secondRow) channels, as
  * the transforms address matrix k at tile t.
@@ -169,7 +174,7 @@ function chunkTables(first, firstSize, firstRow, second, secondSize, secondRow) 
           (loop $tables
             (br_if $tablesDone (i32.ge_u (local.get $k) (i32.const 36)))
             (i32.store (i32.add (local.get $base) (i32.shl (local.get $k) (i32.const 2))) ${entry(first, firstSize, firstRow)})
-            (i32.store offset=256 (i32.add (local.get $base) (i32.shl (local.get $k) (i32.const 2))) ${entry(second, secondSize, secondRow)})
+            (i32.store offset=${SECOND} (i32.add (local.get $base) (i32.shl (local.get $k) (i32.const 2))) ${entry(second, secondSize, secondRow)})
             (local.set $k (i32.add (local.get $k) (i32.const 1)))
             (br $tables)))`;
 }
@@ -275,15 +280,12 @@ function filterTransform() {
   return `
   ;; Winograd filter transform U = G g Gt of a 3x3 filter g [3, 3, C, CO]
   ;; into 36 matrices [C, CO] one after another at u (CO a multiple of 4).
-  (func $winogradFilter (export "winogradFilter") (param $g i32) (param $u i32) (param $C i32) (param $CO i32)
+  (func $winogradFilter (param $g i32) (param $u i32) (param $C i32) (param $CO i32)
     (local $ci i32) (local $co i32)
     ${locals([...grid('g', 3, 3), ...grid('h', 6, 3)], 'v128')}
     ${channelPairLoops([...loads, ...body])})
 `;
 }
-
-/** Tiles per chunk of the fused conv: its 36 V and M matrices stay in the core's cache (src/backend/kernels/winograd.ts sizes the scratch from it). */
-const CHUNK = 16;
 
 function gemm() {
   const step = blockStep('up', (r) => `(i32.add (local.get $vp) (i32.mul (i32.const ${r}) (local.get $vRow)))`);
@@ -331,10 +333,10 @@ function fusedConv() {
   ;; products and the output transform of a chunk run in this thread's
   ;; scratch, in cache, so only x and y go through memory. Threads take
   ;; chunks from the counter at next and a scratch slot from the counter at
-  ;; slots (both 0 at the start); a slot is (C + CO) * ${36 * CHUNK * 4} + 512
+  ;; slots (both 0 at the start); a slot is (C + CO) * ${36 * CHUNK * 4} + ${TABLES}
   ;; bytes: the two matrix tables, then V, then M. u: the filter transform's
   ;; 36 matrices [C, CO], one after another.
-  (func $winogradConv (export "winogradConv")
+  (func $winogradConv
     (param $x i32) (param $u i32) (param $bias i32) (param $y i32) (param $H i32) (param $W i32) (param $C i32) (param $CO i32)
     (param $pt i32) (param $pl i32) (param $TH i32) (param $TW i32) (param $OH i32) (param $OW i32) (param $relu i32)
     (param $tiles i32) (param $scratch i32) (param $slots i32) (param $next i32)
@@ -342,8 +344,8 @@ function fusedConv() {
     (local.set $vSize (i32.mul (local.get $C) (i32.const ${CHUNK * 4})))
     (local.set $mSize (i32.mul (local.get $CO) (i32.const ${CHUNK * 4})))
     (local.set $base (i32.add (local.get $scratch)
-      (i32.mul (i32.atomic.rmw.add (local.get $slots) (i32.const 1)) (i32.add (i32.mul (i32.add (local.get $vSize) (local.get $mSize)) (i32.const 36)) (i32.const 512)))))
-    (local.set $vb (i32.add (local.get $base) (i32.const 512)))
+      (i32.mul (i32.atomic.rmw.add (local.get $slots) (i32.const 1)) (i32.add (i32.mul (i32.add (local.get $vSize) (local.get $mSize)) (i32.const 36)) (i32.const ${TABLES})))))
+    (local.set $vb (i32.add (local.get $base) (i32.const ${TABLES})))
     (local.set $mb (i32.add (local.get $vb) (i32.mul (local.get $vSize) (i32.const 36))))
     (block $done
       (loop $take
@@ -365,7 +367,7 @@ function fusedConv() {
               (local.get $C) (local.get $CO))
             (local.set $k (i32.add (local.get $k) (i32.const 1)))
             (br $products)))
-        (call $winogradOutput (i32.add (local.get $base) (i32.const 256)) (local.get $bias) (local.get $y) (local.get $OH) (local.get $OW) (local.get $CO)
+        (call $winogradOutput (i32.add (local.get $base) (i32.const ${SECOND})) (local.get $bias) (local.get $y) (local.get $OH) (local.get $OW) (local.get $CO)
           (local.get $TH) (local.get $TW) (local.get $relu) (local.get $t) (i32.add (local.get $t) (local.get $len)))
         (br $take))))
 `;
@@ -446,9 +448,9 @@ function filterGradient() {
   ;; at a time: V = Bt x B and Z = A dy At of a chunk in this thread's
   ;; scratch, then W[k] += V[k]t Z[k] for the 36 k into the thread's own sum
   ;; (its slot, zeroed here). Slots as in winogradConv, with the sum first:
-  ;; 512 + 36 C CO 4 + (C + CO) * ${36 * CHUNK * 4} bytes. winogradFilterGradientOut
+  ;; ${TABLES} + 36 C CO 4 + (C + CO) * ${36 * CHUNK * 4} bytes. winogradFilterGradientOut
   ;; turns the summed W into dw.
-  (func (export "winogradFilterGradient")
+  (func $winogradFilterGradient
     (param $x i32) (param $dy i32) (param $H i32) (param $W i32) (param $C i32) (param $CO i32) (param $pt i32) (param $pl i32)
     (param $TH i32) (param $TW i32) (param $OH i32) (param $OW i32) (param $tiles i32) (param $scratch i32) (param $slots i32) (param $next i32)
     (local $base i32) (local $sum i32) (local $vb i32) (local $zb i32) (local $sumSize i32) (local $vSize i32) (local $zSize i32)
@@ -458,8 +460,8 @@ function filterGradient() {
     (local.set $zSize (i32.mul (local.get $CO) (i32.const ${CHUNK * 4})))
     (local.set $base (i32.add (local.get $scratch)
       (i32.mul (i32.atomic.rmw.add (local.get $slots) (i32.const 1))
-        (i32.add (i32.add (local.get $sumSize) (i32.mul (i32.add (local.get $vSize) (local.get $zSize)) (i32.const 36))) (i32.const 512)))))
-    (local.set $sum (i32.add (local.get $base) (i32.const 512)))
+        (i32.add (i32.add (local.get $sumSize) (i32.mul (i32.add (local.get $vSize) (local.get $zSize)) (i32.const 36))) (i32.const ${TABLES})))))
+    (local.set $sum (i32.add (local.get $base) (i32.const ${TABLES})))
     (local.set $vb (i32.add (local.get $sum) (local.get $sumSize)))
     (local.set $zb (i32.add (local.get $vb) (i32.mul (local.get $vSize) (i32.const 36))))
     (memory.fill (local.get $sum) (i32.const 0) (local.get $sumSize))
@@ -471,7 +473,7 @@ function filterGradient() {
         ${chunkTables('vb', 'vSize', 'C', 'zb', 'zSize', 'CO')}
         (call $winogradInput (local.get $x) (local.get $base) (local.get $H) (local.get $W) (local.get $C) (local.get $pt) (local.get $pl)
           (local.get $TH) (local.get $TW) (local.get $t) (i32.add (local.get $t) (local.get $len)))
-        (call $winogradGradTransform (local.get $dy) (i32.add (local.get $base) (i32.const 256)) (local.get $OH) (local.get $OW) (local.get $CO)
+        (call $winogradGradTransform (local.get $dy) (i32.add (local.get $base) (i32.const ${SECOND})) (local.get $OH) (local.get $OW) (local.get $CO)
           (local.get $TH) (local.get $TW) (local.get $t) (i32.add (local.get $t) (local.get $len)))
         (local.set $k (i32.const 0))
         (block $sumsDone
@@ -507,13 +509,13 @@ function filterGradientOut() {
   }
   return `
   ;; dw [3, 3, C, CO] = Gt W G from the 36 summed matrices W [C, CO] at w.
-  (func (export "winogradFilterGradientOut") (param $w i32) (param $dw i32) (param $C i32) (param $CO i32)
+  (func $winogradFilterGradientOut (param $w i32) (param $dw i32) (param $C i32) (param $CO i32)
     (local $ci i32) (local $co i32)
     ${locals([...grid('s', 6, 6), ...grid('h', 3, 6)], 'v128')}
     ${channelPairLoops(body)})
 `;
 }
 
-export function winogradWat() {
+export default function winogradWat() {
   return [inputTransform(), outputTransform(), filterTransform(), gemm(), fusedConv(), gradTransform(), accumulate(), filterGradient(), filterGradientOut()].join('');
 }

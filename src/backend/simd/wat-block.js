@@ -1,6 +1,6 @@
-// WebAssembly-text helpers shared by the kernel generators (winograd-wat.js,
-// matmul-wat.js): locals, SIMD arithmetic, and the 4 x 8 register block of
-// their matrix products.
+// WebAssembly-text helpers shared by the kernel generators (winograd/,
+// matmul/ and single-channel-conv/): locals, SIMD arithmetic, and the 4 x 8
+// register block of their matrix products.
 
 export const get = (name) => `(local.get $${name})`;
 export const set = (name, value) => `(local.set $${name} ${value})`;

@@ -5,7 +5,7 @@
 // layout, so the transposes are folded into the packing and the product's
 // inner loop only ever reads memory sequentially.
 
-import { blockFromBias, blockLocals, blockRelu, blockStep, get, inc, locals, loop, range, rows, set } from './wat-block.js';
+import { blockFromBias, blockLocals, blockRelu, blockStep, get, inc, locals, loop, range, rows, set } from '../wat-block.js';
 
 const i32 = (n) => `(i32.const ${n})`;
 const shl = (value, bits) => `(i32.shl ${value} ${i32(bits)})`;
@@ -73,7 +73,7 @@ function pack() {
   ;; or aRow = 1; B[k, n] at b + 4 (k bRow + n), or with bT at b + 4 (n bRow
   ;; + k). K a multiple of 4. Threads take blocks and panels from the counter
   ;; at next.
-  (func $matmulPack (export "matmulPack")
+  (func $matmulPack
     (param $a i32) (param $b i32) (param $ap i32) (param $bp i32) (param $M i32) (param $N i32) (param $K i32)
     (param $aRow i32) (param $aCol i32) (param $bRow i32) (param $bT i32) (param $next i32)
     (local $blocks i32) (local $items i32) (local $t i32) (local $k i32) (local $k4 i32) (local $src i32) (local $dst i32)
@@ -130,7 +130,7 @@ function product() {
   ;; same line), taken from the counter at next chunk of rows by chunk (a
   ;; chunk's rows of A stay in cache across the columns). 4 x 8 blocks in
   ;; registers, reading both operands in order.
-  (func $matmul (export "matmul")
+  (func $matmul
     (param $ap i32) (param $bp i32) (param $c i32) (param $M i32) (param $N i32) (param $K i32) (param $bias i32) (param $relu i32)
     (param $rowsPer i32) (param $next i32)
     (local $groups i32) (local $items i32) (local $t i32) (local $g i32) (local $q i32) (local $r0 i32) (local $r i32) (local $rEnd i32)
@@ -156,6 +156,6 @@ function product() {
 `;
 }
 
-export function matmulWat() {
+export default function matmulWat() {
   return pack() + product();
 }

@@ -4,11 +4,11 @@
 // the 4 x 8 register block of the matrix kernels, the bias and ReLU applied
 // in registers before the one store.
 
-import { blockFromBias, blockLocals, blockRelu, blockStep, get, inc, loop, rows, set } from './wat-block.js';
+import { blockFromBias, blockLocals, blockRelu, blockStep, get, inc, loop, rows, set } from '../wat-block.js';
 
 const rowAt = (r) => (r === 0 ? get('yp') : `(i32.add ${get('yp')} (i32.mul (i32.const ${r}) ${get('co4')}))`);
 
-export function singleChannelConvWat() {
+export default function singleChannelConvWat() {
   const step = blockStep('fp', (r) => `offset=${4 * r} (local.get $xp)`);
   const stores = rows.flatMap((r) => [0, 1].map((q) => `(v128.store offset=${16 * q} ${rowAt(r)} ${get(`a${r}_${q}`)})`));
   const taps = loop('kh', `(i32.ge_u ${get('kh')} (local.get $KH))`, [
@@ -35,12 +35,12 @@ export function singleChannelConvWat() {
     inc('ox0', '(i32.const 4)'),
   ]);
   return `
-  ;; y = relu?(conv(in, f) + bias) for in [B, H, W, 1], f [KH, KW, 1, CO], y
+  ;; y = relu?(conv(input, f) + bias) for input [B, H, W, 1], f [KH, KW, 1, CO], y
   ;; [B, OH, OW, CO] (valid padding, stride 1; OW >= 4, CO a multiple of 8;
   ;; bias 0 for none). Threads take output rows (b, oy) from the counter at
   ;; next, 4 at a time.
-  (func (export "singleChannelConv")
-    (param $in i32) (param $f i32) (param $bias i32) (param $y i32) (param $H i32) (param $W i32) (param $KH i32) (param $KW i32)
+  (func $singleChannelConv
+    (param $input i32) (param $f i32) (param $bias i32) (param $y i32) (param $H i32) (param $W i32) (param $KH i32) (param $KW i32)
     (param $CO i32) (param $OH i32) (param $OW i32) (param $relu i32) (param $rowsOut i32) (param $next i32)
     (local $r i32) (local $len i32) (local $end i32) (local $b i32) (local $oy i32) (local $ox0 i32) (local $ox i32) (local $cb i32)
     (local $kh i32) (local $kw i32) (local $xRow i32) (local $yRow i32) (local $xp i32) (local $fp i32) (local $yp i32) (local $co4 i32)
@@ -55,7 +55,7 @@ export function singleChannelConvWat() {
         ${loop('rows', `(i32.ge_u ${get('r')} ${get('end')})`, [
           set('b', `(i32.div_u ${get('r')} (local.get $OH))`),
           set('oy', `(i32.rem_u ${get('r')} (local.get $OH))`),
-          set('xRow', `(i32.add (local.get $in) (i32.shl (i32.mul (i32.add (i32.mul ${get('b')} (local.get $H)) ${get('oy')}) (local.get $W)) (i32.const 2)))`),
+          set('xRow', `(i32.add (local.get $input) (i32.shl (i32.mul (i32.add (i32.mul ${get('b')} (local.get $H)) ${get('oy')}) (local.get $W)) (i32.const 2)))`),
           set('yRow', `(i32.add (local.get $y) (i32.mul (i32.mul ${get('r')} (local.get $OW)) ${get('co4')}))`),
           set('ox0', '(i32.const 0)'),
           pixels,

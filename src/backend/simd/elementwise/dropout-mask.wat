@@ -1,0 +1,28 @@
+;; The dropout mask for values 0..n-1 (n a multiple of 4): value i is keep,
+;; or 0 where mulberry32's output for counter i (state seed + (i + 1) * C)
+;; is below threshold, an unsigned fraction of 2^32. Counter-based, so four
+;; lanes at once give the same mask as core/dropout.ts does one by one.
+(func $dropoutMask (param $out i32) (param $n i32) (param $seed i32) (param $threshold i32) (param $keep f32)
+  (local $o i32) (local $end i32) (local $a v128) (local $t v128) (local $step v128) (local $k v128) (local $limit v128)
+  (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+  (local.set $a (i32x4.add (i32x4.splat (local.get $seed))
+    (i32x4.mul (i32x4.splat (i32.const 0x6d2b79f5)) (v128.const i32x4 1 2 3 4))))
+  (local.set $step (i32x4.splat (i32.mul (i32.const 0x6d2b79f5) (i32.const 4))))
+  (local.set $k (f32x4.splat (local.get $keep)))
+  (local.set $limit (i32x4.splat (local.get $threshold)))
+  (block $done
+    (loop $each
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+      (local.set $t (i32x4.mul
+        (v128.xor (local.get $a) (i32x4.shr_u (local.get $a) (i32.const 15)))
+        (v128.or (local.get $a) (i32x4.splat (i32.const 1)))))
+      (local.set $t (v128.xor (local.get $t)
+        (i32x4.add (local.get $t) (i32x4.mul
+          (v128.xor (local.get $t) (i32x4.shr_u (local.get $t) (i32.const 7)))
+          (v128.or (local.get $t) (i32x4.splat (i32.const 61)))))))
+      (local.set $t (v128.xor (local.get $t) (i32x4.shr_u (local.get $t) (i32.const 14))))
+      (v128.store (i32.add (local.get $out) (local.get $o))
+        (v128.andnot (local.get $k) (i32x4.lt_u (local.get $t) (local.get $limit))))
+      (local.set $a (i32x4.add (local.get $a) (local.get $step)))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $each))))
