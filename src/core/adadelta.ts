@@ -1,20 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-
-type NamedTensor = { name: string; tensor: tf.Tensor };
+import { KERAS_ADADELTA } from '../contract/custom-ops.js';
 import { ADADELTA } from './seed.js';
 
-/**
- * Name of an optional fused kernel for the whole update of one variable
- * (inputs value, grad, accumGrad, accumDelta; outputs the three new values).
- * Backends may register it; elsewhere the update runs as tf ops.
- */
-export const KERAS_ADADELTA = 'EdgetuneKerasAdadelta';
-
-export interface KerasAdadeltaAttrs {
-  learningRate: number;
-  rho: number;
-  epsilon: number;
-}
+type NamedTensor = { name: string; tensor: tf.Tensor };
 
 interface Slots {
   grad: tf.Variable;

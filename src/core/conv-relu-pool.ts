@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { POOL_RELU_GRAD } from '../contract/custom-ops.js';
 import { biasGradient, convFilterGradient, convInputGradient, fusedConv2d, type FusedConvAttrs } from './fused-conv.js';
-
-/** Kernel name of MaxPoolGrad going on through the ReLU whose output the pool read (edgetune's wasm kernels have it). */
-export const POOL_RELU_GRAD = 'EdgetuneMaxPoolReluGrad';
 
 export type ConvAttrs = Omit<FusedConvAttrs, 'activation'>;
 

@@ -1,7 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-
-/** Kernel name of ReLU's gradient from its output in one pass (edgetune's wasm kernels have it). */
-export const RELU_GRAD = 'EdgetuneReluGrad';
+import { RELU_GRAD } from '../contract/custom-ops.js';
 
 export type FusedActivation = 'linear' | 'relu';
 

@@ -1,4 +1,4 @@
-import type { BackendInfo } from '../backend/backend-info.js';
+import type { BackendInfo } from '../contract/backend-info.js';
 import type { CurvePoint } from './curve.js';
 import type { FinetuneMode } from './finetune.js';
 import type { ParamCounts } from './summary.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { BackendInfo } from '../backend/backend-info.js';
+import type { BackendInfo } from '../contract/backend-info.js';
 import { KerasAdadelta } from './adadelta.js';
 import type { ModelFiles } from './artifacts.js';
 import { ImageFeeder } from './batches.js';

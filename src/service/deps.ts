@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { BackendInfo } from '../backend/backend-info.js';
+import type { BackendInfo } from '../contract/backend-info.js';
 import type { ModelFiles } from '../core/artifacts.js';
 import type { BaseMetadata } from '../core/bundle.js';
 import type { HeadStore } from './head-store.js';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { convReluPool, POOL_RELU_GRAD, poolReluGradAvailable } from '../../src/core/conv-relu-pool.js';
+import { POOL_RELU_GRAD } from '../../src/contract/custom-ops.js';
+import { convReluPool, poolReluGradAvailable } from '../../src/core/conv-relu-pool.js';
 import { trainingForward } from '../../src/core/forward.js';
 import { buildModel } from '../../src/core/model.js';
 import { seededRandom } from '../../src/core/random.js';

@@ -2,7 +2,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as tf from '@tensorflow/tfjs';
-import type { BackendInfo } from '../../backend/backend-info.js';
+import type { BackendInfo } from '../../contract/backend-info.js';
 import { metadataOf } from '../../core/bundle.js';
 import { loadBase } from '../../core/loaded.js';
 import { createApp, type EdgetuneApp } from '../../service/app.js';

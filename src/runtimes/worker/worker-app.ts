@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { BackendInfo } from '../../backend/backend-info.js';
+import type { BackendInfo } from '../../contract/backend-info.js';
 import { loadBase } from '../../core/loaded.js';
 import { createApp, type EdgetuneApp } from '../../service/app.js';
 import type { ServiceBase } from '../../service/deps.js';

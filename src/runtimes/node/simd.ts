@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
-import { PARALLEL_KERNELS, type SimdModuleSource, type SimdPool, type StartedKernels } from './simd/kernels.js';
+import { PARALLEL_KERNELS, type SimdModuleSource, type SimdPool, type StartedKernels } from '../../backend/simd/kernels.js';
 
-// build/ of this package: the same path from src/backend and dist/backend.
-const BUILD = new URL('../../build/', import.meta.url);
+// build/ of this package: the same path from src/runtimes/node and dist/runtimes/node.
+const BUILD = new URL('../../../build/', import.meta.url);
 const WORKER = new URL('./simd-worker.mjs', import.meta.url);
 const HELPER_TIMEOUT_MS = 60_000;
 

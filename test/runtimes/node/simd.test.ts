@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeSimdKernels, nodeSimdPool } from '../../src/backend/node-simd.js';
-import { pointer, simdKernels, simdPool, startSimdKernels, useSimdKernels, type SimdPool } from '../../src/backend/simd/kernels.js';
-import { KerasAdadelta } from '../../src/core/adadelta.js';
-import { dropoutMask } from '../../src/core/dropout.js';
-import { RELU_GRAD } from '../../src/core/fused-conv.js';
-import { seededRandom } from '../../src/core/random.js';
-import { startTestWasm } from '../helpers/backend.js';
-import { onBackend, randomValues, relativeError } from '../helpers/compare.js';
+import { nodeSimdKernels, nodeSimdPool } from '../../../src/runtimes/node/simd.js';
+import { pointer, simdKernels, simdPool, startSimdKernels, useSimdKernels, type SimdPool } from '../../../src/backend/simd/kernels.js';
+import { KerasAdadelta } from '../../../src/core/adadelta.js';
+import { dropoutMask } from '../../../src/core/dropout.js';
+import { RELU_GRAD } from '../../../src/contract/custom-ops.js';
+import { seededRandom } from '../../../src/core/random.js';
+import { startTestWasm } from '../../helpers/backend.js';
+import { onBackend, randomValues, relativeError } from '../../helpers/compare.js';
 
 // Few enough tiles for the direct SIMD kernel, not Winograd (see winogradPays).
 const xShape: [number, number, number, number] = [3, 26, 26, 32];
