@@ -1,5 +1,5 @@
-import { decodePngGray, pngHeader, type PngHeader } from '../core/png.js';
-import { mnistStyle } from '../core/preprocess.js';
+import { decodePngGray, pngHeader, type PngHeader } from '../core/data/png.js';
+import { mnistStyle } from '../core/data/preprocess.js';
 import type { ServiceMetrics } from './metrics.js';
 import { Problem, validationProblem, type FieldError } from './problem.js';
 import { PIXELS, type Limits } from './limits.js';

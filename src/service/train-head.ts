@@ -1,11 +1,11 @@
-import type { HeadMetadata } from '../core/bundle.js';
-import { headFiles } from '../core/bundle.js';
-import type { ClassSet } from '../core/dataset.js';
-import { epochsFor, finetune } from '../core/finetune.js';
-import { disposeModels } from '../core/model.js';
-import { permutation, seededRandom } from '../core/random.js';
+import type { HeadMetadata } from '../core/artifacts/bundle.js';
+import { headFiles } from '../core/artifacts/bundle.js';
+import type { ClassSet } from '../core/data/dataset.js';
+import { epochsFor, finetune } from '../core/training/finetune.js';
+import { disposeModels } from '../core/model/model.js';
+import { permutation, seededRandom } from '../core/data/random.js';
 import { ADADELTA, TRAINING } from '../core/seed.js';
-import type { EpochLog } from '../core/train.js';
+import type { EpochLog } from '../core/training/train.js';
 import type { ServiceBase } from './deps.js';
 import type { HeadStore, HeadVersion } from './head-store.js';
 import { PIXELS } from './limits.js';

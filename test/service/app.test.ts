@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { encode } from 'fast-png';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { TransferResult } from '../../src/core/transfer.js';
+import type { TransferResult } from '../../src/core/experiment/transfer.js';
 import type { EdgetuneApp } from '../../src/service/app.js';
 import type { ServiceBase } from '../../src/service/deps.js';
 import { NODE_LIMITS } from '../../src/service/limits.js';

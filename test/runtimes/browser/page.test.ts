@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectClasses } from '../../../src/core/dataset.js';
+import { selectClasses } from '../../../src/core/data/dataset.js';
 import { startServer, type RunningServer } from '../../../src/runtimes/node/server.js';
 import { startTestWasm } from '../../helpers/backend.js';
 import { launchChromium } from '../../helpers/browser.js';

@@ -3,10 +3,10 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeSimdKernels, nodeSimdPool } from '../../../src/runtimes/node/simd.js';
 import { pointer, simdKernels, simdPool, startSimdKernels, useSimdKernels, type SimdPool } from '../../../src/backend/simd/kernels.js';
-import { KerasAdadelta } from '../../../src/core/adadelta.js';
-import { dropoutMask } from '../../../src/core/dropout.js';
+import { KerasAdadelta } from '../../../src/core/ops/adadelta.js';
+import { dropoutMask } from '../../../src/core/ops/dropout.js';
 import { RELU_GRAD } from '../../../src/contract/custom-ops.js';
-import { seededRandom } from '../../../src/core/random.js';
+import { seededRandom } from '../../../src/core/data/random.js';
 import { startTestWasm } from '../../helpers/backend.js';
 import { onBackend, randomValues, relativeError } from '../../helpers/compare.js';
 

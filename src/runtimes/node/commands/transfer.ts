@@ -1,12 +1,12 @@
 import { access, constants, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { checkClassLists, presentLabels } from '../../../core/dataset.js';
+import { checkClassLists, presentLabels } from '../../../core/data/dataset.js';
 import { InputError } from '../../../core/errors.js';
-import { randomSeed } from '../../../core/random.js';
+import { randomSeed } from '../../../core/data/random.js';
 import { FINETUNE_CLASSES, PRETRAIN_CLASSES, TRAINING } from '../../../core/seed.js';
-import type { FinetuneMode } from '../../../core/finetune.js';
-import { runTransfer, type TransferResult } from '../../../core/transfer.js';
+import type { FinetuneMode } from '../../../core/training/finetune.js';
+import { runTransfer, type TransferResult } from '../../../core/experiment/transfer.js';
 import { writeFileAtomic } from '../atomic.js';
 import { startNodeBackend } from '../backend.js';
 import { interruptible } from '../interrupt.js';
