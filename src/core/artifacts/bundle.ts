@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { MODEL_JSON, WEIGHTS_BIN, modelToFiles, readModelJson, type ModelFiles } from './artifacts.js';
 import { sha256Hex } from './hash.js';
 import { FEATURE_LAYER_COUNT, featureSize, outputSize } from '../model/model.js';
+import { ADADELTA } from '../seed.js';
 
 const encoder = new TextEncoder();
 
@@ -24,6 +25,35 @@ export interface HeadMetadata {
   training: Record<string, unknown>;
   metrics: Record<string, number>;
   createdAt: string;
+}
+
+/** What every head records of how it was trained; each way of training adds its own fields (classes, source, timings). */
+export interface HeadTraining extends Record<string, unknown> {
+  mode: string;
+  epochs: number;
+  batchSize: number;
+  examples: number;
+  /** Of Keras's Adadelta, whose other settings are ADADELTA's. */
+  learningRate: number;
+  seed: number;
+}
+
+/** A head's metadata, built the same way by the experiment, the finetune command and the service. */
+export function headMetadata(
+  head: Pick<HeadMetadata, 'name' | 'labels' | 'baseHash' | 'createdAt'>,
+  training: HeadTraining,
+  metrics: HeadMetadata['metrics'],
+): HeadMetadata {
+  const { learningRate, ...fields } = training;
+  return {
+    kind: 'head',
+    name: head.name,
+    labels: head.labels,
+    baseHash: head.baseHash,
+    training: { ...fields, optimizer: { name: 'adadelta', ...ADADELTA, learningRate } },
+    metrics,
+    createdAt: head.createdAt,
+  };
 }
 
 /**

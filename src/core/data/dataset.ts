@@ -100,23 +100,24 @@ export function classCounts(set: ClassSet): number[] {
   return counts;
 }
 
+/** Checks the class list given as `flag`: at least two classes, no repeats, all present in the data. */
+export function checkClassList(flag: string, list: readonly number[], available: readonly number[]): void {
+  if (list.length < 2) throw new InputError(`${flag} needs at least two classes, got ${list.length}`);
+  const repeated = list.filter((c, i) => list.indexOf(c) !== i);
+  if (repeated.length) throw new InputError(`${flag} repeats class ${repeated[0]}`);
+  const missing = list.filter((c) => !available.includes(c));
+  if (missing.length) {
+    throw new InputError(`${flag}: class ${missing.join(', ')} is not in the data (labels present: ${available.join(', ')})`);
+  }
+}
+
 /**
  * Checks two class lists for the transfer experiment: each non-empty, without
  * repeats, present in the data, and not overlapping each other.
  */
 export function checkClassLists(pretrain: readonly number[], finetune: readonly number[], available: readonly number[]): void {
-  for (const [flag, list] of [
-    ['--pretrain-classes', pretrain],
-    ['--finetune-classes', finetune],
-  ] as const) {
-    if (list.length < 2) throw new InputError(`${flag} needs at least two classes, got ${list.length}`);
-    const repeated = list.filter((c, i) => list.indexOf(c) !== i);
-    if (repeated.length) throw new InputError(`${flag} repeats class ${repeated[0]}`);
-    const missing = list.filter((c) => !available.includes(c));
-    if (missing.length) {
-      throw new InputError(`${flag}: class ${missing.join(', ')} is not in the data (labels present: ${available.join(', ')})`);
-    }
-  }
+  checkClassList('--pretrain-classes', pretrain, available);
+  checkClassList('--finetune-classes', finetune, available);
   const overlap = pretrain.filter((c) => finetune.includes(c));
   if (overlap.length) {
     throw new InputError(`--pretrain-classes and --finetune-classes overlap on ${overlap.join(', ')}; transfer needs disjoint classes`);

@@ -3,9 +3,9 @@ import type { BackendInfo } from '../../contract/backend-info.js';
 import { KerasAdadelta } from '../ops/adadelta.js';
 import type { ModelFiles } from '../artifacts/artifacts.js';
 import { ImageFeeder } from '../data/batches.js';
-import { baseFiles, baseOf, headFiles, headOf, type HeadMetadata } from '../artifacts/bundle.js';
+import { baseFiles, baseOf, headFiles, headMetadata, headOf } from '../artifacts/bundle.js';
 import { learningCurve, type CurvePoint } from '../training/curve.js';
-import { checkClassLists, presentLabels, selectClasses, type ClassSet, type Split } from '../data/dataset.js';
+import { selectClasses, type ClassSet, type Split } from '../data/dataset.js';
 import { finetune, type FinetuneMode, type FinetuneResult } from '../training/finetune.js';
 import { buildModel, disposeModels } from '../model/model.js';
 import { seededRandom } from '../data/random.js';
@@ -123,25 +123,20 @@ async function finetunePhase(
   };
 }
 
-function headMetadata(name: Phase, report: PhaseReport, mode: FinetuneMode, baseHash: string, options: TransferOptions, createdAt: string): HeadMetadata {
-  return {
-    kind: 'head',
-    name,
-    labels: report.classes.map(String),
-    baseHash,
-    training: {
+const phaseHeadMetadata = (name: Phase, report: PhaseReport, mode: FinetuneMode, baseHash: string, options: TransferOptions, createdAt: string) =>
+  headMetadata(
+    { name, labels: report.classes.map(String), baseHash, createdAt },
+    {
       mode,
       classes: report.classes,
       epochs: report.epochs.length,
       batchSize: options.batchSize,
       examples: report.trainSamples,
-      optimizer: { name: 'adadelta', ...ADADELTA },
+      learningRate: ADADELTA.learningRate,
       seed: options.seed,
     },
-    metrics: { testLoss: report.testLoss, testAccuracy: report.testAccuracy, testSamples: report.testSamples },
-    createdAt,
-  };
-}
+    { testLoss: report.testLoss, testAccuracy: report.testAccuracy, testSamples: report.testSamples },
+  );
 
 function logCurve(hooks: TransferHooks, curve: CurvePoint[]): void {
   hooks.log('\nFew-shot curve (cached features, fresh head per row):');
@@ -158,7 +153,8 @@ function logCurve(hooks: TransferHooks, curve: CurvePoint[]): void {
  * The notebook's experiment, corrected: pretrain the whole CNN on one set of
  * classes, then train fresh classification layers for a disjoint set on the
  * frozen feature layers, and evaluate both. The new head does not start from
- * the pretrain head: its class meanings do not carry over.
+ * the pretrain head: its class meanings do not carry over. The caller checks
+ * the class lists (checkClassLists) before it starts a backend.
  */
 export async function runTransfer(
   data: Split,
@@ -167,7 +163,6 @@ export async function runTransfer(
   options: TransferOptions,
   hooks: TransferHooks,
 ): Promise<TransferResult> {
-  checkClassLists(options.pretrainClasses, options.finetuneClasses, presentLabels(data.train));
   const sets = (classes: number[]) => ({
     train: selectClasses(data.train, classes, options.limit),
     test: selectClasses(data.test, classes),
@@ -204,10 +199,10 @@ export async function runTransfer(
     const hash = baseArtifact.metadata.hash;
     const pretrainHead = headOf(model);
     const heads: TransferResult['heads'] = {
-      pretrain: await headFiles(pretrainHead, headMetadata('pretrain', pretrainReport, 'full', hash, options, createdAt)),
+      pretrain: await headFiles(pretrainHead, phaseHeadMetadata('pretrain', pretrainReport, 'full', hash, options, createdAt)),
     };
     if (saved && !saved.baseChanged) {
-      heads.finetune = await headFiles(saved.head, headMetadata('finetune', runs[0], saved.mode, hash, options, createdAt));
+      heads.finetune = await headFiles(saved.head, phaseHeadMetadata('finetune', runs[0], saved.mode, hash, options, createdAt));
     } else {
       hooks.log('\nThe full-mode head changed the feature layers, so it does not fit the saved base and is not saved.');
     }

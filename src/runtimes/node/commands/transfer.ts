@@ -80,6 +80,7 @@ export async function transfer(flags: TransferFlags, log: Log = consoleLog): Pro
   if (flags.report) await ensureWritableDir(path.dirname(path.resolve(flags.report)), 'the directory of --report');
   const dataDir = flags.dataDir ?? defaultMnistDir();
   const data = await loadMnistDir(dataDir);
+  // The experiment's one check of its class lists, before the backend starts.
   checkClassLists(flags.pretrainClasses, flags.finetuneClasses, presentLabels(data.train));
   const dataset = flags.dataDir ? path.basename(path.resolve(flags.dataDir)) : 'mnist';
 
@@ -94,7 +95,18 @@ export async function transfer(flags: TransferFlags, log: Log = consoleLog): Pro
       data,
       dataset,
       backend,
-      { ...flags, seed, finetuneModes: flags.finetuneMode, maxFeatureBytes: flags.maxFeatureMb * 2 ** 20 },
+      {
+        pretrainClasses: flags.pretrainClasses,
+        finetuneClasses: flags.finetuneClasses,
+        epochs: flags.epochs,
+        finetuneEpochs: flags.finetuneEpochs,
+        batchSize: flags.batchSize,
+        seed,
+        finetuneModes: flags.finetuneMode,
+        curve: flags.curve,
+        limit: flags.limit,
+        maxFeatureBytes: flags.maxFeatureMb * 2 ** 20,
+      },
       { log: log.info, progress: () => progress, signal },
     );
     await save(result, flags, log);
