@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Miniflare } from 'miniflare';
 import { unstable_readConfig } from 'wrangler';
-import { buildEnv, root, wrangler } from '../test/helpers/wrangler.js';
+import { buildEnv, root, wrangler } from '../harness/wrangler.js';
 
 export interface Workerd {
   url: string;

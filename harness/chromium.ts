@@ -1,3 +1,4 @@
+// Used by the tests and by the bench (bench/remote.ts), so it lives outside test/.
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 

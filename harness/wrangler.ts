@@ -1,8 +1,9 @@
+// Used by the tests and by the bench (bench/workerd.ts, bench/remote.ts), so it lives outside test/.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-export const root = fileURLToPath(new URL('../..', import.meta.url));
+export const root = fileURLToPath(new URL('..', import.meta.url));
 const wranglerBin = `${root}node_modules/wrangler/bin/wrangler.js`;
 
 /** Offline: no telemetry, no Request.cf download. */
