@@ -14,10 +14,11 @@ import { isReluLayer, type Config } from './layer-config.js';
  *   mask every step), so --seed could not make a run repeatable.
  * Convs with ReLU (their own or the next layer's) or no activation run as
  * one fused kernel, bias and ReLU applied as the conv writes its output,
- * with a gradient that is lazy per input (see fused-conv.ts), or with a
+ * with a gradient that is lazy per input (see ops/fused-conv.ts), or with a
  * MaxPooling2D after them as one step whose gradient fuses the pool's and
- * the ReLU's (see conv-relu-pool.ts). Dropout masks are made on the
- * backend (see dropout.ts). Inference still goes through the model itself.
+ * the ReLU's (see ops/conv-relu-pool.ts). Dropout masks are made on the
+ * backend (see ops/dropout.ts). Inference has its own pass (inference.ts):
+ * tfjs's fused ops, no gradients to shape, dropout skipped.
  */
 export type Forward = (x: tf.Tensor) => tf.Tensor;
 
@@ -54,7 +55,7 @@ function maxPoolAttrs(layer: tf.layers.Layer | undefined): PoolAttrs | undefined
  * Activation('relu') layer after it if there is one (the seed's model has
  * them apart), as one fused step; `layers` is how many layers it covers.
  * A ReLU conv followed by a MaxPooling2D takes the pool in too, for its
- * fused gradient (see conv-relu-pool.ts), unless its input is the model's.
+ * fused gradient (see ops/conv-relu-pool.ts), unless its input is the model's.
  */
 function fusedConvStep(layers: tf.layers.Layer[], first: boolean): { forward: Forward; layers: number } | undefined {
   const [layer, next] = layers;
