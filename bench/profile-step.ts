@@ -3,11 +3,11 @@
 // trains: the real forward, loss, gradients and Adadelta update on batch 128.
 import * as tf from '@tensorflow/tfjs';
 import { Command } from 'commander';
-import { KerasAdadelta } from '../src/core/adadelta.js';
-import { trainingForward } from '../src/core/forward.js';
-import { softmaxCrossEntropySum } from '../src/core/metrics.js';
-import { buildModel } from '../src/core/model.js';
-import { seededRandom } from '../src/core/random.js';
+import { KerasAdadelta } from '../src/core/ops/adadelta.js';
+import { trainingForward } from '../src/core/model/forward.js';
+import { softmaxCrossEntropySum } from '../src/core/ops/metrics.js';
+import { buildModel } from '../src/core/model/model.js';
+import { seededRandom } from '../src/core/data/random.js';
 import { startNodeBackend } from '../src/runtimes/node/backend.js';
 import { positiveInt } from '../src/runtimes/node/integer-args.js';
 import { quantile, spread } from './stats.js';

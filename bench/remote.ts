@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { build } from 'esbuild';
 import { startServer } from '../src/runtimes/node/server.js';
-import { launchChromium } from '../test/helpers/browser.js';
-import { freePort } from '../test/helpers/wrangler.js';
+import { launchChromium } from '../harness/chromium.js';
+import { freePort } from '../harness/wrangler.js';
 import { startWorkerd } from './workerd.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

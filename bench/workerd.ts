@@ -1,5 +1,5 @@
 import { Miniflare } from 'miniflare';
-import { bundleWorker, workerdOptions } from '../test/helpers/workerd.js';
+import { bundleWorker, workerdOptions } from '../harness/workerd.js';
 
 export interface Workerd {
   url: string;

@@ -10,7 +10,7 @@ import { assemble } from '../src/backend/simd/assemble.js';
 import { exportsTs } from '../src/backend/simd/exports-ts.js';
 
 const here = (p) => new URL(`../${p}`, import.meta.url);
-const { text, exports } = await assemble();
+const { text, exports } = await assemble((url) => readFileSync(url, 'utf8'));
 const typescript = exportsTs(exports);
 const generated = here('src/backend/simd/exports.generated.ts');
 const current = existsSync(generated) ? readFileSync(generated, 'utf8') : '';

@@ -2,7 +2,7 @@
 // README's curl examples and a small train request body of PNG examples.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { encode } from 'fast-png';
-import { selectClasses } from '../src/core/dataset.js';
+import { selectClasses } from '../src/core/data/dataset.js';
 import { defaultMnistDir, loadMnistDir } from '../src/runtimes/node/mnist-files.js';
 
 const out = new URL('../data/examples/', import.meta.url);

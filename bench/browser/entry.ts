@@ -2,12 +2,12 @@
 // of inference (batch 128, batch-1 latency) and a fine-tune step on cached
 // features, with the same code the page uses.
 import * as tf from '@tensorflow/tfjs';
-import { FeatureFeeder } from '../../src/core/batches.js';
-import { classify } from '../../src/core/classify.js';
-import { KerasAdadelta } from '../../src/core/adadelta.js';
-import { buildHead } from '../../src/core/finetune.js';
-import { seededRandom } from '../../src/core/random.js';
-import { fit } from '../../src/core/train.js';
+import { FeatureFeeder } from '../../src/core/data/batches.js';
+import { classify } from '../../src/core/model/classify.js';
+import { KerasAdadelta } from '../../src/core/ops/adadelta.js';
+import { buildHead } from '../../src/core/training/finetune.js';
+import { seededRandom } from '../../src/core/data/random.js';
+import { fit } from '../../src/core/training/train.js';
 import { startPageWasm } from '../../src/runtimes/browser/backend.js';
 
 declare global {

@@ -2,17 +2,17 @@
 // process): pretraining steps, inference, batch-1 latency and the step time
 // of each fine-tune mode, on real MNIST, with the training loop edgetune uses.
 import * as tf from '@tensorflow/tfjs';
-import { KerasAdadelta } from '../../src/core/adadelta.js';
-import { FeatureFeeder, ImageFeeder, span } from '../../src/core/batches.js';
-import { baseOf } from '../../src/core/bundle.js';
-import { classify } from '../../src/core/classify.js';
-import { selectClasses } from '../../src/core/dataset.js';
-import { extractFeatures } from '../../src/core/features.js';
-import { buildHead } from '../../src/core/finetune.js';
-import { infer } from '../../src/core/inference.js';
-import { buildModel } from '../../src/core/model.js';
-import { seededRandom } from '../../src/core/random.js';
-import { fit, TrainingStopped } from '../../src/core/train.js';
+import { KerasAdadelta } from '../../src/core/ops/adadelta.js';
+import { FeatureFeeder, ImageFeeder, span } from '../../src/core/data/batches.js';
+import { baseOf } from '../../src/core/artifacts/bundle.js';
+import { classify } from '../../src/core/model/classify.js';
+import { selectClasses } from '../../src/core/data/dataset.js';
+import { extractFeatures } from '../../src/core/training/features.js';
+import { buildHead } from '../../src/core/training/finetune.js';
+import { infer } from '../../src/core/model/inference.js';
+import { buildModel } from '../../src/core/model/model.js';
+import { seededRandom } from '../../src/core/data/random.js';
+import { fit, TrainingStopped } from '../../src/core/training/train.js';
 import { startNodeBackend, type BackendName } from '../../src/runtimes/node/backend.js';
 import { defaultMnistDir, loadMnistDir } from '../../src/runtimes/node/mnist-files.js';
 

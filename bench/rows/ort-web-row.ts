@@ -4,7 +4,7 @@
 // Usage: tsx bench/rows/ort-web-row.ts CONFIG_JSON MODEL_ONNX
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-web';
-import { selectClasses } from '../../src/core/dataset.js';
+import { selectClasses } from '../../src/core/data/dataset.js';
 import { PRETRAIN_CLASSES } from '../../src/core/seed.js';
 import { defaultMnistDir, loadMnistDir } from '../../src/runtimes/node/mnist-files.js';
 import type { RowConfig, RowMeasurements } from './node-row.js';

@@ -11,7 +11,7 @@ import {
   type StartedKernels,
 } from './simd/kernels.js';
 import { registerTrainingKernels } from './kernels/register.js';
-import type { BackendInfo } from './backend-info.js';
+import type { BackendInfo } from '../contract/backend-info.js';
 
 export interface WasmStartOptions {
   /** Use the SIMD binaries when the engine supports them. */

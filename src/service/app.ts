@@ -1,7 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { InputError } from '../core/errors.js';
-import { TrainingStopped } from '../core/train.js';
+import { TrainingStopped } from '../core/training/train.js';
 import type { RouteContext } from './context.js';
 import type { AppDeps } from './deps.js';
 import { HeadCache } from './head-cache.js';

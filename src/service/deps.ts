@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { BackendInfo } from '../backend/backend-info.js';
-import type { ModelFiles } from '../core/artifacts.js';
-import type { BaseMetadata } from '../core/bundle.js';
+import type { BackendInfo } from '../contract/backend-info.js';
+import type { ModelFiles } from '../core/artifacts/artifacts.js';
+import type { BaseMetadata } from '../core/artifacts/bundle.js';
 import type { HeadStore } from './head-store.js';
 import type { Limits } from './limits.js';
 

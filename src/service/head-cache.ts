@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
-import { modelFromFiles } from '../core/artifacts.js';
-import { headMetadataFor } from '../core/loaded.js';
-import type { HeadMetadata } from '../core/bundle.js';
+import { modelFromFiles } from '../core/artifacts/artifacts.js';
+import { headMetadataFor } from '../core/artifacts/loaded.js';
+import type { HeadMetadata } from '../core/artifacts/bundle.js';
 import { UnknownHeadError, type HeadStore } from './head-store.js';
 import { settleHere } from './settle-here.js';
 

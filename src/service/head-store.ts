@@ -1,5 +1,5 @@
-import type { ModelFiles } from '../core/artifacts.js';
-import type { HeadMetadata } from '../core/bundle.js';
+import type { ModelFiles } from '../core/artifacts/artifacts.js';
+import type { HeadMetadata } from '../core/artifacts/bundle.js';
 import type { IndexCacheStats } from './index-cache.js';
 
 export interface HeadVersion {

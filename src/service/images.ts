@@ -1,8 +1,9 @@
-import { decodePngGray, pngHeader, type PngHeader } from '../core/png.js';
-import { mnistStyle } from '../core/preprocess.js';
+import { decodePngGray, pngHeader, type PngHeader } from '../core/data/png.js';
+import { mnistStyle } from '../core/data/preprocess.js';
 import type { ServiceMetrics } from './metrics.js';
 import { Problem, validationProblem, type FieldError } from './problem.js';
-import { PIXELS, type Limits } from './limits.js';
+import { IMAGE_SIZE } from '../core/seed.js';
+import type { Limits } from './limits.js';
 import type { ImageInput } from './schemas.js';
 
 /** What decoding a request's images needs from the app. */
@@ -51,7 +52,7 @@ async function decodePngs(pngs: PendingPng[], out: Float32Array, { limits, metri
     await pause();
     try {
       const decoded = metrics.decode(png.header.dataBytes + 4 * png.header.width * png.header.height, () => decodePngGray(png.bytes, png.field, limits.maxPngPixels));
-      out.set(mnistStyle(decoded), png.index * PIXELS);
+      out.set(mnistStyle(decoded), png.index * IMAGE_SIZE);
     } catch (err) {
       errors.push(errorOf(err, png.field));
     }
@@ -64,7 +65,7 @@ async function decodePngs(pngs: PendingPng[], out: Float32Array, { limits, metri
 
 /** Validated image inputs (flat, rows or PNG) packed back to back as model input; PNG failures are reported per field together. */
 export async function imagesToPixels(images: ImageInput[], field: (i: number) => string, decoding: ImageDecoding): Promise<Float32Array> {
-  const pixels = new Float32Array(images.length * PIXELS);
+  const pixels = new Float32Array(images.length * IMAGE_SIZE);
   const pngs: PendingPng[] = [];
   const errors: FieldError[] = [];
   images.forEach((image, i) => {
@@ -77,9 +78,9 @@ export async function imagesToPixels(images: ImageInput[], field: (i: number) =>
         errors.push(errorOf(err, name));
       }
     } else if (typeof image[0] === 'number') {
-      pixels.set(image as number[], i * PIXELS);
+      pixels.set(image as number[], i * IMAGE_SIZE);
     } else {
-      (image as number[][]).forEach((row, r) => pixels.set(row, i * PIXELS + r * row.length));
+      (image as number[][]).forEach((row, r) => pixels.set(row, i * IMAGE_SIZE + r * row.length));
     }
   });
   if (errors.length) {
@@ -100,7 +101,7 @@ export async function pngBodyPixels(bytes: Uint8Array, decoding: ImageDecoding):
     decoding.metrics.refused();
     throw validationProblem([errorOf(err, 'body')]);
   }
-  const pixels = new Float32Array(PIXELS);
+  const pixels = new Float32Array(IMAGE_SIZE);
   await decodePngs([{ index: 0, field: 'body', bytes, header }], pixels, decoding);
   return pixels;
 }

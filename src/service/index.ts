@@ -4,4 +4,4 @@ export type { AppDeps, ServiceBase } from './deps.js';
 export { checkHeadName, UnknownHeadError, type HeadRecord, type HeadStore, type HeadVersion } from './head-store.js';
 export { IndexCache, type IndexCacheStats } from './index-cache.js';
 export { NODE_LIMITS, WORKER_LIMITS, type Limits } from './limits.js';
-export type { BackendInfo } from '../backend/backend-info.js';
+export type { BackendInfo } from '../contract/backend-info.js';

@@ -1,4 +1,3 @@
-import { IMAGE } from '../core/seed.js';
 
 /**
  * Request limits, per runtime (the Worker's are tighter: one thread, 128 MB,
@@ -36,8 +35,6 @@ export const NODE_LIMITS: Limits = {
   maxPngPixels: 2048 * 2048,
   maxDecodedPixels: 4 * 2048 * 2048,
 };
-
-export const PIXELS = IMAGE.rows * IMAGE.cols;
 
 /**
  * Workers: one thread, 128 MB, and the Paid plan's CPU time per request

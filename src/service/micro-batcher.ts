@@ -1,4 +1,4 @@
-import { PIXELS } from './limits.js';
+import { IMAGE_SIZE } from '../core/seed.js';
 
 interface Slot<R> {
   pixels: Float32Array;
@@ -69,10 +69,10 @@ export class MicroBatcher<R> {
     const queue = this.queues.get(key);
     if (!queue) return;
     this.queues.delete(key);
-    const pixels = new Float32Array(queue.images * PIXELS);
+    const pixels = new Float32Array(queue.images * IMAGE_SIZE);
     let offset = 0;
     for (const slot of queue.slots) {
-      pixels.set(slot.pixels.subarray(0, slot.count * PIXELS), offset * PIXELS);
+      pixels.set(slot.pixels.subarray(0, slot.count * IMAGE_SIZE), offset * IMAGE_SIZE);
       offset += slot.count;
     }
     let results: R[];

@@ -1,4 +1,4 @@
-import { classify, type Prediction } from '../core/classify.js';
+import { classify, type Prediction } from '../core/model/classify.js';
 import type { AppDeps } from './deps.js';
 import type { HeadCache } from './head-cache.js';
 import { MicroBatcher } from './micro-batcher.js';

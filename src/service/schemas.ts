@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
-import { IMAGE } from '../core/seed.js';
+import { IMAGE, IMAGE_SIZE } from '../core/seed.js';
 import { HEAD_NAME } from './head-store.js';
-import { PIXELS, type Limits } from './limits.js';
+import type { Limits } from './limits.js';
 import { checkImages } from './validation.js';
 
 /**
@@ -13,7 +13,7 @@ import { checkImages } from './validation.js';
 const pixels = { type: 'number', minimum: 0, maximum: 1 } as const;
 export const Image = (z.unknown() as z.ZodType<ImageInput>).openapi('Image', {
   oneOf: [
-    { type: 'array', items: pixels, minItems: PIXELS, maxItems: PIXELS, description: `${PIXELS} numbers in [0, 1], row-major, 1 = ink` },
+    { type: 'array', items: pixels, minItems: IMAGE_SIZE, maxItems: IMAGE_SIZE, description: `${IMAGE_SIZE} numbers in [0, 1], row-major, 1 = ink` },
     {
       type: 'array',
       items: { type: 'array', items: pixels, minItems: IMAGE.cols, maxItems: IMAGE.cols },

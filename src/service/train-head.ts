@@ -1,14 +1,12 @@
-import type { HeadMetadata } from '../core/bundle.js';
-import { headFiles } from '../core/bundle.js';
-import type { ClassSet } from '../core/dataset.js';
-import { epochsFor, finetune } from '../core/finetune.js';
-import { disposeModels } from '../core/model.js';
-import { permutation, seededRandom } from '../core/random.js';
-import { ADADELTA, TRAINING } from '../core/seed.js';
-import type { EpochLog } from '../core/train.js';
+import { headFiles, headMetadata } from '../core/artifacts/bundle.js';
+import type { ClassSet } from '../core/data/dataset.js';
+import { epochsFor, finetune } from '../core/training/finetune.js';
+import { disposeModels } from '../core/model/model.js';
+import { permutation, seededRandom } from '../core/data/random.js';
+import { ADADELTA, IMAGE_SIZE, TRAINING } from '../core/seed.js';
+import type { EpochLog } from '../core/training/train.js';
 import type { ServiceBase } from './deps.js';
 import type { HeadStore, HeadVersion } from './head-store.js';
-import { PIXELS } from './limits.js';
 import type { TrainBody } from './schemas.js';
 
 /** Without an explicit epoch count, small example sets still get this many steps (Adadelta starts slowly). */
@@ -35,11 +33,11 @@ export interface TrainJobResult {
 
 /** Images quantised to bytes like MNIST's, with labels as indices into body.labels. */
 function examplesSet(body: TrainBody, pixels: Float32Array, indices: ArrayLike<number>): ClassSet {
-  const images = new Uint8Array(indices.length * PIXELS);
+  const images = new Uint8Array(indices.length * IMAGE_SIZE);
   const labels = new Uint8Array(indices.length);
   for (let i = 0; i < indices.length; i++) {
     const src = indices[i];
-    for (let p = 0; p < PIXELS; p++) images[i * PIXELS + p] = Math.round(pixels[src * PIXELS + p] * 255);
+    for (let p = 0; p < IMAGE_SIZE; p++) images[i * IMAGE_SIZE + p] = Math.round(pixels[src * IMAGE_SIZE + p] * 255);
     labels[i] = body.labels.indexOf(body.examples[src].label);
   }
   return { images, labels, count: indices.length, classes: body.labels.map((_, i) => i) };
@@ -86,30 +84,26 @@ export async function trainHead(base: ServiceBase, store: HeadStore, job: TrainJ
   );
   try {
     const last = result.epochs[result.epochs.length - 1];
-    const metadata: HeadMetadata = {
-      kind: 'head',
-      name: job.name,
-      labels: body.labels,
-      baseHash: base.hash,
-      training: {
+    const metadata = headMetadata(
+      { name: job.name, labels: body.labels, baseHash: base.hash, createdAt: job.createdAt() },
+      {
         mode: 'cached',
         source: 'http',
         epochs: result.epochs.length,
         batchSize,
         examples: train.count,
         validationExamples: validation?.count ?? 0,
-        optimizer: { name: 'adadelta', ...ADADELTA, learningRate: body.learningRate ?? ADADELTA.learningRate },
+        learningRate: body.learningRate ?? ADADELTA.learningRate,
         seed: job.seed,
         extractSeconds: result.extractSeconds,
         seconds: result.seconds,
       },
-      metrics: {
+      {
         trainLoss: last.loss,
         trainAccuracy: last.accuracy,
         ...(result.test ? { valLoss: result.test.loss, valAccuracy: result.test.accuracy } : {}),
       },
-      createdAt: job.createdAt(),
-    };
+    );
     const version = await store.put(job.name, await headFiles(result.head, metadata), metadata);
     return { version, epochs: result.epochs, extractSeconds: result.extractSeconds, seconds: result.seconds };
   } finally {

@@ -1,6 +1,5 @@
 import type { z } from '@hono/zod-openapi';
-import { IMAGE } from '../core/seed.js';
-import { PIXELS } from './limits.js';
+import { IMAGE, IMAGE_SIZE } from '../core/seed.js';
 import { MAX_FIELD_ERRORS, type FieldError } from './problem.js';
 
 type Path = ReadonlyArray<PropertyKey>;
@@ -11,7 +10,7 @@ export function fieldName(path: Path): string {
   return path.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? String(k) : `.${String(k)}`)).join('');
 }
 
-const IMAGE_FORMS = `must be ${PIXELS} numbers in [0, 1], ${IMAGE.rows} rows of ${IMAGE.cols} numbers in [0, 1], or {"png": "<base64>"}`;
+const IMAGE_FORMS = `must be ${IMAGE_SIZE} numbers in [0, 1], ${IMAGE.rows} rows of ${IMAGE.cols} numbers in [0, 1], or {"png": "<base64>"}`;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function pixelProblem(value: unknown): string | undefined {
@@ -28,8 +27,8 @@ function pixelProblem(value: unknown): string | undefined {
  */
 function* imageProblems(value: unknown): Generator<[Path, string]> {
   if (Array.isArray(value)) {
-    if (value.length === PIXELS) {
-      for (let i = 0; i < PIXELS; i++) {
+    if (value.length === IMAGE_SIZE) {
+      for (let i = 0; i < IMAGE_SIZE; i++) {
         const problem = pixelProblem(value[i]);
         if (problem) yield [[i], problem];
       }

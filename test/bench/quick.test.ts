@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BenchResults } from '../../bench/report.js';
-import { root } from '../helpers/wrangler.js';
+import { root } from '../../harness/wrangler.js';
 
 // The benchmark itself never runs in npm test; this checks that --quick runs
 // and writes a well-formed result. Browser, workerd and HTTP rows are left

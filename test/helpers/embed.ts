@@ -1,7 +1,7 @@
 import { cp, mkdir, mkdtemp, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { root } from './wrangler.js';
+import { root } from '../../harness/wrangler.js';
 
 /**
  * A project of one's own that depends on edgetune, made from a fixture in

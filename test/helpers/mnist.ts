@@ -1,4 +1,4 @@
-import { selectClasses, type ClassSet, type Split } from '../../src/core/dataset.js';
+import { selectClasses, type ClassSet, type Split } from '../../src/core/data/dataset.js';
 import { defaultMnistDir, loadMnistDir } from '../../src/runtimes/node/mnist-files.js';
 
 let cached: Promise<Split> | undefined;

@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { runTransfer, type TransferResult } from '../../src/core/transfer.js';
+import { runTransfer, type TransferResult } from '../../src/core/experiment/transfer.js';
 import { layout, saveModelDir } from '../../src/runtimes/node/model-files.js';
 import { mnist } from './mnist.js';
 

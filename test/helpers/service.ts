@@ -2,17 +2,19 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { metadataOf, type HeadMetadata } from '../../src/core/bundle.js';
-import { loadBase } from '../../src/core/loaded.js';
-import type { TransferResult } from '../../src/core/transfer.js';
+import { metadataOf, type HeadMetadata } from '../../src/core/artifacts/bundle.js';
+import { loadBase } from '../../src/core/artifacts/loaded.js';
+import type { TransferResult } from '../../src/core/experiment/transfer.js';
 import { createApp } from '../../src/service/app.js';
 import type { AppDeps, ServiceBase } from '../../src/service/deps.js';
 import type { HeadStore } from '../../src/service/head-store.js';
 import { NODE_LIMITS } from '../../src/service/limits.js';
 import { FileHeadStore } from '../../src/runtimes/node/file-head-store.js';
-import { selectClasses, selectPerClass } from '../../src/core/dataset.js';
-import { seededRandom } from '../../src/core/random.js';
+import { selectClasses, selectPerClass } from '../../src/core/data/dataset.js';
+import { seededRandom } from '../../src/core/data/random.js';
+import { startTestWasm } from './backend.js';
 import { mnist } from './mnist.js';
+import { quickModels } from './models.js';
 
 export const TOKEN = 'test-token-123';
 
@@ -77,3 +79,23 @@ export function parseSse(text: string): Array<{ event: string; data: unknown }> 
       return { event, data: JSON.parse(data) };
     });
 }
+
+/** The app on a small real base with the transfer's head as "digits", and the first 40 MNIST test images and labels. */
+export async function appSetup() {
+  await startTestWasm();
+  const models = (await quickModels(13)).result;
+  const base = await serviceBase(models);
+  const store = await storeWithDigits(models);
+  const edgetune = appWith(base, store);
+  const data = await mnist();
+  return {
+    models,
+    base,
+    store,
+    request: async (path: string, init?: RequestInit) => edgetune.app.request(path, init),
+    testImages: Array.from({ length: 40 }, (_, i) => pixelsOf(data.test.images, i)),
+    testLabels: Array.from(data.test.labels.subarray(0, 40)),
+  };
+}
+
+export type AppSetup = Awaited<ReturnType<typeof appSetup>>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PIXELS } from '../../src/service/limits.js';
+import { IMAGE_SIZE } from '../../src/core/seed.js';
 import { MicroBatcher } from '../../src/service/micro-batcher.js';
 
 /** A "model" that answers each image with its first pixel and counts its calls. */
@@ -7,13 +7,13 @@ function fake() {
   const calls: Array<{ key: string; count: number }> = [];
   const run = (key: string) => (pixels: Float32Array, count: number) => {
     calls.push({ key, count });
-    return Array.from({ length: count }, (_, i) => `${key}:${pixels[i * PIXELS]}`);
+    return Array.from({ length: count }, (_, i) => `${key}:${pixels[i * IMAGE_SIZE]}`);
   };
   return { calls, run };
 }
 const images = (...firsts: number[]) => {
-  const px = new Float32Array(firsts.length * PIXELS);
-  firsts.forEach((v, i) => (px[i * PIXELS] = v));
+  const px = new Float32Array(firsts.length * IMAGE_SIZE);
+  firsts.forEach((v, i) => (px[i * IMAGE_SIZE] = v));
   return px;
 };
 

@@ -1,6 +1,7 @@
 import { util, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { DROPOUT_MASK, fillDropoutMask, type DropoutMaskAttrs } from '../../core/dropout.js';
+import { DROPOUT_MASK, type DropoutMaskAttrs } from '../../contract/custom-ops.js';
+import { fillDropoutMask } from '../../contract/dropout-mask.js';
 import { floatBits, pointer, runShared, simdKernels } from '../simd/kernels.js';
 import { f32, heapOutputs } from './heap.js';
 

@@ -1,6 +1,6 @@
 import { util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { KERAS_ADADELTA, type KerasAdadeltaAttrs } from '../../core/adadelta.js';
+import { KERAS_ADADELTA, type KerasAdadeltaAttrs } from '../../contract/custom-ops.js';
 import { floatBits, pointer, runShared, simdKernels } from '../simd/kernels.js';
 import { requireInputs } from './kernel-scope.js';
 

@@ -1,6 +1,6 @@
 import { util, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { RELU_GRAD } from '../../core/fused-conv.js';
+import { RELU_GRAD } from '../../contract/custom-ops.js';
 import { pointer, runShared, simdKernels } from '../simd/kernels.js';
 import { f32, heapOutputs } from './heap.js';
 import { requireInputs } from './kernel-scope.js';

@@ -2,14 +2,13 @@
 // families' sources (a generator's text in place of its file), the chunk
 // loops of the threaded forms, and the exports, each checked against the
 // function it names.
-import { readFileSync } from 'node:fs';
 import { chunkLoop } from './chunk-loop.js';
 import { families } from './manifest.js';
 
 const here = (path) => new URL(path, import.meta.url);
 
-async function source(folder, file) {
-  if (file.endsWith('.wat')) return readFileSync(here(`${folder}/${file}`), 'utf8');
+async function source(read, folder, file) {
+  if (file.endsWith('.wat')) return read(here(`${folder}/${file}`));
   if (file.endsWith('-wat.js')) return (await import(here(`${folder}/${file}`).href)).default();
   throw new Error(`${folder}/${file}: a source is .wat text or a *-wat.js generator`);
 }
@@ -26,11 +25,12 @@ function parameters(text) {
 /**
  * The module's functions and export section as WebAssembly text (for inside
  * a module that imports env.memory), and the exports: name, parameters and
- * whether helper threads run it.
+ * whether helper threads run it. `read` gives a .wat file's text from its
+ * URL: the build passes Node's, so the backend's files stay free of node:.
  */
-export async function assemble() {
-  const parts = [readFileSync(here('chunk.wat'), 'utf8')];
-  for (const { folder, sources } of families) for (const file of sources) parts.push(await source(folder, file));
+export async function assemble(read) {
+  const parts = [read(here('chunk.wat'))];
+  for (const { folder, sources } of families) for (const file of sources) parts.push(await source(read, folder, file));
   if (parts.some((text) => text.includes('(export '))) throw new Error('a kernel source exports a function: exports are listed in manifest.js');
   const defined = parameters(parts.join('\n'));
   const exports = families.flatMap((family) =>

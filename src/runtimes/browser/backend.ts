@@ -1,5 +1,5 @@
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import type { BackendInfo } from '../../backend/backend-info.js';
+import type { BackendInfo } from '../../contract/backend-info.js';
 import { startWasm } from '../../backend/wasm.js';
 
 export interface PageBackend {

@@ -1,5 +1,5 @@
 import { CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement } from 'chart.js';
-import type { EpochLog } from '../../core/train.js';
+import type { EpochLog } from '../../core/training/train.js';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Legend);
 

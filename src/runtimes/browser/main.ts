@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { classify, type Prediction } from '../../core/classify.js';
-import type { ClassSet } from '../../core/dataset.js';
-import { finetune } from '../../core/finetune.js';
-import { mnistStyle } from '../../core/preprocess.js';
-import { randomSeed } from '../../core/random.js';
+import { classify, type Prediction } from '../../core/model/classify.js';
+import type { ClassSet } from '../../core/data/dataset.js';
+import { finetune } from '../../core/training/finetune.js';
+import { mnistStyle } from '../../core/data/preprocess.js';
+import { randomSeed } from '../../core/data/random.js';
 import { IMAGE_SIZE } from '../../core/seed.js';
 import { startPageWasm } from './backend.js';
 import { TrainingChart } from './chart.js';

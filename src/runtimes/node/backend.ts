@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { getBackend, setBackend } from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import type { BackendInfo } from '../../backend/backend-info.js';
+import type { BackendInfo } from '../../contract/backend-info.js';
 import { InputError } from '../../core/errors.js';
-import { nodeSimdKernels, nodeSimdPool } from '../../backend/node-simd.js';
-import { nodeThreadsUnavailable, withNodeThreads } from '../../backend/node-threads.js';
 import { startWasm } from '../../backend/wasm.js';
+import { nodeSimdKernels, nodeSimdPool } from './simd.js';
+import { nodeThreadsUnavailable, withNodeThreads } from './threads.js';
 
 export const BACKENDS = ['wasm', 'cpu', 'tensorflow'] as const;
 export type BackendName = (typeof BACKENDS)[number];

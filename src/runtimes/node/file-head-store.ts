@@ -1,8 +1,8 @@
 import { readFile, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { MODEL_JSON, WEIGHTS_BIN, type ModelFiles } from '../../core/artifacts.js';
-import { metadataOf, type HeadMetadata } from '../../core/bundle.js';
+import { MODEL_JSON, WEIGHTS_BIN, type ModelFiles } from '../../core/artifacts/artifacts.js';
+import { metadataOf, type HeadMetadata } from '../../core/artifacts/bundle.js';
 import {
   checkHeadName,
   HEAD_NAME,

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { MODEL_JSON, type ModelFiles } from '../../core/artifacts.js';
+import { MODEL_JSON, type ModelFiles } from '../../core/artifacts/artifacts.js';
 import { InputError } from '../../core/errors.js';
 import { HEAD_NAME } from '../../service/head-store.js';
 import { FileHeadStore } from './file-head-store.js';

@@ -1,5 +1,5 @@
 import { InputError } from '../../core/errors.js';
-import { TrainingStopped } from '../../core/train.js';
+import { TrainingStopped } from '../../core/training/train.js';
 import type { Log } from './log.js';
 
 /**

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { imageSet, type Split } from '../../core/dataset.js';
+import { imageSet, type Split } from '../../core/data/dataset.js';
 import { InputError } from '../../core/errors.js';
-import { decodeIdx } from '../../core/idx.js';
+import { decodeIdx } from '../../core/data/idx.js';
 
 const FILES = {
   trainImages: 'train-images-idx3-ubyte',

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { MODEL_JSON, WEIGHTS_BIN, type ModelFiles } from '../../core/artifacts.js';
+import { MODEL_JSON, WEIGHTS_BIN, type ModelFiles } from '../../core/artifacts/artifacts.js';
 import { InputError } from '../../core/errors.js';
 import { replaceDirAtomic } from './atomic.js';
 

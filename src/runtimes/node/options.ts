@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_MAX_FEATURE_BYTES } from '../../core/features.js';
-import { FINETUNE_MODES, type FinetuneMode } from '../../core/finetune.js';
+import { DEFAULT_MAX_FEATURE_BYTES } from '../../core/training/features.js';
+import { FINETUNE_MODES, type FinetuneMode } from '../../core/training/finetune.js';
 import { positiveInt } from './integer-args.js';
 import { BACKENDS, defaultThreads, type BackendName, type NodeBackendOptions } from './backend.js';
 

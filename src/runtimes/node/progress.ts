@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { EpochLog, Evaluation, TrainCallbacks } from '../../core/train.js';
+import type { EpochLog, Evaluation, TrainCallbacks } from '../../core/training/train.js';
 
 const metrics = (r: Evaluation) => `accuracy: ${r.accuracy.toFixed(4)} - loss: ${r.loss.toFixed(4)}`;
 const valMetrics = (l: EpochLog) =>

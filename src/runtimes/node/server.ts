@@ -1,5 +1,5 @@
 import { serve, type ServerType } from '@hono/node-server';
-import type { BackendInfo } from '../../backend/backend-info.js';
+import type { BackendInfo } from '../../contract/backend-info.js';
 import type { Log } from './log.js';
 import { createNodeApp, type NodeApp, type NodeAppOptions } from './node-app.js';
 

@@ -1,5 +1,5 @@
-import { MODEL_JSON, WEIGHTS_BIN, type ModelFiles } from '../../core/artifacts.js';
-import { metadataOf } from '../../core/bundle.js';
+import { MODEL_JSON, WEIGHTS_BIN, type ModelFiles } from '../../core/artifacts/artifacts.js';
+import { metadataOf } from '../../core/artifacts/bundle.js';
 import type { Env } from './env.js';
 import type { R2HeadStore } from './r2-head-store.js';
 

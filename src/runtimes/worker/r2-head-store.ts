@@ -1,5 +1,5 @@
-import { MODEL_JSON, WEIGHTS_BIN, type ModelFiles } from '../../core/artifacts.js';
-import type { HeadMetadata } from '../../core/bundle.js';
+import { MODEL_JSON, WEIGHTS_BIN, type ModelFiles } from '../../core/artifacts/artifacts.js';
+import type { HeadMetadata } from '../../core/artifacts/bundle.js';
 import { checkHeadName, UnknownHeadError, type HeadRecord, type HeadStore, type HeadVersion } from '../../service/head-store.js';
 import { IndexCache } from '../../service/index-cache.js';
 import type { Env } from './env.js';

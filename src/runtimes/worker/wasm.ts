@@ -4,7 +4,7 @@ import plainWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import simdWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm';
 import kernelsPlain from '../../../build/edgetune-simd.wasm';
 import kernelsShared from '../../../build/edgetune-simd-shared.wasm';
-import type { BackendInfo } from '../../backend/backend-info.js';
+import type { BackendInfo } from '../../contract/backend-info.js';
 import { startWasm } from '../../backend/wasm.js';
 
 // Workers forbid compiling wasm from bytes at run time: the binaries arrive

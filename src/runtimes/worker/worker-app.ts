@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { BackendInfo } from '../../backend/backend-info.js';
-import { loadBase } from '../../core/loaded.js';
+import type { BackendInfo } from '../../contract/backend-info.js';
+import { loadBase } from '../../core/artifacts/loaded.js';
 import { createApp, type EdgetuneApp } from '../../service/app.js';
 import type { ServiceBase } from '../../service/deps.js';
 import { WORKER_LIMITS } from '../../service/limits.js';

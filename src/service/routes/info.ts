@@ -1,8 +1,8 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { MODEL_JSON, WEIGHTS_BIN } from '../../core/artifacts.js';
-import { outputSize } from '../../core/model.js';
+import { MODEL_JSON, WEIGHTS_BIN } from '../../core/artifacts/artifacts.js';
+import { outputSize } from '../../core/model/model.js';
 import { IMAGE } from '../../core/seed.js';
-import { summarize } from '../../core/summary.js';
+import { summarize } from '../../core/model/summary.js';
 import type { RouteContext } from '../context.js';
 import { HealthSchema, MetricsSchema, ModelSchema } from '../schemas.js';
 

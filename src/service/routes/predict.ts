@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { RouteContext } from '../context.js';
 import { imagesToPixels, pngBodyPixels } from '../images.js';
-import { PIXELS } from '../limits.js';
+import { IMAGE_SIZE } from '../../core/seed.js';
 import { isPngRequest, requireContentType } from '../middleware.js';
 import { problemResponses } from '../problem.js';
 import { NameParams, PredictResponse, VersionQuery, predictBody } from '../schemas.js';
@@ -47,7 +47,7 @@ export function predictRoutes(app: OpenAPIHono, ctx: RouteContext): void {
         const { images } = c.req.valid('json');
         pixels = await imagesToPixels(images, (i) => `images[${i}]`, ctx.decoding);
       }
-      const { version, predictions } = await ctx.predict(name, pixels, pixels.length / PIXELS, asked);
+      const { version, predictions } = await ctx.predict(name, pixels, pixels.length / IMAGE_SIZE, asked);
       return c.json({ head: { name, version }, predictions }, 200);
     },
   );

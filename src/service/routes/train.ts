@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
-import { TrainingStopped, type EpochLog } from '../../core/train.js';
-import { randomSeed } from '../../core/random.js';
+import { TrainingStopped, type EpochLog } from '../../core/training/train.js';
+import { randomSeed } from '../../core/data/random.js';
 import type { RouteContext } from '../context.js';
 import { imagesToPixels } from '../images.js';
 import type { Limits } from '../limits.js';

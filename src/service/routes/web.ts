@@ -1,5 +1,5 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { MODEL_JSON, WEIGHTS_BIN } from '../../core/artifacts.js';
+import { MODEL_JSON, WEIGHTS_BIN } from '../../core/artifacts/artifacts.js';
 import type { RouteContext } from '../context.js';
 import { Problem } from '../problem.js';
 import { requireHead } from './heads.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { dropoutMask } from '../../../src/core/dropout.js';
-import { seededRandom } from '../../../src/core/random.js';
+import { dropoutMask } from '../../../src/core/ops/dropout.js';
+import { seededRandom } from '../../../src/core/data/random.js';
 import { forEachKernelPath } from '../../helpers/backend.js';
 import { onBackend } from '../../helpers/compare.js';
 

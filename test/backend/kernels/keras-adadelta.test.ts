@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KERAS_ADADELTA, KerasAdadelta } from '../../../src/core/adadelta.js';
+import { KERAS_ADADELTA } from '../../../src/contract/custom-ops.js';
+import { KerasAdadelta } from '../../../src/core/ops/adadelta.js';
 import { forEachKernelPath } from '../../helpers/backend.js';
 import { randomValues, relativeError } from '../../helpers/compare.js';
 

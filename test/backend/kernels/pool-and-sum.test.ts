@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { forEachKernelPath } from '../../helpers/backend.js';
-import { POOL_RELU_GRAD } from '../../../src/core/conv-relu-pool.js';
+import { POOL_RELU_GRAD } from '../../../src/contract/custom-ops.js';
 import { expectLikeCpu, onBackend, randomValues, relativeError } from '../../helpers/compare.js';
 
 describe('wasm MaxPool, MaxPoolGrad and leading-axes Sum match the cpu backend', () => {

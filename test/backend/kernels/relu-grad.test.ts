@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { RELU_GRAD } from '../../../src/core/fused-conv.js';
+import { RELU_GRAD } from '../../../src/contract/custom-ops.js';
 import { forEachKernelPath } from '../../helpers/backend.js';
 import { randomValues } from '../../helpers/compare.js';
 

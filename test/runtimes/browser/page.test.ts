@@ -4,13 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectClasses } from '../../../src/core/dataset.js';
+import { selectClasses } from '../../../src/core/data/dataset.js';
 import { startServer, type RunningServer } from '../../../src/runtimes/node/server.js';
 import { startTestWasm } from '../../helpers/backend.js';
-import { launchChromium } from '../../helpers/browser.js';
+import { launchChromium } from '../../../harness/chromium.js';
 import { mnist } from '../../helpers/mnist.js';
 import { quickModels } from '../../helpers/models.js';
-import { root } from '../../helpers/wrangler.js';
+import { root } from '../../../harness/wrangler.js';
 
 const OUTPUT = path.join(root, 'test-output');
 

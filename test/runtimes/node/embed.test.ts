@@ -8,7 +8,7 @@ import { startTestWasm } from '../../helpers/backend.js';
 import { embeddingProject, typecheck } from '../../helpers/embed.js';
 import { quickModels } from '../../helpers/models.js';
 import { digitsRequest } from '../../helpers/service.js';
-import { root } from '../../helpers/wrangler.js';
+import { root } from '../../../harness/wrangler.js';
 
 const TOKEN = 'embedding-token';
 const json = { 'content-type': 'application/json' };

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { HeadMetadata } from '../../../src/core/bundle.js';
+import type { HeadMetadata } from '../../../src/core/artifacts/bundle.js';
 import { FileHeadStore } from '../../../src/runtimes/node/file-head-store.js';
 
 const meta = (name: string, n: number): HeadMetadata => ({

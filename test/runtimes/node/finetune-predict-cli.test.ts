@@ -2,7 +2,7 @@ import { cp, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectClasses } from '../../../src/core/dataset.js';
+import { selectClasses } from '../../../src/core/data/dataset.js';
 import { FileHeadStore } from '../../../src/runtimes/node/file-head-store.js';
 import { startTestWasm } from '../../helpers/backend.js';
 import { runCli } from '../../helpers/cli.js';

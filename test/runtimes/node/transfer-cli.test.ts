@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { TransferReport } from '../../../src/core/report.js';
+import type { TransferReport } from '../../../src/core/experiment/report.js';
 import { runCli } from '../../helpers/cli.js';
 import { mnist } from '../../helpers/mnist.js';
 

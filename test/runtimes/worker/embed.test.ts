@@ -6,7 +6,7 @@ import { startTestWasm } from '../../helpers/backend.js';
 import { embeddingProject, typecheck } from '../../helpers/embed.js';
 import { quickModels } from '../../helpers/models.js';
 import { digitsRequest } from '../../helpers/service.js';
-import { wranglerDev, type DevServer } from '../../helpers/wrangler.js';
+import { wranglerDev, type DevServer } from '../../../harness/wrangler.js';
 
 const TOKEN = 'embedding-worker-token';
 const json = { 'content-type': 'application/json' };

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestWasm } from '../../helpers/backend.js';
 import { quickModels } from '../../helpers/models.js';
 import { digitsRequest } from '../../helpers/service.js';
-import { bundleWorker, workerdOptions } from '../../helpers/workerd.js';
+import { bundleWorker, workerdOptions } from '../../../harness/workerd.js';
 
 const TOKEN = 'isolates-token';
 const TTL_S = 2;

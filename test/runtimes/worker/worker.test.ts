@@ -8,7 +8,7 @@ import { quickModels } from '../../helpers/models.js';
 import { STALE_MS } from '../../../src/service/train-gate.js';
 import { pngBomb } from '../../helpers/hostile-png.js';
 import { digitsRequest, parseSse } from '../../helpers/service.js';
-import { buildEnv, root, wrangler, wranglerDev, type DevServer } from '../../helpers/wrangler.js';
+import { buildEnv, root, wrangler, wranglerDev, type DevServer } from '../../../harness/wrangler.js';
 
 const TOKEN = 'worker-test-token';
 /** A short staleness window, so that the test sees several. */

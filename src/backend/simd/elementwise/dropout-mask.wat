@@ -1,7 +1,7 @@
 ;; The dropout mask for values 0..n-1 (n a multiple of 4): value i is keep,
 ;; or 0 where mulberry32's output for counter i (state seed + (i + 1) * C)
 ;; is below threshold, an unsigned fraction of 2^32. Counter-based, so four
-;; lanes at once give the same mask as core/dropout.ts does one by one.
+;; lanes at once give the same mask as contract/dropout-mask.ts does one by one.
 (func $dropoutMask (param $out i32) (param $n i32) (param $seed i32) (param $threshold i32) (param $keep f32)
   (local $o i32) (local $end i32) (local $a v128) (local $t v128) (local $step v128) (local $k v128) (local $limit v128)
   (local.set $end (i32.shl (local.get $n) (i32.const 2)))

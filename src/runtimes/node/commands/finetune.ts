@@ -1,16 +1,15 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import type * as tf from '@tensorflow/tfjs';
-import type { HeadMetadata } from '../../../core/bundle.js';
-import { classCounts, presentLabels, selectClasses, selectPerClass } from '../../../core/dataset.js';
+import { checkClassList, classCounts, presentLabels, selectClasses, selectPerClass } from '../../../core/data/dataset.js';
 import { InputError } from '../../../core/errors.js';
-import { finetune, type FinetuneMode } from '../../../core/finetune.js';
-import { headFiles } from '../../../core/bundle.js';
-import { loadBase } from '../../../core/loaded.js';
-import { disposeModels } from '../../../core/model.js';
-import { randomSeed, seededRandom } from '../../../core/random.js';
+import { finetune, type FinetuneMode } from '../../../core/training/finetune.js';
+import { headFiles, headMetadata } from '../../../core/artifacts/bundle.js';
+import { loadBase } from '../../../core/artifacts/loaded.js';
+import { disposeModels } from '../../../core/model/model.js';
+import { randomSeed, seededRandom } from '../../../core/data/random.js';
 import { ADADELTA, FINETUNE_CLASSES, TRAINING } from '../../../core/seed.js';
-import { formatSummary } from '../../../core/summary.js';
+import { formatSummary } from '../../../core/model/summary.js';
 import { HEAD_NAME } from '../../../service/head-store.js';
 import { startNodeBackend } from '../backend.js';
 import { FileHeadStore } from '../file-head-store.js';
@@ -54,12 +53,7 @@ export async function runFinetune(flags: FinetuneFlags, log: Log = consoleLog): 
   const [mode] = flags.finetuneMode;
   const baseFiles = await loadModelDir(flags.base);
   const data = await loadMnistDir(flags.dataDir ?? defaultMnistDir());
-  const available = presentLabels(data.train);
-  const missing = flags.classes.filter((c) => !available.includes(c));
-  if (missing.length) throw new InputError(`--classes: class ${missing.join(', ')} is not in the data (labels present: ${available.join(', ')})`);
-  if (flags.classes.length < 2 || new Set(flags.classes).size !== flags.classes.length) {
-    throw new InputError('--classes needs at least two different classes');
-  }
+  checkClassList('--classes', flags.classes, presentLabels(data.train));
 
   const backend = await startNodeBackend(toBackendOptions(flags), log.warn);
   log.info(`Backend: ${describeBackend(backend)}`);
@@ -91,26 +85,22 @@ export async function runFinetune(flags: FinetuneFlags, log: Log = consoleLog): 
         log.info('Full mode changed the feature layers, so this head does not fit the base; nothing was saved.');
         return;
       }
-      const metadata: HeadMetadata = {
-        kind: 'head',
-        name: flags.name,
-        labels: flags.classes.map(String),
-        baseHash: base.hash,
-        training: {
+      const metadata = headMetadata(
+        { name: flags.name, labels: flags.classes.map(String), baseHash: base.hash, createdAt: new Date().toISOString() },
+        {
           mode,
           classes: flags.classes,
           epochs: result.epochs.length,
           batchSize: flags.batchSize,
           examples: train.count,
           examplesPerClass: flags.examples ?? null,
-          optimizer: { name: 'adadelta', ...ADADELTA, learningRate: flags.learningRate },
+          learningRate: flags.learningRate,
           seed,
           extractSeconds: result.extractSeconds,
           seconds: result.seconds,
         },
-        metrics: { testLoss: score.loss, testAccuracy: score.accuracy, testSamples: test.count },
-        createdAt: new Date().toISOString(),
-      };
+        { testLoss: score.loss, testAccuracy: score.accuracy, testSamples: test.count },
+      );
       const stored = await new FileHeadStore(flags.heads).put(flags.name, await headFiles(result.head, metadata), metadata);
       log.info(`Saved head "${flags.name}" version ${stored.version} in ${flags.heads}`);
     });

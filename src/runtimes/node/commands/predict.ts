@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { classify, type Prediction } from '../../../core/classify.js';
+import { classify, type Prediction } from '../../../core/model/classify.js';
 import { InputError } from '../../../core/errors.js';
-import { decodeIdx, isGzip } from '../../../core/idx.js';
-import { loadBase, loadHead } from '../../../core/loaded.js';
-import { decodePngGray, isPng } from '../../../core/png.js';
-import { mnistStyle } from '../../../core/preprocess.js';
+import { decodeIdx, isGzip } from '../../../core/data/idx.js';
+import { loadBase, loadHead } from '../../../core/artifacts/loaded.js';
+import { decodePngGray, isPng } from '../../../core/data/png.js';
+import { mnistStyle } from '../../../core/data/preprocess.js';
 import { IMAGE, IMAGE_SIZE } from '../../../core/seed.js';
 import { startNodeBackend } from '../backend.js';
 import { DEFAULT_HEADS_DIR, resolveHead } from '../heads.js';

@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
 import { Command } from 'commander';
-import { MODEL_JSON } from '../../../core/artifacts.js';
+import { MODEL_JSON } from '../../../core/artifacts/artifacts.js';
 import { consoleLog } from '../log.js';
 import { layout } from '../model-files.js';
 import { serveApp, serveOptions, type ServeFlags } from './serve.js';

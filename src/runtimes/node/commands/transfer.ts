@@ -1,12 +1,12 @@
 import { access, constants, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { checkClassLists, presentLabels } from '../../../core/dataset.js';
+import { checkClassLists, presentLabels } from '../../../core/data/dataset.js';
 import { InputError } from '../../../core/errors.js';
-import { randomSeed } from '../../../core/random.js';
+import { randomSeed } from '../../../core/data/random.js';
 import { FINETUNE_CLASSES, PRETRAIN_CLASSES, TRAINING } from '../../../core/seed.js';
-import type { FinetuneMode } from '../../../core/finetune.js';
-import { runTransfer, type TransferResult } from '../../../core/transfer.js';
+import type { FinetuneMode } from '../../../core/training/finetune.js';
+import { runTransfer, type TransferResult } from '../../../core/experiment/transfer.js';
 import { writeFileAtomic } from '../atomic.js';
 import { startNodeBackend } from '../backend.js';
 import { interruptible } from '../interrupt.js';
@@ -80,6 +80,7 @@ export async function transfer(flags: TransferFlags, log: Log = consoleLog): Pro
   if (flags.report) await ensureWritableDir(path.dirname(path.resolve(flags.report)), 'the directory of --report');
   const dataDir = flags.dataDir ?? defaultMnistDir();
   const data = await loadMnistDir(dataDir);
+  // The experiment's one check of its class lists, before the backend starts.
   checkClassLists(flags.pretrainClasses, flags.finetuneClasses, presentLabels(data.train));
   const dataset = flags.dataDir ? path.basename(path.resolve(flags.dataDir)) : 'mnist';
 
@@ -94,7 +95,18 @@ export async function transfer(flags: TransferFlags, log: Log = consoleLog): Pro
       data,
       dataset,
       backend,
-      { ...flags, seed, finetuneModes: flags.finetuneMode, maxFeatureBytes: flags.maxFeatureMb * 2 ** 20 },
+      {
+        pretrainClasses: flags.pretrainClasses,
+        finetuneClasses: flags.finetuneClasses,
+        epochs: flags.epochs,
+        finetuneEpochs: flags.finetuneEpochs,
+        batchSize: flags.batchSize,
+        seed,
+        finetuneModes: flags.finetuneMode,
+        curve: flags.curve,
+        limit: flags.limit,
+        maxFeatureBytes: flags.maxFeatureMb * 2 ** 20,
+      },
       { log: log.info, progress: () => progress, signal },
     );
     await save(result, flags, log);

@@ -1,0 +1,31 @@
+// edgetune's own kernels: core runs them by these names where the backend
+// has registered them (and falls back to tf ops elsewhere); backend/kernels
+// registers them. Here so that neither side imports the other.
+
+/** ReLU's gradient from its output in one pass: inputs dy, y. */
+export const RELU_GRAD = 'EdgetuneReluGrad';
+
+/** MaxPoolGrad going on through the ReLU whose output the pool read: inputs dy, input; MaxPoolGrad's attributes. */
+export const POOL_RELU_GRAD = 'EdgetuneMaxPoolReluGrad';
+
+/** The dropout mask made on the backend; the values are fillDropoutMask's. */
+export const DROPOUT_MASK = 'EdgetuneDropoutMask';
+
+export interface DropoutMaskAttrs {
+  shape: number[];
+  rate: number;
+  /** The PRNG's starting state, a uint32. */
+  seed: number;
+}
+
+/**
+ * The whole Keras Adadelta update of one variable (inputs value, grad,
+ * accumGrad, accumDelta; outputs the three new values).
+ */
+export const KERAS_ADADELTA = 'EdgetuneKerasAdadelta';
+
+export interface KerasAdadeltaAttrs {
+  learningRate: number;
+  rho: number;
+  epsilon: number;
+}

@@ -1,0 +1,45 @@
+import * as tf from '@tensorflow/tfjs';
+import { POOL_RELU_GRAD } from '../../contract/custom-ops.js';
+import { biasGradient, convFilterGradient, convInputGradient, fusedConv2d, type FusedConvAttrs } from './fused-conv.js';
+
+export type ConvAttrs = Omit<FusedConvAttrs, 'activation'>;
+
+export interface PoolAttrs {
+  filterSize: [number, number];
+  strides: [number, number];
+  pad: 'valid' | 'same';
+}
+
+/** Whether the current backend can run convReluPool's gradient as one pass. */
+export const poolReluGradAvailable = (): boolean => tf.getKernel(POOL_RELU_GRAD, tf.getBackend()) != null;
+
+type Saved = [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+
+/**
+ * maxPool(relu(conv2d(x, filter) + bias)) (NHWC, no dilation) for training,
+ * as a function of x, filter and bias (or none, withBias false). Its
+ * gradient goes from the pool's to the conv's in one pass (the pool's and
+ * the ReLU's gradients fused: the 9 MB gradient of the seed CNN's second
+ * conv is written once, not written and read back to be masked). All
+ * three gradients are always computed (it is a custom gradient), so this is
+ * for a conv whose input has a gradient: not a first layer. Needs
+ * poolReluGradAvailable().
+ */
+export function convReluPool(conv: ConvAttrs, pool: PoolAttrs, withBias: boolean): (x: tf.Tensor4D, filter: tf.Tensor4D, bias?: tf.Tensor1D) => tf.Tensor4D {
+  const run = tf.customGrad(((...args: unknown[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const [x, filter, bias] = args as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D | undefined];
+    const y = fusedConv2d(x, filter, bias, { ...conv, activation: 'relu' });
+    save([x, filter, y]);
+    return {
+      value: tf.maxPool(y, pool.filterSize, pool.strides, pool.pad),
+      gradFunc: (dp: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sFilter, sy] = saved as Saved;
+        const dz = tf.engine().runKernel(POOL_RELU_GRAD, { dy: dp, input: sy }, { ...pool, dimRoundingMode: undefined as unknown as string }) as tf.Tensor4D;
+        const grads: tf.Tensor[] = [convInputGradient(dz, sFilter, sx.shape, conv.strides, conv.pad), convFilterGradient(sx, dz, sFilter.shape, conv.strides, conv.pad)];
+        return withBias ? [...grads, biasGradient(dz)] : grads;
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return (x, filter, bias) => (withBias ? run(x, filter, bias!) : run(x, filter)) as tf.Tensor4D;
+}

@@ -1,0 +1,67 @@
+import * as tf from '@tensorflow/tfjs';
+import { RELU_GRAD } from '../../contract/custom-ops.js';
+
+export type FusedActivation = 'linear' | 'relu';
+
+export interface FusedConvAttrs {
+  strides: [number, number];
+  pad: 'valid' | 'same';
+  activation: FusedActivation;
+}
+
+/** The gradients of a conv (NHWC, no dilation) from dz, the gradient of its output before bias and activation. */
+export const convInputGradient = (dz: tf.Tensor4D, filter: tf.Tensor4D, xShape: number[], strides: [number, number], pad: 'valid' | 'same') =>
+  tf.conv2dTranspose(dz, filter, xShape as [number, number, number, number], strides, pad);
+
+export const convFilterGradient = (x: tf.Tensor4D, dz: tf.Tensor4D, filterShape: number[], strides: [number, number], pad: 'valid' | 'same') =>
+  tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: dz }, { strides, pad, dataFormat: 'NHWC', filterShape }) as tf.Tensor4D;
+
+export const biasGradient = (dz: tf.Tensor4D) => tf.sum(dz, [0, 1, 2]);
+
+/** dy where y (a ReLU's output) is positive, else 0. */
+function reluGrad(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  if (tf.getKernel(RELU_GRAD, tf.getBackend()) != null) return tf.engine().runKernel(RELU_GRAD, { dy, y }) as tf.Tensor;
+  return tf.mul(dy, tf.step(y));
+}
+
+/**
+ * The gradient of FusedConv2D as the tape sees it when the kernel is run
+ * directly: one lazy function per input, so a gradient nobody needs (the
+ * images' under the first conv) is never computed. tf.fused.conv2d instead
+ * wraps the kernel in customGrad, which always computes all three.
+ */
+function registerFusedConvGradient(): void {
+  tf.registerGradient({
+    kernelName: 'FusedConv2D',
+    inputsToSave: ['x', 'filter'],
+    outputsToSave: [true],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, filter, y] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+      const { strides, pad, activation } = attrs as unknown as FusedConvAttrs;
+      const dz = (activation === 'relu' ? reluGrad(dy as tf.Tensor, y) : dy) as tf.Tensor4D;
+      return {
+        x: () => convInputGradient(dz, filter, x.shape, strides, pad),
+        filter: () => convFilterGradient(x, dz, filter.shape, strides, pad),
+        bias: () => biasGradient(dz),
+      };
+    },
+  });
+}
+
+let registered = false;
+
+/**
+ * activation(conv2d(x, filter) + bias) as one kernel (NHWC, no dilation),
+ * trainable: the backward pass computes only the gradients asked for.
+ */
+export function fusedConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | undefined, attrs: FusedConvAttrs): tf.Tensor4D {
+  if (!registered) {
+    registerFusedConvGradient();
+    registered = true;
+  }
+  return tf.engine().runKernel(
+    'FusedConv2D',
+    bias ? { x, filter, bias } : { x, filter },
+    { ...attrs, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined as unknown as string },
+  ) as tf.Tensor4D;
+}

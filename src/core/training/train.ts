@@ -1,0 +1,111 @@
+import * as tf from '@tensorflow/tfjs';
+import { span, type Feeder } from '../data/batches.js';
+import { trainingForward } from '../model/forward.js';
+import { infer } from '../model/inference.js';
+import { correctCount, crossEntropySum, softmaxCrossEntropySum } from '../ops/metrics.js';
+import { permutation } from '../data/random.js';
+
+export interface EpochLog {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  valLoss: number;
+  valAccuracy: number;
+  seconds: number;
+}
+
+export interface Evaluation {
+  loss: number;
+  accuracy: number;
+}
+
+/** Progress hooks; all optional. `step` is 1-based. */
+export interface TrainCallbacks {
+  onEpochBegin?(epoch: number, epochs: number, steps: number): void;
+  onBatchEnd?(step: number, running: Evaluation): void;
+  onEpochEnd?(log: EpochLog): void;
+}
+
+export interface FitOptions {
+  epochs: number;
+  batchSize: number;
+  optimizer: tf.Optimizer;
+  /** Drives shuffling and dropout masks: a seeded source makes runs repeatable. */
+  random: () => number;
+  validation?: Feeder;
+  /** Raised between steps to stop early (Ctrl-C); fit then throws TrainingStopped. */
+  signal?: AbortSignal;
+  /** Awaited after every step: a server passes a yield to its event loop so it keeps answering while it trains. */
+  pause?: () => Promise<void>;
+}
+
+export class TrainingStopped extends Error {
+  override name = 'TrainingStopped';
+}
+
+/** Loss and accuracy of `model` on every example of `feeder`, in inference mode. */
+export async function evaluate(model: tf.LayersModel, feeder: Feeder, batchSize = 512): Promise<Evaluation> {
+  let loss = 0;
+  let correct = 0;
+  for (let start = 0; start < feeder.count; start += batchSize) {
+    const { xs, ys } = feeder.batch(span(start, Math.min(start + batchSize, feeder.count)));
+    const [l, c] = tf.tidy(() => {
+      const probs = infer(model, xs);
+      return [crossEntropySum(probs, ys), correctCount(probs, ys)];
+    });
+    loss += (await l.data())[0];
+    correct += (await c.data())[0];
+    tf.dispose([xs, ys, l, c]);
+  }
+  return { loss: loss / feeder.count, accuracy: correct / feeder.count };
+}
+
+/**
+ * Mini-batch training of the model's trainable weights (frozen layers stay
+ * put), shuffling each epoch, validating after each epoch. Loss and accuracy
+ * are running means over the epoch, as Keras reports them.
+ */
+export async function fit(
+  model: tf.LayersModel,
+  feeder: Feeder,
+  options: FitOptions,
+  callbacks: TrainCallbacks = {},
+): Promise<EpochLog[]> {
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const { forward, logits } = trainingForward(model, options.random);
+  const loss = logits ? softmaxCrossEntropySum : crossEntropySum;
+  const steps = Math.ceil(feeder.count / options.batchSize);
+  const logs: EpochLog[] = [];
+  for (let epoch = 1; epoch <= options.epochs; epoch++) {
+    callbacks.onEpochBegin?.(epoch, options.epochs, steps);
+    const started = performance.now();
+    const order = permutation(feeder.count, options.random);
+    let lossSum = 0;
+    let correct = 0;
+    let seen = 0;
+    for (let step = 0; step < steps; step++) {
+      if (options.signal?.aborted) throw new TrainingStopped('training stopped');
+      const { xs, ys, size } = feeder.batch(order.subarray(step * options.batchSize, (step + 1) * options.batchSize));
+      let hits: tf.Scalar | undefined;
+      const { value, grads } = tf.variableGrads(() => {
+        const out = forward(xs);
+        hits = tf.keep(correctCount(out, ys));
+        return tf.div(loss(out, ys), size);
+      }, variables);
+      options.optimizer.applyGradients(grads);
+      lossSum += (await value.data())[0] * size;
+      correct += (await hits!.data())[0];
+      seen += size;
+      tf.dispose([xs, ys, value, hits!, ...Object.values(grads)]);
+      callbacks.onBatchEnd?.(step + 1, { loss: lossSum / seen, accuracy: correct / seen });
+      await options.pause?.();
+    }
+    // The epoch's time is its training steps; validation is reported apart.
+    const seconds = (performance.now() - started) / 1000;
+    const val = options.validation ? await evaluate(model, options.validation) : { loss: NaN, accuracy: NaN };
+    const log = { epoch, loss: lossSum / seen, accuracy: correct / seen, valLoss: val.loss, valAccuracy: val.accuracy, seconds };
+    logs.push(log);
+    callbacks.onEpochEnd?.(log);
+  }
+  return logs;
+}

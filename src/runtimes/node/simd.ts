@@ -1,0 +1,65 @@
+import { readFile } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
+import { PARALLEL_KERNELS, type SimdModuleSource, type SimdPool, type StartedKernels } from '../../backend/simd/kernels.js';
+
+// build/ of this package: the same path from src/runtimes/node and dist/runtimes/node.
+const BUILD = new URL('../../../build/', import.meta.url);
+const WORKER = new URL('./simd-worker.mjs', import.meta.url);
+const HELPER_TIMEOUT_MS = 60_000;
+
+/** The SIMD kernels npm run build assembles, compiled from their file. */
+export const nodeSimdKernels: SimdModuleSource = async (shared) =>
+  WebAssembly.compile(await readFile(new URL(shared ? 'edgetune-simd-shared.wasm' : 'edgetune-simd.wasm', BUILD)));
+
+/**
+ * threads - 1 worker_threads running the kernels on the backend's shared
+ * memory, each driven through a 32-int control block on that memory (layout
+ * in simd-worker.mjs). A job goes only to helpers that have said they are
+ * ready, so nothing waits on a thread still starting (or one that never
+ * does); the kernels share their work through counters, so whoever runs
+ * takes it all. The helpers never hold the event loop open. Without shared
+ * memory (one thread), none.
+ */
+export function nodeSimdPool(started: StartedKernels, threads: number): SimdPool | undefined {
+  if (threads < 2 || !(started.memory.buffer instanceof SharedArrayBuffer)) return undefined;
+  const malloc = (started.backend.wasm as unknown as { _malloc(bytes: number): number })._malloc;
+  const counter = malloc(4);
+  const helpers = Array.from({ length: threads - 1 }, () => {
+    const control = malloc(32 * 4);
+    new Int32Array(started.memory.buffer, control, 32).fill(0);
+    const worker = new Worker(WORKER, { workerData: { module: started.module, memory: started.memory, control, functions: PARALLEL_KERNELS } });
+    worker.unref();
+    return control;
+  });
+  return {
+    size: threads,
+    parallel(kernel, parts) {
+      const views = helpers.map((control) => new Int32Array(started.memory.buffer, control, 32));
+      Atomics.store(new Int32Array(started.memory.buffer, counter, 1), 0, 0);
+      const lists = parts.map((args) => [...args, counter]);
+      const ran = [true, ...views.map((ctrl) => Atomics.load(ctrl, 31) === 1)];
+      const jobs = views.flatMap((ctrl, i) => {
+        if (!ran[i + 1]) return [];
+        ctrl[2] = PARALLEL_KERNELS.indexOf(kernel);
+        ctrl[3] = lists[i + 1].length;
+        ctrl.set(lists[i + 1], 4);
+        const generation = Atomics.add(ctrl, 0, 1) + 1;
+        Atomics.notify(ctrl, 0);
+        return [{ ctrl, generation }];
+      });
+      (started.kernels[kernel] as (...args: number[]) => void)(...lists[0]);
+      // A bound on the wait: a helper that never answers becomes an error, not a hung process.
+      const deadline = Date.now() + HELPER_TIMEOUT_MS;
+      for (const { ctrl, generation } of jobs) {
+        // Wait on the value just checked: a fresh read could already be the
+        // answer, and waiting for that to change would sleep through it.
+        for (let done = Atomics.load(ctrl, 1); done !== generation; done = Atomics.load(ctrl, 1)) {
+          if (Date.now() > deadline) throw new Error(`a SIMD helper thread did not finish ${kernel} in ${HELPER_TIMEOUT_MS / 1000} s`);
+          Atomics.wait(ctrl, 1, done, 1000);
+        }
+        if (Atomics.exchange(ctrl, 30, 0) !== 0) throw new Error(`a SIMD helper thread failed in ${kernel}`);
+      }
+      return ran;
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { POOL_RELU_GRAD } from '../../../src/contract/custom-ops.js';
+import { convReluPool, poolReluGradAvailable } from '../../../src/core/ops/conv-relu-pool.js';
+import { trainingForward } from '../../../src/core/model/forward.js';
+import { buildModel } from '../../../src/core/model/model.js';
+import { seededRandom } from '../../../src/core/data/random.js';
+import { startTestWasm } from '../../helpers/backend.js';
+import { onBackend, randomValues, relativeError } from '../../helpers/compare.js';
+
+interface Case {
+  x: [number, number, number, number];
+  filter: [number, number, number, number];
+  pad: 'valid' | 'same';
+  pool: number;
+  poolStrides: number;
+  poolPad: 'valid' | 'same';
+  bias: boolean;
+}
+
+/** Loss gradients (x, filter and bias if any) through convReluPool (fused) or conv2d, add, relu and maxPool apart. */
+function gradients(c: Case, fused: boolean) {
+  return () =>
+    tf.tidy(() => {
+      const conv = { strides: [1, 1] as [number, number], pad: c.pad };
+      const pool = { filterSize: [c.pool, c.pool] as [number, number], strides: [c.poolStrides, c.poolStrides] as [number, number], pad: c.poolPad };
+      const block = convReluPool(conv, pool, c.bias);
+      const f = (x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor) => {
+        const apart = () => {
+          const z = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, c.pad);
+          return tf.maxPool(tf.relu(b ? tf.add(z, b) : z) as tf.Tensor4D, pool.filterSize, pool.strides, pool.pad);
+        };
+        const out = fused ? block(x as tf.Tensor4D, w as tf.Tensor4D, b as tf.Tensor1D | undefined) : apart();
+        // Fixed weights on the pooled output make every position's gradient different.
+        return tf.sum(tf.mul(out, tf.tensor(randomValues(out.size, 11), out.shape)));
+      };
+      const inputs: tf.Tensor[] = [tf.tensor4d(randomValues(tf.util.sizeFromShape(c.x), 12), c.x), tf.tensor4d(randomValues(tf.util.sizeFromShape(c.filter), 13), c.filter)];
+      if (c.bias) inputs.push(tf.tensor1d(randomValues(c.filter[3], 14)));
+      return tf.concat(tf.grads(f)(inputs).map((g) => g.flatten()));
+    });
+}
+
+describe('conv + ReLU + MaxPool as one training step', () => {
+  beforeAll(() => startTestWasm());
+
+  const cases: Case[] = [
+    // The seed CNN's second conv and pool (2x2 windows tiling the output; the SIMD pass).
+    { x: [3, 14, 14, 8], filter: [3, 3, 8, 16], pad: 'valid', pool: 2, poolStrides: 2, poolPad: 'valid', bias: true },
+    { x: [2, 10, 10, 4], filter: [3, 3, 4, 6], pad: 'valid', pool: 2, poolStrides: 2, poolPad: 'valid', bias: false },
+    // Overlapping, padded windows: the general pass.
+    { x: [2, 9, 9, 3], filter: [3, 3, 3, 4], pad: 'same', pool: 3, poolStrides: 2, poolPad: 'same', bias: true },
+  ];
+  for (const c of cases) {
+    it(`gives the gradients of conv2d, add, relu and maxPool apart on wasm: ${JSON.stringify(c)}`, async () => {
+      const reference = await onBackend('cpu', gradients(c, false));
+      const fused = await onBackend('wasm', gradients(c, true));
+      expect(fused.shape).toEqual(reference.shape);
+      expect(relativeError(fused.values, reference.values)).toBeLessThanOrEqual(1e-5);
+    });
+  }
+
+  it('is what the seed CNN trains with on wasm, and leaves no tensors behind', async () => {
+    expect(poolReluGradAvailable()).toBe(true);
+    const model = buildModel(5, 1);
+    const { forward } = trainingForward(model, seededRandom(1));
+    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const xs = tf.randomUniform([4, 28, 28, 1]);
+    const step = () => {
+      const { value, grads } = tf.variableGrads(() => tf.sum(forward(xs)) as tf.Scalar, variables);
+      tf.dispose([value, ...Object.values(grads)]);
+    };
+    step();
+    const before = tf.memory().numTensors;
+    const kernels = (await tf.profile(step)).kernels.map((k) => k.name);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(kernels).toContain(POOL_RELU_GRAD);
+    expect(kernels).not.toContain('MaxPoolGrad');
+    // The first conv's ReLU still has its own gradient; the second's is in the pool's.
+    expect(kernels.filter((k) => k === 'EdgetuneReluGrad')).toHaveLength(1);
+    xs.dispose();
+    model.dispose();
+  });
+
+  it('is not used where the backend lacks the fused gradient (cpu)', async () => {
+    await tf.setBackend('cpu');
+    try {
+      expect(poolReluGradAvailable()).toBe(false);
+    } finally {
+      await tf.setBackend('wasm');
+    }
+  });
+});

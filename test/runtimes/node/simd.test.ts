@@ -1,0 +1,138 @@
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeSimdKernels, nodeSimdPool } from '../../../src/runtimes/node/simd.js';
+import { pointer, simdKernels, simdPool, startSimdKernels, useSimdKernels, type SimdPool } from '../../../src/backend/simd/kernels.js';
+import { KerasAdadelta } from '../../../src/core/ops/adadelta.js';
+import { dropoutMask } from '../../../src/core/ops/dropout.js';
+import { RELU_GRAD } from '../../../src/contract/custom-ops.js';
+import { seededRandom } from '../../../src/core/data/random.js';
+import { startTestWasm } from '../../helpers/backend.js';
+import { onBackend, randomValues, relativeError } from '../../helpers/compare.js';
+
+// Few enough tiles for the direct SIMD kernel, not Winograd (see winogradPays).
+const xShape: [number, number, number, number] = [3, 26, 26, 32];
+const dyShape: [number, number, number, number] = [3, 24, 24, 32];
+const xv = randomValues(tf.util.sizeFromShape(xShape), 1);
+const dyv = randomValues(tf.util.sizeFromShape(dyShape), 2);
+const filterGradient = () =>
+  tf.engine().runKernel(
+    'Conv2DBackpropFilter',
+    { x: tf.tensor4d(xv, xShape), dy: tf.tensor4d(dyv, dyShape) },
+    { strides: 1, pad: 'valid', dataFormat: 'NHWC', filterShape: [3, 3, 32, 32] },
+  ) as tf.Tensor;
+
+// Big enough to go to the helpers (see SHARED_MIN_VALUES and winogradPays), with ReLU-like ties for the pool.
+const big = randomValues(8 * 24 * 24 * 32, 3).map((v) => Math.max(0, v));
+const grads = randomValues(big.length, 4);
+const onePassKernels: Array<[string, () => tf.Tensor, number]> = [
+  [
+    'ReLU gradient',
+    () => {
+      const [dy, y] = [tf.tensor(grads), tf.tensor(big)];
+      // The kernel is wasm's own; cpu's answer is the op-by-op one.
+      return tf.getBackend() === 'wasm' ? (tf.engine().runKernel(RELU_GRAD, { dy, y }) as tf.Tensor) : tf.mul(dy, tf.step(y));
+    },
+    0,
+  ],
+  ['dropout mask', () => dropoutMask([big.length], 0.3, seededRandom(7)), 0],
+  [
+    'MaxPool gradient',
+    () => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid'), tf.tensor(grads.subarray(0, big.length / 4), [8, 12, 12, 32]))))(tf.tensor4d(big, [8, 24, 24, 32])),
+    0,
+  ],
+  [
+    'Winograd conv',
+    () =>
+      tf.fused.conv2d({
+        x: tf.tensor4d(big.subarray(0, 6 * 26 * 26 * 32), [6, 26, 26, 32]),
+        filter: tf.tensor4d(grads.subarray(0, 9 * 32 * 32), [3, 3, 32, 32]),
+        bias: tf.tensor1d(grads.subarray(0, 32)),
+        strides: 1,
+        pad: 'valid',
+        activation: 'relu',
+      }),
+    1e-5,
+  ],
+  [
+    'Winograd filter gradient',
+    () =>
+      tf.engine().runKernel(
+        'Conv2DBackpropFilter',
+        { x: tf.tensor4d(big.subarray(0, 6 * 26 * 26 * 32), [6, 26, 26, 32]), dy: tf.tensor4d(grads.subarray(0, 6 * 24 * 24 * 32), [6, 24, 24, 32]) },
+        { strides: 1, pad: 'valid', dataFormat: 'NHWC', filterShape: [3, 3, 32, 32] },
+      ) as tf.Tensor,
+    1e-5,
+  ],
+  [
+    'single-channel conv',
+    () =>
+      tf.fused.conv2d({
+        x: tf.tensor4d(big.subarray(0, 40 * 28 * 28), [40, 28, 28, 1]),
+        filter: tf.tensor4d(grads.subarray(0, 9 * 32), [3, 3, 1, 32]),
+        bias: tf.tensor1d(grads.subarray(0, 32)),
+        strides: 1,
+        pad: 'valid',
+        activation: 'relu',
+      }),
+    1e-5,
+  ],
+  ['MaxPool', () => tf.maxPool(tf.tensor4d(grads, [8, 24, 24, 32]), 2, 2, 'valid'), 0],
+  ['product', () => tf.mul(tf.tensor(big), tf.tensor(grads)), 0],
+  ['bias gradient (sum over rows)', () => tf.sum(tf.tensor4d(grads, [8, 24, 24, 32]), [0, 1, 2]), 1e-5],
+  [
+    'SIMD matmul, packing and product',
+    () => tf.matMul(tf.tensor2d(big.subarray(0, 64 * 1024), [64, 1024]), tf.tensor2d(grads.subarray(0, 128 * 1024), [128, 1024]), false, true),
+    1e-5,
+  ],
+  [
+    'Keras Adadelta',
+    () => {
+      const w = tf.variable(tf.tensor(grads));
+      const optimizer = new KerasAdadelta();
+      optimizer.applyGradients({ [w.name]: tf.tensor(big) });
+      optimizer.dispose();
+      const out = w.clone();
+      w.dispose();
+      return out;
+    },
+    1e-6,
+  ],
+];
+
+describe('SIMD helper threads in Node', () => {
+  const previous = { kernels: simdKernels(), pool: simdPool() };
+  let pool: SimdPool | undefined;
+  beforeAll(async () => {
+    await startTestWasm();
+    const started = await startSimdKernels(tf.backend() as BackendWasm, nodeSimdKernels);
+    pool = nodeSimdPool(started, 2);
+    useSimdKernels(started.kernels, pool);
+  });
+  afterAll(() => useSimdKernels(previous.kernels, previous.pool));
+
+  it('give the right filter gradient while the helper starts (main does it all) and once it runs (rows shared), and the one-pass kernels, convs, pool and matmul too', async () => {
+    const cpu = await onBackend('cpu', () => tf.tidy(filterGradient));
+    const starting = await onBackend('wasm', () => tf.tidy(filterGradient));
+    expect(relativeError(starting.values, cpu.values)).toBeLessThanOrEqual(1e-5);
+
+    // An empty job (no rows) on real buffers, until the helper takes it.
+    const backend = tf.backend() as BackendWasm;
+    const dw = tf.zeros([1, 1, 2, 16]);
+    const args = [0, 0, pointer(backend, dw), 1, 1, 2, 1, 1, 16, 0, 2];
+    const probe = () => pool!.parallel('convFilterGradShared', [args, args]);
+    const deadline = Date.now() + 10_000;
+    while (!probe()[1] && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(probe()).toEqual([true, true]);
+    dw.dispose();
+
+    const shared = await onBackend('wasm', () => tf.tidy(filterGradient));
+    expect(relativeError(shared.values, cpu.values)).toBeLessThanOrEqual(1e-5);
+
+    // The one-pass kernels and the Winograd conv, with the helper known to be running: the same as on cpu.
+    for (const [name, run, tolerance] of onePassKernels) {
+      const [onWasm, onCpu] = [await onBackend('wasm', () => tf.tidy(run)), await onBackend('cpu', () => tf.tidy(run))];
+      expect(relativeError(onWasm.values, onCpu.values), name).toBeLessThanOrEqual(tolerance);
+    }
+  });
+});
