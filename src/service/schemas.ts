@@ -39,16 +39,16 @@ export const HeadName = z
 export const NameParams = z.object({ name: HeadName });
 
 export const VersionQuery = z.object({
-  version: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(Number.MAX_SAFE_INTEGER)
+  // Digits only: Number() would also take "0x1", "+1" and "1.0" for 1.
+  version: z
+    .string()
+    .regex(/^[1-9][0-9]{0,14}$/, 'must be a version number: 1, 2, 3, ...')
+    .transform(Number)
     .optional()
     .openapi({
       param: { name: 'version', in: 'query' },
       description: 'exactly this version (as a train response named it), never an older one; default: the current version as this server last knew it',
-      example: 3,
+      example: '3',
     }),
 });
 

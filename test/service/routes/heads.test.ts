@@ -43,7 +43,7 @@ describe('the Hono app (app.request): /v1/heads, /v1/heads/{name}, versions, rol
       expect(((await res.json()) as { head: { version: number } }).head.version).toBe(version);
     }
     await expectProblem(await request('/v1/heads/twice/predict?version=3', post({ images: [testImages[0]] })), 404, 'not-found', /has no version 3/);
-    for (const bad of ['0', '-1', '1.5', 'x', '1e400']) {
+    for (const bad of ['0', '-1', '1.5', 'x', '1e400', '', '0x1', '+1', '1.0', '01', '1&version=2']) {
       const body = await expectProblem(await request(`/v1/heads/twice/predict?version=${bad}`, post({ images: [testImages[0]] })), 422, 'validation');
       expect(body.errors?.[0].field).toBe('version');
     }
