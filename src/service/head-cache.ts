@@ -3,7 +3,7 @@ import { modelFromFiles } from '../core/artifacts/artifacts.js';
 import { headMetadataFor } from '../core/artifacts/loaded.js';
 import type { HeadMetadata } from '../core/artifacts/bundle.js';
 import { UnknownHeadError, type HeadStore } from './head-store.js';
-import { settleHere } from './settle-here.js';
+import { InFlight } from './in-flight.js';
 
 export interface ServingHead {
   name: string;
@@ -28,7 +28,7 @@ interface Entry extends ServingHead {
  */
 export class HeadCache {
   private readonly loaded = new Map<string, Entry>();
-  private readonly loading = new Map<string, Promise<Entry>>();
+  private readonly loading = new InFlight<Entry>();
 
   constructor(
     private readonly store: HeadStore,
@@ -59,11 +59,7 @@ export class HeadCache {
       this.loaded.set(key, cached);
       return cached;
     }
-    const pending = this.loading.get(key);
-    if (pending) return settleHere(pending);
-    const load = this.load(name, wanted, baseHash, wanted === record.current).finally(() => this.loading.delete(key));
-    this.loading.set(key, load);
-    return load;
+    return this.loading.run(key, () => this.load(name, wanted, baseHash, wanted === record.current));
   }
 
   private async load(name: string, version: number, baseHash: string, current: boolean): Promise<Entry> {
@@ -71,6 +67,8 @@ export class HeadCache {
     if (!files) throw new UnknownHeadError(name, version);
     const metadata = headMetadataFor(files, baseHash, name);
     const head: Entry = { name, version, metadata, model: await modelFromFiles(files), users: 0, evicted: false };
+    // A load that another request started again after it stalled may have got here first.
+    this.drop(`${name}@${version}`);
     if (current) this.evict(name);
     this.loaded.set(`${name}@${version}`, head);
     while (this.loaded.size > this.capacity) this.drop(this.loaded.keys().next().value!);

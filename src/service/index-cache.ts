@@ -1,15 +1,10 @@
 import type { HeadRecord } from './head-store.js';
-import { settleHere } from './settle-here.js';
+import { InFlight } from './in-flight.js';
 
 interface Entry {
   record: HeadRecord | undefined;
   /** When the read that produced it started: what it shows is at least that recent. */
   readAt: number;
-}
-
-interface Reading {
-  startedAt: number;
-  promise: Promise<Entry>;
 }
 
 export interface IndexCacheStats {
@@ -32,12 +27,12 @@ export interface IndexCacheStats {
  * - its own writes at once: the store calls `forget` after each, and a read
  *   that was under way when it did is not kept.
  * Reads of one name are shared (one at a time per name unless a request needs
- * a newer one), and at most `maxEntries` names are kept, so asking for many
- * unknown names cannot grow memory.
+ * a newer one, or the one under way has stalled), and at most `maxEntries`
+ * names are kept, so asking for many unknown names cannot grow memory.
  */
 export class IndexCache {
   private readonly entries = new Map<string, Entry>();
-  private readonly reading = new Map<string, Reading>();
+  private readonly reading: InFlight<Entry>;
   private reads = 0;
   private hits = 0;
 
@@ -46,7 +41,9 @@ export class IndexCache {
     readonly ttlMs: number,
     private readonly now: () => number = Date.now,
     private readonly maxEntries = 10_000,
-  ) {}
+  ) {
+    this.reading = new InFlight<Entry>(undefined, now);
+  }
 
   async get(name: string, version?: number): Promise<HeadRecord | undefined> {
     const asked = this.now();
@@ -62,7 +59,7 @@ export class IndexCache {
   /** Drops what is known of `name` (after a write), including a read under way. */
   forget(name: string): void {
     this.entries.delete(name);
-    this.reading.delete(name);
+    this.reading.forget(name);
   }
 
   stats(): IndexCacheStats {
@@ -71,27 +68,20 @@ export class IndexCache {
 
   /** A read of `name` that started no earlier than `notBefore`: one under way, or a new one. */
   private refresh(name: string, notBefore: number): Promise<Entry> {
-    const under = this.reading.get(name);
-    // workerd cancels a request that waits on a promise another request settles.
-    if (under && under.startedAt >= notBefore) return settleHere(under.promise);
-    const startedAt = this.now();
-    this.reads++;
-    const promise: Promise<Entry> = this.source(name).then(
-      (record) => {
-        const entry = { record, readAt: startedAt };
-        if (this.reading.get(name)?.promise === promise) {
-          this.reading.delete(name);
-          this.keep(name, entry);
-        }
-        return entry;
+    return this.reading.run(
+      name,
+      () => {
+        const startedAt = this.now();
+        this.reads++;
+        const read: Promise<Entry> = this.source(name).then((record) => {
+          const entry = { record, readAt: startedAt };
+          if (this.reading.isLatest(name, read)) this.keep(name, entry);
+          return entry;
+        });
+        return read;
       },
-      (err: unknown) => {
-        if (this.reading.get(name)?.promise === promise) this.reading.delete(name);
-        throw err;
-      },
+      notBefore,
     );
-    this.reading.set(name, { startedAt, promise });
-    return promise;
   }
 
   private keep(name: string, entry: Entry): void {

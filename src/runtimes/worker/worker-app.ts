@@ -5,7 +5,7 @@ import { createApp, type EdgetuneApp } from '../../service/app.js';
 import type { ServiceBase } from '../../service/deps.js';
 import { WORKER_LIMITS } from '../../service/limits.js';
 import { checkToken } from '../../service/middleware.js';
-import { settleHere } from '../../service/settle-here.js';
+import { InFlight } from '../../service/in-flight.js';
 import { baseFromAssets, seedHeads, webAsset } from './assets.js';
 import type { Env } from './env.js';
 import { R2HeadStore } from './r2-head-store.js';
@@ -23,25 +23,19 @@ import { startWorkerWasm } from './wasm.js';
 export function createWorkerApp(env: Env, onError: (err: unknown) => void = (err) => console.error('request failed', err)): EdgetuneApp {
   const store = new R2HeadStore(env, indexTtlMs(env.HEAD_INDEX_TTL_SECONDS));
   let ready: { base: ServiceBase; backend: BackendInfo } | undefined;
-  let starting: Promise<{ base: ServiceBase; backend: BackendInfo }> | undefined;
+  const starting = new InFlight<{ base: ServiceBase; backend: BackendInfo }>();
   const start = async () => {
     const backend = await startWorkerWasm();
     const files = await baseFromAssets(env);
     const loaded = await loadBase(files, 'models/base');
     const base: ServiceBase = { model: loaded.model as tf.Sequential, hash: loaded.hash, files, metadata: loaded.metadata };
     await seedHeads(env, store, base.hash);
-    return (ready = { base, backend });
+    // A start that stalled and was begun again may finish second: keep one base.
+    if (ready) base.model.dispose();
+    else ready = { base, backend };
+    return ready;
   };
-  const started = async () => {
-    if (ready) return ready;
-    const first = !starting;
-    starting ??= start().catch((err: unknown) => {
-      starting = undefined;
-      throw err;
-    });
-    // Only the request that started it may wait on it directly (workerd).
-    return first ? starting : settleHere(starting);
-  };
+  const started = async () => ready ?? starting.run('base', start);
 
   let token = env.EDGETUNE_TOKEN ?? '';
   const problem = token ? checkToken(token) : 'it is not set';
