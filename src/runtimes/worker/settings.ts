@@ -1,4 +1,4 @@
-export const DEFAULT_INDEX_TTL_SECONDS = 10;
+const DEFAULT_INDEX_TTL_SECONDS = 10;
 
 /** HEAD_INDEX_TTL_SECONDS as milliseconds; a value that is not a number from 0 to 3600 is reported and the default used. */
 export function indexTtlMs(value: string | undefined): number {
