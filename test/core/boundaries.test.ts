@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 /** Dependencies core may use: plain JavaScript that runs in Node, workerd and browsers alike. */
-const PURE_PACKAGES = ['fast-png', 'fflate'];
+const PURE_PACKAGES = ['fast-png', 'fflate', 'jpeg-js'];
 
 const src = fileURLToPath(new URL('../../src/', import.meta.url));
 const CODE = /\.(ts|js|mjs|cjs)$/;

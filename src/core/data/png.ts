@@ -1,13 +1,7 @@
 import { Unzlib } from 'fflate';
 import { convertIndexedToRgb, decode } from 'fast-png';
 import { InputError } from '../errors.js';
-
-/** A decoded picture as luminance in [0, 1] (1 = white), composited over white where transparent. */
-export interface GrayImage {
-  width: number;
-  height: number;
-  gray: Float32Array;
-}
+import type { Raster } from './image.js';
 
 /** What a PNG's header declares, read and checked before anything is inflated. */
 export interface PngHeader {
@@ -15,6 +9,8 @@ export interface PngHeader {
   height: number;
   /** The inflated image data its size, colour type, depth and interlacing need, filter bytes included. */
   dataBytes: number;
+  /** What decoding allocates: the inflated data, fast-png's samples and the raster. */
+  decodeBytes: number;
 }
 
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
@@ -129,7 +125,10 @@ function readHeader(view: DataView, at: number): PngHeader {
       if (w > 0 && h > 0) dataBytes += h * rowBytes(w);
     }
   }
-  return { width, height, dataBytes };
+  const pixels = width * height;
+  const rasterChannels = colour.channels >= 3 || view.getUint8(at + 9) === 3 ? 3 : 1;
+  const decodeBytes = 2 * dataBytes + pixels * colour.channels * (depth === 16 ? 2 : 1) + 4 * pixels * rasterChannels;
+  return { width, height, dataBytes, decodeBytes };
 }
 
 /** The declared size of a PNG, after checking its chunk structure; nothing is inflated. */
@@ -188,12 +187,13 @@ function unpack(data: Uint8Array, depth: number, samplesPerRow: number, rows: nu
 
 /**
  * Decodes any PNG (gray, RGB, indexed, with or without alpha, 1-16 bit,
- * interlaced or not) to luminance. Bounded before it allocates: the header
- * is checked first (and its pixels against `maxPixels`), then the image data
- * is inflated only as far as the declared size needs; a PNG whose data is
+ * interlaced or not) to a raster: gray stays one channel, colour and
+ * palettes give three. Bounded before it allocates: the header is checked
+ * first (and its pixels against `maxPixels`), then the image data is
+ * inflated only as far as the declared size needs; a PNG whose data is
  * longer or shorter than that is refused.
  */
-export function decodePngGray(bytes: Uint8Array, name: string, maxPixels = Infinity): GrayImage {
+export function decodePng(bytes: Uint8Array, name: string, maxPixels = Infinity): Raster {
   let png;
   try {
     const { header, kept, idat } = readChunks(bytes);
@@ -219,14 +219,13 @@ export function decodePngGray(bytes: Uint8Array, name: string, maxPixels = Infin
   } else {
     data = png.data;
   }
-  const gray = new Float32Array(width * height);
   const hasAlpha = channels === 2 || channels === 4;
-  const colour = channels >= 3;
+  const colour = channels >= 3 ? 3 : 1;
+  const out = new Float32Array(width * height * colour);
   for (let i = 0; i < width * height; i++) {
     const p = i * channels;
-    const lum = colour ? (0.299 * data[p] + 0.587 * data[p + 1] + 0.114 * data[p + 2]) / max : data[p] / max;
     const alpha = hasAlpha ? data[p + channels - 1] / max : 1;
-    gray[i] = lum * alpha + (1 - alpha);
+    for (let c = 0; c < colour; c++) out[i * colour + c] = (data[p + c] / max) * alpha + (1 - alpha);
   }
-  return { width, height, gray };
+  return { width, height, channels: colour, data: out };
 }

@@ -1,4 +1,4 @@
-import type { GrayImage } from './png.js';
+import type { GrayImage } from './image.js';
 import { IMAGE } from '../seed.js';
 
 /** MNIST digits are 20x20 boxes of ink centred by mass in a 28x28 field. */

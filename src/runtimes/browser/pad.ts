@@ -1,4 +1,4 @@
-import type { GrayImage } from '../../core/data/png.js';
+import type { GrayImage } from '../../core/data/image.js';
 
 /** Stroke width on the 280-pixel pad: about MNIST's 2-3 pixel pen once scaled to a 20-pixel box. */
 const PEN = 22;

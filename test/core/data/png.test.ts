@@ -1,13 +1,27 @@
 import { encode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
-import { decodePngGray, pngHeader } from '../../../src/core/data/png.js';
+import { grayOf } from '../../../src/core/data/image.js';
+import { decodePng, pngHeader } from '../../../src/core/data/png.js';
 import { mnistStyle, resize } from '../../../src/core/data/preprocess.js';
 import { decoyHeader, iccpBomb, pngBomb, twoHeaders } from '../../helpers/hostile-png.js';
 
 const png = (width: number, height: number, data: Uint8Array | Uint16Array, channels: number, depth: 8 | 16 = 8) =>
   encode({ width, height, data, channels, depth });
 
+/** The PNG as luminance, as the service's conversion sees it. */
+const decodePngGray = (bytes: Uint8Array, name: string, maxPixels?: number) => grayOf(decodePng(bytes, name, maxPixels));
+
 describe('PNG decoding', () => {
+  it('keeps gray images one channel and colour ones (RGB, RGBA, palettes) three, alpha over white', () => {
+    expect(decodePng(png(2, 1, new Uint8Array([0, 255]), 1), 'g')).toMatchObject({ width: 2, height: 1, channels: 1 });
+    expect(decodePng(png(2, 1, new Uint8Array([0, 0, 0, 255]), 2), 'ga').channels).toBe(1);
+    const rgba = decodePng(png(2, 1, new Uint8Array([255, 0, 0, 255, 0, 0, 255, 0]), 4), 'rgba');
+    expect(rgba.channels).toBe(3);
+    expect([...rgba.data]).toEqual([1, 0, 0, 1, 1, 1]);
+    const palette = encode({ width: 2, height: 1, data: new Uint8Array([0, 1]), channels: 1, depth: 8, palette: [[0, 0, 255], [0, 255, 0]] });
+    expect([...decodePng(palette, 'indexed').data]).toEqual([0, 0, 1, 0, 1, 0]);
+  });
+
   it('reads gray, gray+alpha, RGB, RGBA and 16-bit images as luminance', () => {
     expect([...decodePngGray(png(2, 1, new Uint8Array([0, 255]), 1), 'g').gray]).toEqual([0, 1]);
     // Transparent pixels count as white (paper), opaque ones as their colour.
@@ -42,7 +56,8 @@ describe('PNG decoding', () => {
   it('reads the size from IHDR only when it is the first chunk, and only once', () => {
     expect(() => pngHeader(decoyHeader(64, 64), 'decoy.png')).toThrow('decoy.png: corrupt PNG (the first chunk is not IHDR)');
     expect(() => pngHeader(twoHeaders(5000, 5000), 'two.png')).toThrow('two.png: corrupt PNG (more than one IHDR chunk)');
-    expect(pngHeader(png(300, 200, new Uint8Array(60_000), 1), 'ok.png')).toMatchObject({ width: 300, height: 200, dataBytes: 200 * 301 });
+    expect(pngHeader(png(300, 200, new Uint8Array(60_000), 1), 'ok.png')).toMatchObject({ width: 300, height: 200, dataBytes: 200 * 301 })
+    expect(pngHeader(png(300, 200, new Uint8Array(60_000), 1), 'ok.png').decodeBytes).toBeGreaterThanOrEqual(200 * 301 + 4 * 60_000);;
   });
 
   it('checks the pixel limit from the header before inflating anything', () => {
