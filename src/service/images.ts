@@ -1,4 +1,5 @@
-import { decodePngGray, pngHeader, type PngHeader } from '../core/data/png.js';
+import { InputError } from '../core/errors.js';
+import { decodeImage, grayOf, imageHeader, sniffImage, type ImageFormat, type ImageHeader, type Raster } from '../core/data/image.js';
 import { mnistStyle } from '../core/data/preprocess.js';
 import type { ServiceMetrics } from './metrics.js';
 import { Problem, validationProblem, type FieldError } from './problem.js';
@@ -10,9 +11,22 @@ import type { ImageInput } from './schemas.js';
 export interface ImageDecoding {
   limits: Limits;
   metrics: ServiceMetrics;
-  /** Awaited before each PNG, so that one request's images do not hold the event loop in one go. */
+  /** Awaited before each image, so that one request's images do not hold the event loop in one go. */
   pause: () => Promise<void>;
 }
+
+/** A decoded image as model input: the one place that conversion lives (the page's examples and the CLI use it too). */
+export function toInput(raster: Raster): Float32Array {
+  return mnistStyle(grayOf(raster));
+}
+
+const FORMAT_NAMES: Record<ImageFormat, string> = { png: 'PNG', jpeg: 'JPEG' };
+
+/** The raw body media types, and the format each declares. */
+const IMAGE_MEDIA_TYPES: Record<string, ImageFormat> = { 'image/png': 'png', 'image/jpeg': 'jpeg' };
+export const IMAGE_BODY_TYPES = Object.keys(IMAGE_MEDIA_TYPES);
+/** The image format a body of this media type declares, if it is an image type. */
+export const bodyFormat = (mediaType: string): ImageFormat | undefined => (Object.hasOwn(IMAGE_MEDIA_TYPES, mediaType) ? IMAGE_MEDIA_TYPES[mediaType] : undefined);
 
 function fromBase64(text: string): Uint8Array {
   const binary = atob(text);
@@ -21,63 +35,83 @@ function fromBase64(text: string): Uint8Array {
   return bytes;
 }
 
-interface PendingPng {
+interface PendingImage {
   index: number;
   field: string;
   bytes: Uint8Array;
-  header: PngHeader;
+  header: ImageHeader;
 }
 
 const errorOf = (err: unknown, field: string): FieldError => ({ field, message: (err as Error).message.replace(`${field}: `, '') });
 
+/** The checked header of an image sent as `declared` (undefined: sniffed), refusing bytes of another format than the one declared. */
+function headerOf(bytes: Uint8Array, field: string, declared: ImageFormat | undefined): ImageHeader {
+  const format = sniffImage(bytes);
+  if (declared && format !== declared) {
+    throw new InputError(`${field}: ${format ? `a ${FORMAT_NAMES[format]} image, not a ${FORMAT_NAMES[declared]}` : `not a ${FORMAT_NAMES[declared]} image`}`);
+  }
+  return imageHeader(bytes, field);
+}
+
 /**
- * PNGs as MNIST-style pixels into `out`. Every header is read and checked
- * first, each image against the per-image limit and all of them against the
- * request's pixel budget, so nothing is inflated for a request that would be
+ * Images as model input into `out`. Every header is read and checked first,
+ * each image against the per-image limit and all of them against the
+ * request's pixel budget, so nothing is decoded for a request that would be
  * refused; then they are decoded one at a time.
  */
-async function decodePngs(pngs: PendingPng[], out: Float32Array, { limits, metrics, pause }: ImageDecoding): Promise<void> {
+async function decodeImages(images: PendingImage[], out: Float32Array, { limits, metrics, pause }: ImageDecoding): Promise<void> {
   const errors: FieldError[] = [];
   let total = 0;
-  for (const { field, header } of pngs) {
+  for (const { field, header } of images) {
     const pixels = header.width * header.height;
-    if (pixels > limits.maxPngPixels) errors.push({ field, message: `PNG of ${header.width}x${header.height} pixels is over the limit of ${limits.maxPngPixels}` });
+    if (pixels > limits.maxImagePixels) {
+      errors.push({ field, message: `${FORMAT_NAMES[header.format]} of ${header.width}x${header.height} pixels is over the limit of ${limits.maxImagePixels}` });
+    }
     total += pixels;
   }
   if (!errors.length && total > limits.maxDecodedPixels) {
-    errors.push({ field: pngs.length > 1 ? 'images' : pngs[0].field, message: `the PNGs hold ${total} pixels in all, over the limit of ${limits.maxDecodedPixels} per request` });
+    errors.push({ field: images.length > 1 ? 'images' : images[0].field, message: `the images hold ${total} pixels in all, over the limit of ${limits.maxDecodedPixels} per request` });
   }
-  for (const png of pngs) {
+  for (const image of images) {
     if (errors.length) break;
     await pause();
     try {
-      const decoded = metrics.decode(png.header.dataBytes + 4 * png.header.width * png.header.height, () => decodePngGray(png.bytes, png.field, limits.maxPngPixels));
-      out.set(mnistStyle(decoded), png.index * IMAGE_SIZE);
+      const raster = metrics.decode(image.header.decodeBytes, () => decodeImage(image.bytes, image.field, limits.maxImagePixels));
+      out.set(toInput(raster), image.index * IMAGE_SIZE);
     } catch (err) {
-      errors.push(errorOf(err, png.field));
+      errors.push(errorOf(err, image.field));
     }
   }
   if (errors.length) {
-    metrics.refused(pngs.length);
+    metrics.refused(images.length);
     throw validationProblem(errors);
   }
 }
 
-/** Validated image inputs (flat, rows or PNG) packed back to back as model input; PNG failures are reported per field together. */
+/** An encoded image's field (`png`, `jpeg` or `image`) and the format it declares, if it is one. */
+function encodedOf(image: ImageInput): { key: string; base64: string; declared?: ImageFormat } | undefined {
+  if ('png' in image) return { key: 'png', base64: image.png, declared: 'png' };
+  if ('jpeg' in image) return { key: 'jpeg', base64: image.jpeg, declared: 'jpeg' };
+  if ('image' in image) return { key: 'image', base64: image.image };
+  return undefined;
+}
+
+/** Validated image inputs (flat, rows, PNG or JPEG) packed back to back as model input; image failures are reported per field together. */
 export async function imagesToPixels(images: ImageInput[], field: (i: number) => string, decoding: ImageDecoding): Promise<Float32Array> {
   const pixels = new Float32Array(images.length * IMAGE_SIZE);
-  const pngs: PendingPng[] = [];
+  const encoded: PendingImage[] = [];
   const errors: FieldError[] = [];
   images.forEach((image, i) => {
-    if ('png' in image) {
-      const name = `${field(i)}.png`;
-      const bytes = fromBase64(image.png);
+    const sent = Array.isArray(image) ? undefined : encodedOf(image);
+    if (sent) {
+      const name = `${field(i)}.${sent.key}`;
+      const bytes = fromBase64(sent.base64);
       try {
-        pngs.push({ index: i, field: name, bytes, header: pngHeader(bytes, name) });
+        encoded.push({ index: i, field: name, bytes, header: headerOf(bytes, name, sent.declared) });
       } catch (err) {
         errors.push(errorOf(err, name));
       }
-    } else if (typeof image[0] === 'number') {
+    } else if (typeof (image as number[])[0] === 'number') {
       pixels.set(image as number[], i * IMAGE_SIZE);
     } else {
       (image as number[][]).forEach((row, r) => pixels.set(row, i * IMAGE_SIZE + r * row.length));
@@ -87,21 +121,22 @@ export async function imagesToPixels(images: ImageInput[], field: (i: number) =>
     decoding.metrics.refused(errors.length);
     throw validationProblem(errors);
   }
-  if (pngs.length) await decodePngs(pngs, pixels, decoding);
+  if (encoded.length) await decodeImages(encoded, pixels, decoding);
   return pixels;
 }
 
-/** A raw image/png request body as one image. */
-export async function pngBodyPixels(bytes: Uint8Array, decoding: ImageDecoding): Promise<Float32Array> {
-  if (bytes.length === 0) throw new Problem(422, 'validation', 'the request body is empty; send one PNG image', [{ field: 'body', message: 'empty' }]);
-  let header: PngHeader;
+/** A raw image body (image/png or image/jpeg, as `declared`) as one image. */
+export async function bodyPixels(bytes: Uint8Array, declared: ImageFormat, decoding: ImageDecoding): Promise<Float32Array> {
+  const name = FORMAT_NAMES[declared];
+  if (bytes.length === 0) throw new Problem(422, 'validation', `the request body is empty; send one ${name} image`, [{ field: 'body', message: 'empty' }]);
+  let header: ImageHeader;
   try {
-    header = pngHeader(bytes, 'body');
+    header = headerOf(bytes, 'body', declared);
   } catch (err) {
     decoding.metrics.refused();
     throw validationProblem([errorOf(err, 'body')]);
   }
   const pixels = new Float32Array(IMAGE_SIZE);
-  await decodePngs([{ index: 0, field: 'body', bytes, header }], pixels, decoding);
+  await decodeImages([{ index: 0, field: 'body', bytes, header }], pixels, decoding);
   return pixels;
 }

@@ -18,9 +18,9 @@ export interface Limits {
   maxTrainSteps: number;
   /** Request body bytes, refused (413) before they are read. */
   maxBodyBytes: number;
-  /** Pixels of one PNG (width x height, from its header) before decoding is refused. */
-  maxPngPixels: number;
-  /** Decoded pixels of all PNGs in one request: the memory and CPU its decoding may take. */
+  /** Pixels of one PNG or JPEG (width x height, from its header) before decoding is refused. */
+  maxImagePixels: number;
+  /** Decoded pixels of all images in one request: the memory and CPU its decoding may take. */
   maxDecodedPixels: number;
 }
 
@@ -32,7 +32,7 @@ export const NODE_LIMITS: Limits = {
   maxTrainWork: 1_000_000,
   maxTrainSteps: 20_000,
   maxBodyBytes: 32 * 1024 * 1024,
-  maxPngPixels: 2048 * 2048,
+  maxImagePixels: 2048 * 2048,
   maxDecodedPixels: 4 * 2048 * 2048,
 };
 
@@ -48,6 +48,6 @@ export const WORKER_LIMITS: Limits = {
   maxTrainWork: 100_000,
   maxTrainSteps: 4_000,
   maxBodyBytes: 16 * 1024 * 1024,
-  maxPngPixels: 1024 * 1024,
+  maxImagePixels: 1024 * 1024,
   maxDecodedPixels: 4 * 1024 * 1024,
 };

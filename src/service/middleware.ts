@@ -31,7 +31,8 @@ export const limitBody = (maxSize: number): MiddlewareHandler =>
     },
   });
 
-const mediaType = (c: Context) => (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
+/** The request's media type, lower-cased and without parameters. */
+export const mediaType = (c: Context) => (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
 
 /** The request again with `content-type` set to `type` (or removed), the body given, and the client's abort signal kept. */
 function withContentType(c: Context, type: string | undefined, body: ArrayBuffer | undefined): Request {
@@ -67,4 +68,3 @@ export const requireContentType =
     await next();
   };
 
-export const isPngRequest = (c: Context) => mediaType(c) === 'image/png';

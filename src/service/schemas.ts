@@ -5,12 +5,18 @@ import type { Limits } from './limits.js';
 import { checkImages } from './validation.js';
 
 /**
- * One image: 784 numbers in [0, 1], 28 rows of 28, or {"png": base64}. Its
+ * One image: 784 numbers in [0, 1], 28 rows of 28, or an encoded file as
+ * {"png": base64}, {"jpeg": base64} or {"image": base64} (sniffed). Its
  * contents are checked by the list that holds it (checkImages), which stops
  * after the first few problems; the schema below is what the OpenAPI
  * document shows.
  */
 const pixels = { type: 'number', minimum: 0, maximum: 1 } as const;
+const ENCODED = {
+  png: 'a PNG file; any size, MNIST-style preprocessing',
+  jpeg: 'a JPEG file (baseline or progressive, gray or colour; EXIF orientation is ignored); any size, MNIST-style preprocessing',
+  image: 'a PNG or JPEG file, told apart by its first bytes',
+};
 export const Image = (z.unknown() as z.ZodType<ImageInput>).openapi('Image', {
   oneOf: [
     { type: 'array', items: pixels, minItems: IMAGE_SIZE, maxItems: IMAGE_SIZE, description: `${IMAGE_SIZE} numbers in [0, 1], row-major, 1 = ink` },
@@ -21,15 +27,15 @@ export const Image = (z.unknown() as z.ZodType<ImageInput>).openapi('Image', {
       maxItems: IMAGE.rows,
       description: `${IMAGE.rows} rows of ${IMAGE.cols} numbers in [0, 1]`,
     },
-    {
-      type: 'object',
-      properties: { png: { type: 'string', contentEncoding: 'base64', description: 'a PNG file; any size, MNIST-style preprocessing' } },
-      required: ['png'],
+    ...(['png', 'jpeg', 'image'] as const).map((key) => ({
+      type: 'object' as const,
+      properties: { [key]: { type: 'string' as const, contentEncoding: 'base64', description: ENCODED[key] } },
+      required: [key],
       additionalProperties: false,
-    },
+    })),
   ],
 });
-export type ImageInput = number[] | number[][] | { png: string };
+export type ImageInput = number[] | number[][] | { png: string } | { jpeg: string } | { image: string };
 
 export const HeadName = z
   .string()
@@ -166,8 +172,8 @@ export const MetricsSchema = z
     decoding: z.object({
       bytes: z.number().int().openapi({ description: 'bytes held by image decodes running now' }),
       peakBytes: z.number().int(),
-      images: z.number().int().openapi({ description: 'PNGs decoded since start' }),
-      refused: z.number().int().openapi({ description: 'PNGs refused (corrupt, oversized, over the request budget)' }),
+      images: z.number().int().openapi({ description: 'images (PNG, JPEG) decoded since start' }),
+      refused: z.number().int().openapi({ description: 'images refused (corrupt, unsupported, oversized, over the request budget)' }),
     }),
     training: z.object({ head: z.string(), since: z.string() }).nullable(),
     index: z

@@ -10,7 +10,8 @@ export function fieldName(path: Path): string {
   return path.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? String(k) : `.${String(k)}`)).join('');
 }
 
-const IMAGE_FORMS = `must be ${IMAGE_SIZE} numbers in [0, 1], ${IMAGE.rows} rows of ${IMAGE.cols} numbers in [0, 1], or {"png": "<base64>"}`;
+const ENCODED_KEYS = ['png', 'jpeg', 'image'];
+const IMAGE_FORMS = `must be ${IMAGE_SIZE} numbers in [0, 1], ${IMAGE.rows} rows of ${IMAGE.cols} numbers in [0, 1], or one of {"png": "<base64>"}, {"jpeg": "<base64>"}, {"image": "<base64>"}`;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function pixelProblem(value: unknown): string | undefined {
@@ -22,7 +23,7 @@ function pixelProblem(value: unknown): string | undefined {
 
 /**
  * The problems with one image, in the form the client evidently used (flat,
- * rows or PNG), each at its path inside the image; lazily, so that a caller
+ * rows or an encoded file), each at its path inside the image; lazily, so that a caller
  * can stop after the first few.
  */
 function* imageProblems(value: unknown): Generator<[Path, string]> {
@@ -49,11 +50,12 @@ function* imageProblems(value: unknown): Generator<[Path, string]> {
     }
     return;
   }
-  if (value !== null && typeof value === 'object' && 'png' in value) {
-    const extra = Object.keys(value).filter((k) => k !== 'png');
-    if (extra.length) yield [[], `unknown field${extra.length > 1 ? 's' : ''} ${extra.join(', ')}`];
-    const { png } = value as { png: unknown };
-    if (typeof png !== 'string' || png.length % 4 !== 0 || !BASE64.test(png)) yield [['png'], 'must be a base64 string'];
+  const key = value !== null && typeof value === 'object' ? ENCODED_KEYS.find((k) => k in value) : undefined;
+  if (key) {
+    const extra = Object.keys(value as object).filter((k) => k !== key);
+    if (extra.length) yield [[], `unknown field${extra.length > 1 ? 's' : ''} ${extra.join(', ')} (one of ${ENCODED_KEYS.join(', ')} per image)`];
+    const encoded = (value as Record<string, unknown>)[key];
+    if (typeof encoded !== 'string' || encoded.length % 4 !== 0 || !BASE64.test(encoded)) yield [[key], 'must be a base64 string'];
     return;
   }
   yield [[], IMAGE_FORMS];

@@ -121,3 +121,22 @@ export function withFrame(jpeg: Uint8Array, { marker, width, height, precision, 
   const frame = segment(marker ?? jpeg[at + 1], [precision ?? old[0], h >> 8, h & 255, w >> 8, w & 255, count, ...specs]);
   return new Uint8Array([...jpeg.subarray(0, at), ...frame, ...jpeg.subarray(at + 2 + length)]);
 }
+
+/** MNIST-style pixels in [0, 1] (1 = ink) as 8-bit ink amounts. */
+export const inkBytes = (pixels: ArrayLike<number>) => Uint8Array.from(pixels, (v) => Math.round(v * 255));
+
+/**
+ * JPEGs a client may send by mistake or on purpose, made from a good one,
+ * each with the message (after "<field>: ") it gets.
+ */
+export function badJpegs(good: Uint8Array): Array<{ name: string; bytes: Uint8Array; message: RegExp }> {
+  const scanAt = good.findIndex((b, i) => b === 0xff && good[i + 1] === 0xda);
+  const middle = Math.round((scanAt + good.length) / 2);
+  return [
+    { name: 'truncated', bytes: good.slice(0, middle), message: /^corrupt JPEG \(truncated/ },
+    { name: 'cut with its end put back', bytes: new Uint8Array([...good.subarray(0, middle), 0xff, 0xd9]), message: /^corrupt JPEG/ },
+    { name: 'arithmetic-coded', bytes: withFrame(good, { marker: 0xc9 }), message: /^unsupported JPEG \(arithmetic-coded/ },
+    { name: 'CMYK', bytes: withFrame(good, { components: 4 }), message: /^unsupported JPEG \(4 components/ },
+    { name: 'a 60000x60000 header', bytes: withFrame(good, { width: 60_000, height: 60_000 }), message: /^JPEG of 60000x60000 pixels is over the limit of/ },
+  ];
+}

@@ -67,7 +67,7 @@ describe('the app under hostile input (app.request, file store)', () => {
     const big = b64(noisePng(2048, 2048));
     const res = await request('/v1/heads/digits/predict', post({ images: Array.from({ length: 5 }, () => ({ png: big })) }));
     const body = await problem(res, 422);
-    expect(body.errors).toEqual([{ field: 'images', message: `the PNGs hold ${5 * 2048 * 2048} pixels in all, over the limit of ${NODE_LIMITS.maxDecodedPixels} per request` }]);
+    expect(body.errors).toEqual([{ field: 'images', message: `the images hold ${5 * 2048 * 2048} pixels in all, over the limit of ${NODE_LIMITS.maxDecodedPixels} per request` }]);
     const after = (await metrics()).decoding;
     expect(after.images).toBe(images);
     expect(after.refused).toBe(refused + 5);

@@ -1,8 +1,8 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { RouteContext } from '../context.js';
-import { imagesToPixels, pngBodyPixels } from '../images.js';
+import { IMAGE_BODY_TYPES, bodyFormat, bodyPixels, imagesToPixels } from '../images.js';
 import { IMAGE_SIZE } from '../../core/seed.js';
-import { isPngRequest, requireContentType } from '../middleware.js';
+import { mediaType, requireContentType } from '../middleware.js';
 import { problemResponses } from '../problem.js';
 import { NameParams, PredictResponse, VersionQuery, predictBody } from '../schemas.js';
 
@@ -16,9 +16,9 @@ export function predictRoutes(app: OpenAPIHono, ctx: RouteContext): void {
       summary: 'Classify images with a head on the frozen base',
       description:
         `Up to ${deps.limits.maxPredictImages} images per request, answered in input order. ` +
-        'Each image is 784 numbers in [0, 1] (1 = ink), 28 rows of 28, or {"png": base64}; ' +
-        'or send one PNG as the raw image/png body.',
-      middleware: [ctx.bodyLimit, requireContentType(['application/json', 'image/png'])] as const,
+        'Each image is 784 numbers in [0, 1] (1 = ink), 28 rows of 28, {"png": base64}, {"jpeg": base64} or {"image": base64} (PNG or JPEG, sniffed); ' +
+        'or send one image as the raw image/png or image/jpeg body.',
+      middleware: [ctx.bodyLimit, requireContentType(['application/json', ...IMAGE_BODY_TYPES])] as const,
       request: {
         params: NameParams,
         query: VersionQuery,
@@ -26,23 +26,25 @@ export function predictRoutes(app: OpenAPIHono, ctx: RouteContext): void {
           content: {
             'application/json': { schema: predictBody(deps.limits) },
             'image/png': { schema: z.any().openapi({ type: 'string', format: 'binary' }) },
+            'image/jpeg': { schema: z.any().openapi({ type: 'string', format: 'binary' }) },
           },
-          // Not "required": that would run the JSON validator on PNG bodies too.
-          // requireContentType above insists on one of the two.
+          // Not "required": that would run the JSON validator on image bodies too.
+          // requireContentType above insists on one of these types.
           required: false,
         },
       },
       responses: {
         200: { content: { 'application/json': { schema: PredictResponse } }, description: 'one prediction per image' },
-        ...problemResponses({ 404: 'no such head (or version)', 413: 'body too large', 415: 'not JSON or PNG', 422: 'invalid images' }),
+        ...problemResponses({ 404: 'no such head (or version)', 413: 'body too large', 415: 'not JSON, PNG or JPEG', 422: 'invalid images' }),
       },
     }),
     async (c) => {
       const { name } = c.req.valid('param');
       const asked = c.req.valid('query').version;
       let pixels: Float32Array;
-      if (isPngRequest(c)) {
-        pixels = await pngBodyPixels(new Uint8Array(await c.req.arrayBuffer()), ctx.decoding);
+      const declared = bodyFormat(mediaType(c));
+      if (declared) {
+        pixels = await bodyPixels(new Uint8Array(await c.req.arrayBuffer()), declared, ctx.decoding);
       } else {
         const { images } = c.req.valid('json');
         pixels = await imagesToPixels(images, (i) => `images[${i}]`, ctx.decoding);

@@ -91,7 +91,7 @@ describe('edgetune finetune and predict (CLI)', () => {
       },
       /bad-\d+\.png: corrupt PNG/,
     ],
-    ['a text file', async () => ['predict', '--base', base, '--head', 'pretrain', path.join(process.cwd(), 'package.json')], /package.json: not a PNG or IDX image file/],
+    ['a text file', async () => ['predict', '--base', base, '--head', 'pretrain', path.join(process.cwd(), 'package.json')], /package.json: not a PNG, JPEG or IDX image file/],
     ['classes that are not in the data', async () => ['finetune', '--base', base, '--heads', heads, '--name', 'x', '--classes', '0,42'], /class 42 is not in the data/],
     ['zero examples per class', async () => ['finetune', '--base', base, '--heads', heads, '--name', 'x', '--examples', '0'], /--examples <n>' argument '0' is invalid/],
     ['a head name with a path in it', async () => ['finetune', '--base', base, '--heads', heads, '--name', '../x'], /--name "..\/x": use 1-64 letters/],

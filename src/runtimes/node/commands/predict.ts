@@ -4,8 +4,8 @@ import { classify, type Prediction } from '../../../core/model/classify.js';
 import { InputError } from '../../../core/errors.js';
 import { decodeIdx, isGzip } from '../../../core/data/idx.js';
 import { loadBase, loadHead } from '../../../core/artifacts/loaded.js';
-import { decodePngGray, isPng } from '../../../core/data/png.js';
-import { mnistStyle } from '../../../core/data/preprocess.js';
+import { decodeImage, sniffImage } from '../../../core/data/image.js';
+import { toInput } from '../../../service/images.js';
 import { IMAGE, IMAGE_SIZE } from '../../../core/seed.js';
 import { startNodeBackend } from '../backend.js';
 import { DEFAULT_HEADS_DIR, resolveHead } from '../heads.js';
@@ -26,7 +26,13 @@ interface Input {
   pixels: Float32Array;
 }
 
-/** PNGs become one MNIST-style input each; IDX image files give all their images. */
+/**
+ * Pixels a file may declare: what jpeg-js refuses by default. A local file
+ * is the user's own, but a header can claim far more than the file holds.
+ */
+const MAX_FILE_PIXELS = 100_000_000;
+
+/** PNGs and JPEGs (told apart by their bytes, not their names) become one input each; IDX image files give all their images. */
 async function readInputs(file: string): Promise<Input[]> {
   let bytes: Uint8Array;
   try {
@@ -34,7 +40,7 @@ async function readInputs(file: string): Promise<Input[]> {
   } catch (err) {
     throw new InputError(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
-  if (isPng(bytes)) return [{ name: file, pixels: mnistStyle(decodePngGray(bytes, file)) }];
+  if (sniffImage(bytes)) return [{ name: file, pixels: toInput(decodeImage(bytes, file, MAX_FILE_PIXELS)) }];
   if (isGzip(bytes) || (bytes[0] === 0 && bytes[1] === 0)) {
     const idx = await decodeIdx(bytes, file);
     if (idx.dims.length !== 3 || idx.dims[1] !== IMAGE.rows || idx.dims[2] !== IMAGE.cols) {
@@ -45,7 +51,7 @@ async function readInputs(file: string): Promise<Input[]> {
       pixels: Float32Array.from(idx.data.subarray(i * IMAGE_SIZE, (i + 1) * IMAGE_SIZE), (v) => v / 255),
     }));
   }
-  throw new InputError(`${file}: not a PNG or IDX image file`);
+  throw new InputError(`${file}: not a PNG, JPEG or IDX image file`);
 }
 
 const BATCH = 512;
@@ -83,8 +89,8 @@ export async function runPredict(files: string[], flags: PredictFlags, log: Log 
 
 export const predictCommand = () => {
   const cmd = new Command('predict')
-    .description('Classify PNG images (any size, MNIST-style preprocessing) or IDX image files with the base and a head')
-    .argument('<files...>', 'PNG files and/or IDX image files (plain or .gz)')
+    .description('Classify PNG or JPEG images (any size, MNIST-style preprocessing) or IDX image files with the base and a head')
+    .argument('<files...>', 'PNG or JPEG files and/or IDX image files (plain or .gz)')
     .option('--base <dir>', 'base model directory', layout(DEFAULT_OUT).base)
     .option('--head <name|dir>', 'head name (head store, then the heads saved by transfer) or head directory', 'finetune')
     .option('--heads <dir>', 'head store directory', DEFAULT_HEADS_DIR)
