@@ -6,6 +6,8 @@ import { selectClasses } from '../../../src/core/data/dataset.js';
 import { FileHeadStore } from '../../../src/runtimes/node/file-head-store.js';
 import { startTestWasm } from '../../helpers/backend.js';
 import { runCli } from '../../helpers/cli.js';
+import { encode } from 'fast-png';
+import { colourJpeg, inkOnPaper } from '../../helpers/jpeg.js';
 import { mnist } from '../../helpers/mnist.js';
 import { quickModels } from '../../helpers/models.js';
 
@@ -68,6 +70,27 @@ describe('edgetune finetune and predict (CLI)', () => {
     expect(stdout.split('\n')[0]).toMatch(/\[0\]\s+[5-9]\s+\d\.\d{4}$/);
   });
 
+  it('takes JPEGs as it takes PNGs, told apart by their bytes, not their names', async () => {
+    const digits = (await mnist()).test.images;
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'edgetune-jpegs-'));
+    const files: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const ink = digits.subarray(i * 784, (i + 1) * 784);
+      const png = path.join(dir, `digit-${i}.png`);
+      await writeFile(png, encode({ ...inkOnPaper(ink, 28, 28, { scale: 2 }), channels: 4, depth: 8 }));
+      // A JPEG named .png must be read as the JPEG it is.
+      const jpeg = path.join(dir, i === 2 ? `digit-${i}-really-a-jpeg.png` : `digit-${i}.jpg`);
+      await writeFile(jpeg, colourJpeg(ink, 28, 28, { scale: 2 }));
+      files.push(png, jpeg);
+    }
+    const { code, stdout, stderr } = await runCli(['predict', '--base', base, '--heads', heads, '--head', 'pretrain', '--json', ...files]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const rows = JSON.parse(stdout) as Array<{ input: string; label: string }>;
+    expect(rows.map((r) => r.input)).toEqual(files);
+    for (let i = 0; i < 3; i++) expect(rows[2 * i + 1].label, files[2 * i + 1]).toBe(rows[2 * i].label);
+  });
+
   const failures: Array<[string, () => Promise<string[]>, RegExp]> = [
     ['an unknown head', async () => ['predict', '--base', base, '--heads', heads, '--head', 'nope', testIdx], /unknown head "nope"/],
     [
@@ -90,6 +113,16 @@ describe('edgetune finetune and predict (CLI)', () => {
         return ['predict', '--base', base, '--heads', heads, '--head', 'pretrain', bad];
       },
       /bad-\d+\.png: corrupt PNG/,
+    ],
+    [
+      'a truncated JPEG',
+      async () => {
+        const cut = path.join(heads, '..', `cut-${Date.now()}.jpg`);
+        const jpeg = colourJpeg((await mnist()).test.images.subarray(0, 784), 28, 28);
+        await writeFile(cut, jpeg.subarray(0, jpeg.length - 100));
+        return ['predict', '--base', base, '--heads', heads, '--head', 'pretrain', cut];
+      },
+      /cut-\d+\.jpg: corrupt JPEG \(truncated/,
     ],
     ['a text file', async () => ['predict', '--base', base, '--head', 'pretrain', path.join(process.cwd(), 'package.json')], /package.json: not a PNG, JPEG or IDX image file/],
     ['classes that are not in the data', async () => ['finetune', '--base', base, '--heads', heads, '--name', 'x', '--classes', '0,42'], /class 42 is not in the data/],
