@@ -9,6 +9,7 @@ import { startServer, type RunningServer } from '../../../src/runtimes/node/serv
 import { startTestWasm } from '../../helpers/backend.js';
 import { quickModels } from '../../helpers/models.js';
 import { noisePng } from '../../helpers/hostile-png.js';
+import { jpegsOverHttp } from '../../helpers/jpeg-http.js';
 import { digitsRequest, parseSse } from '../../helpers/service.js';
 
 const backend = { name: 'wasm', simd: true, threads: 2 };
@@ -58,6 +59,10 @@ describe('the Node server on a loopback port', () => {
     const huge = new Uint8Array(40 * 1024 * 1024);
     const res = await fetch(`${server.url}/v1/heads/finetune/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: huge });
     expect(res.status).toBe(413);
+  });
+
+  it('takes JPEGs wherever it takes PNGs, and refuses bad ones by field, storing nothing', async () => {
+    await jpegsOverHttp(server.url, (await readFile(tokenFile, 'utf8')).trim(), 'finetune');
   });
 
   const trainAndDrop = async (name: string, sse: boolean) => {

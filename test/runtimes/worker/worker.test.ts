@@ -7,6 +7,7 @@ import { startTestWasm } from '../../helpers/backend.js';
 import { quickModels } from '../../helpers/models.js';
 import { STALE_MS } from '../../../src/service/train-gate.js';
 import { pngBomb } from '../../helpers/hostile-png.js';
+import { jpegsOverHttp } from '../../helpers/jpeg-http.js';
 import { digitsRequest, parseSse } from '../../helpers/service.js';
 import { buildEnv, root, wrangler, wranglerDev, type DevServer } from '../../../harness/wrangler.js';
 
@@ -170,6 +171,10 @@ describe('the same app in workerd (wrangler dev)', () => {
     expect(res.status).toBe(422);
     expect(((await res.json()) as { detail: string }).detail).toMatch(/inflates to more than the 2 bytes its header needs/);
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('takes JPEGs wherever it takes PNGs (jpeg-js bundled into the Worker), and refuses bad ones by field, storing nothing', async () => {
+    await jpegsOverHttp(dev.url, TOKEN, 'finetune');
   });
 
   it('deletes a seeded head for good', async () => {
