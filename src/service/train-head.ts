@@ -118,7 +118,7 @@ export async function trainHead(base: ServiceBase, store: HeadStore, job: TrainJ
       },
     );
     const version = await store.put(job.name, await headFiles(result.head, metadata), metadata);
-    const held = result.test && {
+    const held: HeldOutResult | undefined = result.test && {
       examples: validation!.count,
       loss: result.test.loss,
       accuracy: result.test.accuracy,
@@ -126,7 +126,7 @@ export async function trainHead(base: ServiceBase, store: HeadStore, job: TrainJ
       confusion: result.test.confusion,
       perClass: perClassResults(body.labels, result.test.confusion),
     };
-    return { version, epochs: result.epochs, extractSeconds: result.extractSeconds, seconds: result.seconds, ...(held ? { validation: held } : {}) };
+    return { version, epochs: result.epochs, extractSeconds: result.extractSeconds, seconds: result.seconds, validation: held };
   } finally {
     disposeModels([result.head]);
   }
