@@ -130,14 +130,44 @@ export const HeadSchema = z
   })
   .openapi('Head');
 
+export const HeldOutSchema = z
+  .object({
+    examples: z.number().int().openapi({ description: 'held-out examples (validationSplit of the body), never trained on' }),
+    loss: z.number(),
+    accuracy: z.number(),
+    labels: z.array(z.string()).openapi({ description: 'the order of confusion rows and columns and of perClass' }),
+    confusion: z.array(z.array(z.number().int())).openapi({ description: 'confusion[t][p]: held-out examples of labels[t] predicted as labels[p]' }),
+    perClass: z.array(
+      z.object({
+        class: z.string(),
+        accuracy: z.number().nullable().openapi({ description: 'share of its held-out examples predicted right (recall); null when none was held out' }),
+        examples: z.number().int(),
+      }),
+    ),
+  })
+  .openapi('HeldOutResult', {
+    description: 'How the new head does on the held-out examples; present only when the body held some out (validationSplit > 0)',
+  });
+
 export const TrainResponse = z
   .object({
     head: HeadSchema,
     epochs: z.array(EpochEvent),
     extractSeconds: z.number(),
     seconds: z.number(),
+    validation: HeldOutSchema.optional(),
   })
   .openapi('TrainResult');
+
+export const TrainDoneEvent = z
+  .object({
+    head: HeadSchema,
+    version: z.number().int(),
+    extractSeconds: z.number(),
+    seconds: z.number(),
+    validation: HeldOutSchema.optional(),
+  })
+  .openapi('TrainDoneEvent');
 
 export const RollbackBody = z
   .object({ version: z.number().int().min(1).optional() })

@@ -5,6 +5,7 @@ import { disposeModels } from '../core/model/model.js';
 import { permutation, seededRandom } from '../core/data/random.js';
 import { ADADELTA, IMAGE_SIZE, TRAINING } from '../core/seed.js';
 import type { EpochLog } from '../core/training/train.js';
+import { perClassResults, type ClassResult, type ConfusionMatrix } from '../core/training/confusion.js';
 import type { ServiceBase } from './deps.js';
 import type { HeadStore, HeadVersion } from './head-store.js';
 import type { TrainBody } from './schemas.js';
@@ -24,11 +25,23 @@ export interface TrainJob {
   pause?: () => Promise<void>;
 }
 
+/** How the trained head does on the held-out examples, per class in the order of `labels`. */
+export interface HeldOutResult {
+  examples: number;
+  loss: number;
+  accuracy: number;
+  labels: string[];
+  confusion: ConfusionMatrix;
+  perClass: ClassResult[];
+}
+
 export interface TrainJobResult {
   version: HeadVersion;
   epochs: EpochLog[];
   extractSeconds: number;
   seconds: number;
+  /** Only when the body held examples out (validationSplit). */
+  validation?: HeldOutResult;
 }
 
 /** Images quantised to bytes like MNIST's, with labels as indices into body.labels. */
@@ -105,7 +118,15 @@ export async function trainHead(base: ServiceBase, store: HeadStore, job: TrainJ
       },
     );
     const version = await store.put(job.name, await headFiles(result.head, metadata), metadata);
-    return { version, epochs: result.epochs, extractSeconds: result.extractSeconds, seconds: result.seconds };
+    const held: HeldOutResult | undefined = result.test && {
+      examples: validation!.count,
+      loss: result.test.loss,
+      accuracy: result.test.accuracy,
+      labels: body.labels,
+      confusion: result.test.confusion,
+      perClass: perClassResults(body.labels, result.test.confusion),
+    };
+    return { version, epochs: result.epochs, extractSeconds: result.extractSeconds, seconds: result.seconds, validation: held };
   } finally {
     disposeModels([result.head]);
   }

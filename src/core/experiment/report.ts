@@ -3,6 +3,7 @@ import type { CurvePoint } from '../training/curve.js';
 import type { FinetuneMode } from '../training/finetune.js';
 import type { ParamCounts } from '../model/summary.js';
 import type { EpochLog } from '../training/train.js';
+import type { ClassResult, ConfusionMatrix } from '../training/confusion.js';
 
 /** One training phase of the transfer experiment. */
 export interface PhaseReport {
@@ -15,6 +16,10 @@ export interface PhaseReport {
   seconds: number;
   testLoss: number;
   testAccuracy: number;
+  /** On the test examples: confusion[t][p] counts class t predicted as p, in the order of `classes`. */
+  confusion: ConfusionMatrix;
+  /** Per class, in the order of `classes`: accuracy (recall; null without examples) and test examples. */
+  perClass: ClassResult<number>[];
 }
 
 export interface FinetuneReport extends PhaseReport {

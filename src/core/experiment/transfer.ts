@@ -12,7 +12,8 @@ import { seededRandom } from '../data/random.js';
 import type { FinetuneReport, PhaseReport, TransferReport } from './report.js';
 import { ADADELTA } from '../seed.js';
 import { formatSummary, summarize, type ModelSummary } from '../model/summary.js';
-import { evaluate, fit, type TrainCallbacks } from '../training/train.js';
+import { evaluate, fit, type SetEvaluation, type TrainCallbacks } from '../training/train.js';
+import { formatConfusion, perClassResults } from '../training/confusion.js';
 
 export interface TransferOptions {
   pretrainClasses: number[];
@@ -48,10 +49,19 @@ export interface TransferResult {
 const describeSets = (train: ClassSet, test: ClassSet) =>
   `classes ${train.classes.join(',')}: ${train.count} train / ${test.count} test images`;
 
-function logResult(hooks: TransferHooks, seconds: number, score: { loss: number; accuracy: number }): void {
+function logResult(hooks: TransferHooks, seconds: number, classes: number[], score: SetEvaluation): void {
   hooks.log(`Training time: ${seconds.toFixed(1)} s`);
   hooks.log(`Test loss: ${score.loss.toFixed(4)}  Test accuracy: ${score.accuracy.toFixed(4)}`);
+  hooks.log(`Confusion matrix on the test images:\n${formatConfusion(classes.map(String), score.confusion)}`);
 }
+
+/** The test results a phase reports, per class included. */
+const testReport = (classes: number[], score: SetEvaluation) => ({
+  testLoss: score.loss,
+  testAccuracy: score.accuracy,
+  confusion: score.confusion,
+  perClass: perClassResults(classes, score.confusion),
+});
 
 const phaseReport = (train: ClassSet, test: ClassSet, summary: ModelSummary) => ({
   classes: train.classes,
@@ -75,8 +85,8 @@ async function pretrain(model: tf.Sequential, train: ClassSet, test: ClassSet, o
     );
     const seconds = epochs.reduce((s, e) => s + e.seconds, 0);
     const score = await evaluate(model, validation);
-    logResult(hooks, seconds, score);
-    return { ...phaseReport(train, test, summary), epochs, seconds, testLoss: score.loss, testAccuracy: score.accuracy };
+    logResult(hooks, seconds, train.classes, score);
+    return { ...phaseReport(train, test, summary), epochs, seconds, ...testReport(train.classes, score) };
   } finally {
     optimizer.dispose();
   }
@@ -108,7 +118,7 @@ async function finetunePhase(
   );
   hooks.log(formatSummary(result.summary));
   const score = result.test!;
-  logResult(hooks, result.seconds, score);
+  logResult(hooks, result.seconds, train.classes, score);
   return {
     result,
     report: {
@@ -117,8 +127,7 @@ async function finetunePhase(
       extractSeconds: result.extractSeconds,
       epochs: result.epochs,
       seconds: result.seconds,
-      testLoss: score.loss,
-      testAccuracy: score.accuracy,
+      ...testReport(train.classes, score),
     },
   };
 }

@@ -8,7 +8,7 @@ import { classifierLayers, disposeModels, outputSize } from '../model/model.js';
 import { seededRandom } from '../data/random.js';
 import { ADADELTA } from '../seed.js';
 import { summarize, type ModelSummary } from '../model/summary.js';
-import { evaluate, fit, type EpochLog, type Evaluation, type TrainCallbacks } from './train.js';
+import { evaluate, fit, type EpochLog, type SetEvaluation, type TrainCallbacks } from './train.js';
 
 export const FINETUNE_MODES = ['cached', 'frozen', 'full'] as const;
 /**
@@ -41,8 +41,8 @@ export interface FinetuneResult {
   extractSeconds: number;
   /** Training cost: extraction plus the epochs' steps (validation excluded). */
   seconds: number;
-  /** Loss and accuracy on the test set, when one was given. */
-  test?: Evaluation;
+  /** Loss, accuracy and confusion matrix on the test set, when one was given. */
+  test?: SetEvaluation;
   /** The whole network as trained: base + head, with what was frozen. */
   summary: ModelSummary;
   /** True in full mode: the head belongs to feature layers that no longer match the base. */

@@ -4,6 +4,7 @@ import { trainingForward } from '../model/forward.js';
 import { infer } from '../model/inference.js';
 import { correctCount, crossEntropySum, softmaxCrossEntropySum } from '../ops/metrics.js';
 import { permutation } from '../data/random.js';
+import { emptyConfusion, matrixAccuracy, tally, type ConfusionMatrix } from './confusion.js';
 
 export interface EpochLog {
   epoch: number;
@@ -17,6 +18,11 @@ export interface EpochLog {
 export interface Evaluation {
   loss: number;
   accuracy: number;
+}
+
+/** An evaluation pass over a whole set: its accuracy is the confusion matrix's trace over its total. */
+export interface SetEvaluation extends Evaluation {
+  confusion: ConfusionMatrix;
 }
 
 /** Progress hooks; all optional. `step` is 1-based. */
@@ -43,21 +49,24 @@ export class TrainingStopped extends Error {
   override name = 'TrainingStopped';
 }
 
-/** Loss and accuracy of `model` on every example of `feeder`, in inference mode. */
-export async function evaluate(model: tf.LayersModel, feeder: Feeder, batchSize = 512): Promise<Evaluation> {
+/**
+ * Loss, accuracy and confusion matrix of `model` on every example of
+ * `feeder`, in inference mode, from one prediction per example.
+ */
+export async function evaluate(model: tf.LayersModel, feeder: Feeder, batchSize = 512): Promise<SetEvaluation> {
   let loss = 0;
-  let correct = 0;
+  const confusion = emptyConfusion(feeder.numClasses);
   for (let start = 0; start < feeder.count; start += batchSize) {
     const { xs, ys } = feeder.batch(span(start, Math.min(start + batchSize, feeder.count)));
-    const [l, c] = tf.tidy(() => {
+    const [l, truth, predicted] = tf.tidy(() => {
       const probs = infer(model, xs);
-      return [crossEntropySum(probs, ys), correctCount(probs, ys)];
+      return [crossEntropySum(probs, ys), tf.argMax(ys, -1), tf.argMax(probs, -1)];
     });
     loss += (await l.data())[0];
-    correct += (await c.data())[0];
-    tf.dispose([xs, ys, l, c]);
+    tally(confusion, await truth.data(), await predicted.data());
+    tf.dispose([xs, ys, l, truth, predicted]);
   }
-  return { loss: loss / feeder.count, accuracy: correct / feeder.count };
+  return { loss: loss / feeder.count, accuracy: matrixAccuracy(confusion), confusion };
 }
 
 /**

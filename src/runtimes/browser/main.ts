@@ -2,11 +2,16 @@ import * as tf from '@tensorflow/tfjs';
 import { classify, type Prediction } from '../../core/model/classify.js';
 import type { ClassSet } from '../../core/data/dataset.js';
 import { finetune } from '../../core/training/finetune.js';
+import { FeatureFeeder } from '../../core/data/batches.js';
+import { extractFeatures } from '../../core/training/features.js';
+import type { ConfusionMatrix } from '../../core/training/confusion.js';
+import { evaluate } from '../../core/training/train.js';
 import { mnistStyle } from '../../core/data/preprocess.js';
 import { randomSeed } from '../../core/data/random.js';
 import { IMAGE_SIZE } from '../../core/seed.js';
 import { startPageWasm } from './backend.js';
 import { TrainingChart } from './chart.js';
+import { confusionTable } from './confusion-table.js';
 import { DrawingPad } from './pad.js';
 
 interface Head {
@@ -122,6 +127,11 @@ async function trainInPage(chart: TrainingChart): Promise<void> {
     { mode: 'cached', epochs: epochs ?? 5, minSteps: epochs ? 0 : 200, batchSize: 32, seed: randomSeed(), pause: () => new Promise((r) => setTimeout(r, 0)) },
     { onEpochEnd: (log) => chart.add(log) },
   );
+  // Drawn examples are too few to hold some out, so the page scores the head on the ones it trained on, and says so.
+  const score = await evaluate(result.head, new FeatureFeeder(await extractFeatures(base, set)));
+  $('train-results').replaceChildren(
+    confusionTable(`On the ${set.count} training examples (none held out): how well the head fits them, not how it does on new drawings`, names, score.confusion),
+  );
   const name = `in page: ${names.join('/')}`;
   heads.get(name)?.model?.dispose();
   addHeadOption(name, { labels: names, model: result.head }, true);
@@ -137,19 +147,31 @@ async function upload(): Promise<void> {
   const body = {
     labels: names,
     examples: examples.filter((e) => names.includes(e.label)).map((e) => ({ image: Array.from(e.pixels), label: e.label })),
+    ...(($('hold-out') as HTMLInputElement).checked ? { validationSplit: 0.25 } : {}),
   };
   $('upload-status').textContent = 'Training on the server…';
+  $('upload-results').replaceChildren();
   const res = await fetch(`/v1/heads/${encodeURIComponent(name)}/train`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${($('token') as HTMLInputElement).value}` },
     body: JSON.stringify(body),
   });
-  const out = (await res.json()) as { head?: { name: string; version: number; labels: string[] }; detail?: string };
+  const out = (await res.json()) as {
+    head?: { name: string; version: number; labels: string[] };
+    validation?: { examples: number; labels: string[]; confusion: ConfusionMatrix };
+    detail?: string;
+  };
   if (!res.ok || !out.head) {
     $('upload-status').textContent = `Not stored: ${out.detail ?? res.statusText}`;
     return;
   }
   $('upload-status').textContent = `Stored on the server as “${out.head.name}” version ${out.head.version}.`;
+  const held = out.validation;
+  $('upload-results').replaceChildren(
+    held
+      ? confusionTable(`On the ${held.examples} held-out examples (not trained on)`, held.labels, held.confusion)
+      : 'Nothing was held out, so there are no per-class results.',
+  );
   heads.get(out.head.name)?.model?.dispose();
   addHeadOption(out.head.name, { labels: out.head.labels, url: `/models/heads/${out.head.name}/model.json` });
 }

@@ -1,4 +1,4 @@
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { TrainingStopped, type EpochLog } from '../../core/training/train.js';
 import { randomSeed } from '../../core/data/random.js';
@@ -7,7 +7,7 @@ import { imagesToPixels } from '../images.js';
 import type { Limits } from '../limits.js';
 import { requireContentType } from '../middleware.js';
 import { Problem, problemResponses, validationProblem, type FieldError } from '../problem.js';
-import { EpochEvent, NameParams, TrainResponse, trainBody, type TrainBody } from '../schemas.js';
+import { EpochEvent, NameParams, TrainDoneEvent, TrainResponse, trainBody, type TrainBody } from '../schemas.js';
 import { trainHead, trainingPlan } from '../train-head.js';
 import { headView } from './heads.js';
 
@@ -69,7 +69,9 @@ export function trainRoutes(app: OpenAPIHono, ctx: RouteContext): void {
         '(or `error`, a problem). Otherwise answers when done. One training job runs at a time; ' +
         'another is refused with 409 and Retry-After. The new version serves only once completely stored. ' +
         'A client that disconnects, streaming or not, stops its job: nothing is stored. ' +
-        `Without "epochs", small example sets get at least 200 steps; at most ${deps.limits.maxTrainSteps} steps in all.`,
+        `Without "epochs", small example sets get at least 200 steps; at most ${deps.limits.maxTrainSteps} steps in all. ` +
+        'With validationSplit > 0, the response and the done event carry `validation`: loss, accuracy, per-class accuracy ' +
+        'and a confusion matrix on the held-out examples (absent when nothing is held out).',
       security: [{ bearer: [] }],
       middleware: [ctx.auth, ctx.bodyLimit, requireContentType(['application/json'])] as const,
       request: { params: NameParams, body: { content: { 'application/json': { schema: trainBody(deps.limits) } }, required: true } },
@@ -77,7 +79,9 @@ export function trainRoutes(app: OpenAPIHono, ctx: RouteContext): void {
         200: {
           content: {
             'application/json': { schema: TrainResponse },
-            'text/event-stream': { schema: EpochEvent.openapi({ description: 'event: epoch | done | error' }) },
+            'text/event-stream': {
+              schema: z.union([EpochEvent, TrainDoneEvent]).openapi({ description: 'event: epoch (EpochEvent) | done (TrainDoneEvent) | error (a problem)' }),
+            },
           },
           description: 'the trained head',
         },
@@ -132,7 +136,14 @@ export function trainRoutes(app: OpenAPIHono, ctx: RouteContext): void {
             const { result, record } = await run((e) => void stream.writeSSE({ event: 'epoch', data: JSON.stringify(epochEvent(e)) }).catch(() => stopped.abort()));
             await stream.writeSSE({
               event: 'done',
-              data: JSON.stringify({ head: headView(record), version: result.version.version, extractSeconds: result.extractSeconds, seconds: result.seconds }),
+              data: JSON.stringify({
+                head: headView(record),
+                version: result.version.version,
+                extractSeconds: result.extractSeconds,
+                seconds: result.seconds,
+                // Undefined, so left out of the JSON, when nothing was held out.
+                validation: result.validation,
+              }),
             });
           } catch (err) {
             if (err instanceof TrainingStopped) return;
@@ -142,7 +153,10 @@ export function trainRoutes(app: OpenAPIHono, ctx: RouteContext): void {
         });
       }
       const { result, record } = await run();
-      return c.json({ head: headView(record), epochs: result.epochs.map(epochEvent), extractSeconds: result.extractSeconds, seconds: result.seconds }, 200);
+      return c.json(
+        { head: headView(record), epochs: result.epochs.map(epochEvent), extractSeconds: result.extractSeconds, seconds: result.seconds, validation: result.validation },
+        200,
+      );
     },
   );
 }

@@ -52,6 +52,19 @@ describe('the transfer experiment on a real MNIST subset', () => {
     expect(report.finetune.testAccuracy).toBeGreaterThan(0.85);
     expect(lines.join('\n')).toContain('Non-trainable params: 9,568');
 
+    // Per class, on the test images: a k x k matrix holding every test image, its trace the accuracy.
+    for (const phase of [report.pretrain, report.finetune]) {
+      const k = phase.classes.length;
+      expect(phase.confusion).toHaveLength(k);
+      for (const row of phase.confusion) expect(row).toHaveLength(k);
+      expect(phase.confusion.flat().reduce((s, n) => s + n, 0)).toBe(phase.testSamples);
+      expect(phase.confusion.reduce((s, row, i) => s + row[i], 0) / phase.testSamples).toBe(phase.testAccuracy);
+      expect(phase.perClass.map((c) => c.class)).toEqual(phase.classes);
+      expect(phase.perClass.map((c) => c.examples)).toEqual(phase.confusion.map((row) => row.reduce((s, n) => s + n, 0)));
+      for (const c of phase.perClass) expect(c.accuracy).toBeGreaterThan(0.5);
+    }
+    expect(lines.join('\n')).toMatch(/Confusion matrix on the test images:\ntrue \\ predicted +0 +1 +2 +3 +4 +accuracy +examples\n0 /);
+
     // The saved base and fine-tune head, loaded afresh, reproduce the reported accuracy.
     expect(report.base.hash).toBe(await baseHash(result.base));
     expect(metadataOf(result.heads.finetune!)).toMatchObject({ kind: 'head', labels: ['0', '1', '2', '3', '4'], baseHash: report.base.hash });

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -57,6 +57,7 @@ describe('the web page in Chromium', () => {
   let server: RunningServer;
   let browser: Browser;
   let page: Page;
+  let tokenFile: string;
   const errors: string[] = [];
 
   beforeAll(async () => {
@@ -66,7 +67,8 @@ describe('the web page in Chromium', () => {
     const web = path.join(dir, 'web');
     const built = spawnSync(process.execPath, [path.join(root, 'scripts/build-web.js'), '--out', web], { encoding: 'utf8' });
     expect(built.status, built.stderr).toBe(0);
-    server = await startServer({ models: out, heads: path.join(dir, 'heads'), web, host: '127.0.0.1', port: 0, tokenFile: path.join(dir, 'token') }, { name: 'wasm', simd: true, threads: 2 }, { info: () => {}, warn: () => {} });
+    tokenFile = path.join(dir, 'token');
+    server = await startServer({ models: out, heads: path.join(dir, 'heads'), web, host: '127.0.0.1', port: 0, tokenFile }, { name: 'wasm', simd: true, threads: 2 }, { info: () => {}, warn: () => {} });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
@@ -119,6 +121,14 @@ describe('the web page in Chromium', () => {
     await page.click('#train');
     await page.waitForSelector('#train-status[data-done]', { timeout: 120_000 });
     expect(await page.locator('#head').inputValue()).toBe('in page: one/seven');
+    // Per-class results of the in-page head, on its 12 training examples and labelled so.
+    const table = page.locator('#train-results table');
+    expect(await table.locator('caption').textContent()).toContain('On the 12 training examples (none held out)');
+    expect(await table.locator('thead th').allTextContents()).toEqual(['true \\ predicted', 'one', 'seven', 'accuracy']);
+    expect(await table.locator('tbody th[scope=row]').allTextContents()).toEqual(['one', 'seven']);
+    const counts = (await table.locator('tbody td:not(:last-child)').allTextContents()).map(Number);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(12);
+    expect(await table.locator('tbody td:last-child').allTextContents()).toEqual([expect.stringMatching(/^\d+% of \d+$/), expect.stringMatching(/^\d+% of \d+$/)]);
     let right = 0;
     for (let i = 100; i < 106; i++) {
       await drawDigit(page, data.images.subarray(i * 784, (i + 1) * 784));
@@ -126,6 +136,22 @@ describe('the web page in Chromium', () => {
     }
     expect(right).toBeGreaterThanOrEqual(5);
     await page.screenshot({ path: path.join(OUTPUT, 'browser.png'), fullPage: true });
+  });
+
+  it('trains the drawn examples on the server and shows per-class results on the held-out quarter', async () => {
+    await page.click('#teach summary');
+    await page.fill('#token', (await readFile(tokenFile, 'utf8')).trim());
+    await page.fill('#upload-name', 'drawn');
+    expect(await page.isChecked('#hold-out')).toBe(true);
+    await page.click('#upload');
+    await page.waitForSelector('#upload-results table', { timeout: 120_000 });
+    expect(await page.textContent('#upload-status')).toContain('version 1');
+    const table = page.locator('#upload-results table');
+    expect(await table.locator('caption').textContent()).toBe('On the 3 held-out examples (not trained on)');
+    expect(await table.locator('tbody th[scope=row]').allTextContents()).toEqual(['one', 'seven']);
+    const counts = (await table.locator('tbody td:not(:last-child)').allTextContents()).map(Number);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(3);
+    await page.screenshot({ path: path.join(OUTPUT, 'browser-server-train.png'), fullPage: true });
   });
 
   it('fits a phone-sized viewport', async () => {

@@ -47,6 +47,8 @@ describe('edgetune finetune and predict (CLI)', () => {
     expect(trained.code).toBe(0);
     expect(trained.stdout).toContain('Extracting features of 500 training images');
     expect(trained.stdout).toContain('Saved head "digits" version 1');
+    // The matrix, labelled, a row per class with its accuracy and test examples.
+    expect(trained.stdout).toMatch(/Confusion matrix on the test images:\ntrue \\ predicted +0 +1 +2 +3 +4 +accuracy +examples\n([0-4] +(\d+ +){5}[\d.]+% +\d+\n){5}/);
     const record = (await new FileHeadStore(heads).get('digits'))!;
     const meta = record.versions[0].metadata;
     expect(meta).toMatchObject({ labels: ['0', '1', '2', '3', '4'], training: { mode: 'cached', examples: 500, examplesPerClass: 100 } });

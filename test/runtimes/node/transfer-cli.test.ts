@@ -125,6 +125,12 @@ describe('edgetune transfer (CLI)', () => {
     expect(report.backend).toEqual({ name: 'wasm', simd: true, threads: 2, kernels: 'simd' });
     expect(report.dataset).toMatchObject({ trainSamples: 600, testSamples: 600 });
     expect(report.seed).toBe(3);
+    // Per-class results in the written report and on the console.
+    for (const phase of [report.pretrain, report.finetune]) {
+      expect(phase.confusion.flat().reduce((s, n) => s + n, 0)).toBe(phase.testSamples);
+      expect(phase.perClass.map((c) => c.class)).toEqual(phase.classes);
+    }
+    expect(stdout).toMatch(/Confusion matrix on the test images:\ntrue \\ predicted +0 +1 +2 +3 +4 +accuracy +examples\n/);
     expect(await readFile(path.join(out, 'report.json'), 'utf8')).toBe(await readFile(reportFile, 'utf8'));
     for (const dir of ['base', 'heads/pretrain', 'heads/finetune']) {
       expect((await readdir(path.join(out, dir))).sort()).toEqual(['model.json', 'weights.bin']);

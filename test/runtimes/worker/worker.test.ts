@@ -187,12 +187,18 @@ describe('the same app in workerd (wrangler dev)', () => {
     const res = await fetch(`${dev.url}/v1/heads/ones-sevens/train`, {
       method: 'POST',
       headers: { ...json, accept: 'text/event-stream', authorization: `Bearer ${TOKEN}` },
-      body: JSON.stringify({ ...body, epochs: 30 }),
+      body: JSON.stringify({ ...body, epochs: 30, validationSplit: 0.25 }),
     });
     expect(res.status).toBe(200);
     const events = parseSse(await res.text());
     expect(events.filter((e) => e.event === 'epoch')).toHaveLength(30);
     expect(events[events.length - 1]).toMatchObject({ event: 'done', data: { version: 1 } });
+    // Per-class results on the 10 held-out examples, from the Worker as from Node.
+    const { validation } = events[events.length - 1].data as { validation: { examples: number; accuracy: number; labels: string[]; confusion: number[][]; perClass: Array<{ class: string; examples: number }> } };
+    expect(validation).toMatchObject({ examples: 10, labels: ['1', '7'] });
+    expect(validation.confusion.flat().reduce((s, n) => s + n, 0)).toBe(10);
+    expect(validation.accuracy).toBe((validation.confusion[0][0] + validation.confusion[1][1]) / 10);
+    expect(validation.perClass.map((c) => c.class)).toEqual(['1', '7']);
 
     const before = (await (await predict('ones-sevens', test.images)).json()) as { predictions: Array<{ label: string; probabilities: unknown }> };
     const accuracy = before.predictions.filter((p, i) => p.label === test.labels[i]).length / test.labels.length;

@@ -40,5 +40,10 @@ describe('the Hono app (app.request): /healthz, /v1/model, /models/base, /openap
       '/healthz', '/metrics', '/v1/heads', '/v1/heads/{name}', '/v1/heads/{name}/predict', '/v1/heads/{name}/rollback', '/v1/heads/{name}/train', '/v1/heads/{name}/versions', '/v1/model',
     ]);
     expect(Object.keys(doc.paths['/v1/heads/{name}'])).toEqual(['get', 'delete']);
+    // Per-class results of a train: documented as on the held-out examples, in the response and the SSE done event.
+    const schemas = (doc as unknown as { components: { schemas: Record<string, { properties: Record<string, unknown>; description?: string }> } }).components.schemas;
+    expect(schemas.HeldOutResult.description).toContain('held-out examples');
+    expect(Object.keys(schemas.HeldOutResult.properties)).toEqual(['examples', 'loss', 'accuracy', 'labels', 'confusion', 'perClass']);
+    for (const name of ['TrainResult', 'TrainDoneEvent']) expect(schemas[name].properties.validation).toEqual({ $ref: '#/components/schemas/HeldOutResult' });
   });
 });

@@ -19,11 +19,25 @@ describe('the Hono app (app.request): /v1/heads/{name}/train', () => {
     const { body, test } = await digitsRequest([0, 1, 2, 3, 4], 30, 200);
     const res = await request('/v1/heads/five/train', post({ ...body, validationSplit: 0.2 }, auth));
     expect(res.status).toBe(200);
-    const result = (await res.json()) as { head: { name: string; version: number; labels: string[]; metrics: Record<string, number> }; epochs: Array<Record<string, number | null>> };
+    const result = (await res.json()) as {
+      head: { name: string; version: number; labels: string[]; metrics: Record<string, number> };
+      epochs: Array<Record<string, number | null>>;
+      validation: { examples: number; accuracy: number; labels: string[]; confusion: number[][]; perClass: Array<{ class: string; accuracy: number | null; examples: number }> };
+    };
     expect(result.head).toMatchObject({ name: 'five', version: 1, labels: ['0', '1', '2', '3', '4'] });
     expect(result.epochs.length).toBeGreaterThanOrEqual(5);
     expect(result.epochs[0].valAccuracy).not.toBeNull();
     expect(result.head.metrics.valAccuracy).toBeGreaterThan(0.8);
+    // Per class on the 30 held-out examples (20% of 150): a 5 x 5 matrix whose trace / total is the accuracy.
+    const { validation } = result;
+    expect(validation.examples).toBe(30);
+    expect(validation.labels).toEqual(['0', '1', '2', '3', '4']);
+    expect(validation.confusion.map((row) => row.length)).toEqual([5, 5, 5, 5, 5]);
+    expect(validation.confusion.flat().reduce((s, n) => s + n, 0)).toBe(30);
+    expect(validation.confusion.reduce((s, row, i) => s + row[i], 0) / 30).toBe(validation.accuracy);
+    expect(validation.accuracy).toBe(result.head.metrics.valAccuracy);
+    expect(validation.perClass.map((c) => c.class)).toEqual(validation.labels);
+    expect(validation.perClass.map((c) => c.examples)).toEqual(validation.confusion.map((row) => row.reduce((s, n) => s + n, 0)));
     const predicted = (await (await request('/v1/heads/five/predict', post({ images: test.images }))).json()) as { predictions: Array<{ label: string }> };
     const accuracy = predicted.predictions.filter((p, i) => p.label === test.labels[i]).length / test.labels.length;
     expect(accuracy).toBeGreaterThan(0.85);
@@ -39,6 +53,22 @@ describe('the Hono app (app.request): /v1/heads/{name}/train', () => {
     expect(Object.keys(events[0].data as object).sort()).toEqual(['accuracy', 'epoch', 'loss', 'seconds', 'valAccuracy', 'valLoss']);
     expect((events[2].data as { epoch: number }).epoch).toBe(3);
     expect(events[3].data).toMatchObject({ version: 1, head: { name: 'ones-sevens', version: 1 } });
+    expect(events[3].data).not.toHaveProperty('validation');
+  });
+
+  it('ends the SSE stream with per-class results on the held-out examples when some are held out', async () => {
+    const { body } = await digitsRequest([1, 7], 10, 0);
+    const res = await request('/v1/heads/ones-sevens-held/train', post({ ...body, epochs: 3, validationSplit: 0.3 }, { ...auth, accept: 'text/event-stream' }));
+    const events = parseSse(await res.text());
+    const done = events.at(-1)!;
+    expect(done.event).toBe('done');
+    const { validation } = done.data as { validation: { examples: number; accuracy: number; labels: string[]; confusion: number[][]; perClass: Array<{ class: string; accuracy: number | null; examples: number }> } };
+    expect(validation.examples).toBe(6);
+    expect(validation.labels).toEqual(['1', '7']);
+    expect(validation.confusion.flat().reduce((s, n) => s + n, 0)).toBe(6);
+    expect(validation.accuracy).toBe((validation.confusion[0][0] + validation.confusion[1][1]) / 6);
+    expect((events.at(-2)!.data as { valAccuracy: number }).valAccuracy).toBe(validation.accuracy);
+    for (const c of validation.perClass) expect(c.accuracy).toBe(c.examples ? validation.confusion[validation.labels.indexOf(c.class)][validation.labels.indexOf(c.class)] / c.examples : null);
   });
 
   it('runs one training job at a time (409 + Retry-After) and keeps serving predictions meanwhile', async () => {

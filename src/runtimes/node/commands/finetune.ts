@@ -10,6 +10,7 @@ import { disposeModels } from '../../../core/model/model.js';
 import { randomSeed, seededRandom } from '../../../core/data/random.js';
 import { ADADELTA, FINETUNE_CLASSES, TRAINING } from '../../../core/seed.js';
 import { formatSummary } from '../../../core/model/summary.js';
+import { formatConfusion } from '../../../core/training/confusion.js';
 import { HEAD_NAME } from '../../../service/head-store.js';
 import { startNodeBackend } from '../backend.js';
 import { FileHeadStore } from '../file-head-store.js';
@@ -81,6 +82,7 @@ export async function runFinetune(flags: FinetuneFlags, log: Log = consoleLog): 
       log.info(formatSummary(result.summary));
       log.info(`Training time: ${result.seconds.toFixed(1)} s (features ${result.extractSeconds.toFixed(1)} s)`);
       log.info(`Test loss: ${score.loss.toFixed(4)}  Test accuracy: ${score.accuracy.toFixed(4)}`);
+      log.info(`Confusion matrix on the test images:\n${formatConfusion(flags.classes.map(String), score.confusion)}`);
       if (result.baseChanged) {
         log.info('Full mode changed the feature layers, so this head does not fit the base; nothing was saved.');
         return;
