@@ -1,16 +1,14 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendInfo } from '../contract/backend-info.js';
 import type { ModelFiles } from '../core/artifacts/artifacts.js';
-import type { BaseMetadata } from '../core/artifacts/bundle.js';
+import type { LoadedBase } from '../core/artifacts/loaded.js';
 import type { HeadStore } from './head-store.js';
 import type { Limits } from './limits.js';
 
-/** The frozen base as the service uses it. */
-export interface ServiceBase {
+/** The frozen base as the service uses it: loaded, with the files it came from. */
+export interface ServiceBase extends LoadedBase {
   model: tf.Sequential;
-  hash: string;
   files: ModelFiles;
-  metadata?: BaseMetadata;
 }
 
 /** Everything the app needs from its runtime; the same app runs in Node, workerd and tests. */

@@ -1,11 +1,12 @@
 import { InputError } from '../core/errors.js';
-import { decodeImage, grayOf, imageHeader, sniffImage, type ImageFormat, type ImageHeader, type Raster } from '../core/data/image.js';
-import { mnistStyle } from '../core/data/preprocess.js';
+import { decodeImage, imageHeader, sniffImage, type ImageFormat, type ImageHeader } from '../core/data/image.js';
+import { sizeOf, type InputShape } from '../core/data/input-shape.js';
+import { fitImage } from '../core/data/preprocess.js';
 import type { ServiceMetrics } from './metrics.js';
 import { Problem, validationProblem, type FieldError } from './problem.js';
-import { IMAGE_SIZE } from '../core/seed.js';
 import type { Limits } from './limits.js';
 import type { ImageInput } from './schemas.js';
+import { pixelForms } from './validation.js';
 
 /** What decoding a request's images needs from the app. */
 export interface ImageDecoding {
@@ -13,11 +14,6 @@ export interface ImageDecoding {
   metrics: ServiceMetrics;
   /** Awaited before each image, so that one request's images do not hold the event loop in one go. */
   pause: () => Promise<void>;
-}
-
-/** A decoded image as model input: the one place that conversion lives (the page's examples and the CLI use it too). */
-export function toInput(raster: Raster): Float32Array {
-  return mnistStyle(grayOf(raster));
 }
 
 const FORMAT_NAMES: Record<ImageFormat, string> = { png: 'PNG', jpeg: 'JPEG' };
@@ -59,7 +55,7 @@ function headerOf(bytes: Uint8Array, field: string, declared: ImageFormat | unde
  * request's pixel budget, so nothing is decoded for a request that would be
  * refused; then they are decoded one at a time.
  */
-async function decodeImages(images: PendingImage[], out: Float32Array, { limits, metrics, pause }: ImageDecoding): Promise<void> {
+async function decodeImages(images: PendingImage[], shape: InputShape, out: Float32Array, { limits, metrics, pause }: ImageDecoding): Promise<void> {
   const errors: FieldError[] = [];
   let total = 0;
   for (const { field, header } of images) {
@@ -77,7 +73,7 @@ async function decodeImages(images: PendingImage[], out: Float32Array, { limits,
     await pause();
     try {
       const raster = metrics.decode(image.header.decodeBytes, () => decodeImage(image.bytes, image.field, limits.maxImagePixels));
-      out.set(toInput(raster), image.index * IMAGE_SIZE);
+      out.set(fitImage(raster, shape), image.index * sizeOf(shape));
     } catch (err) {
       errors.push(errorOf(err, image.field));
     }
@@ -96,9 +92,20 @@ function encodedOf(image: ImageInput): { key: string; base64: string; declared?:
   return undefined;
 }
 
-/** Validated image inputs (flat, rows, PNG or JPEG) packed back to back as model input; image failures are reported per field together. */
-export async function imagesToPixels(images: ImageInput[], field: (i: number) => string, decoding: ImageDecoding): Promise<Float32Array> {
-  const pixels = new Float32Array(images.length * IMAGE_SIZE);
+/** Whether validated pixel rows or a flat list (values already checked) hold exactly one image of `shape`. */
+function fitsShape(image: number[] | number[][], shape: InputShape): boolean {
+  if (typeof image[0] !== 'object') return image.length === sizeOf(shape);
+  return image.length === shape.rows && (image[0] as number[]).length === shape.cols * shape.channels;
+}
+
+/**
+ * Validated image inputs (flat, rows, PNG or JPEG) packed back to back as
+ * model input of `shape` (the base's); pixel lists of another size and image
+ * failures are reported per field together.
+ */
+export async function imagesToPixels(images: ImageInput[], field: (i: number) => string, shape: InputShape, decoding: ImageDecoding): Promise<Float32Array> {
+  const size = sizeOf(shape);
+  const pixels = new Float32Array(images.length * size);
   const encoded: PendingImage[] = [];
   const errors: FieldError[] = [];
   images.forEach((image, i) => {
@@ -111,22 +118,24 @@ export async function imagesToPixels(images: ImageInput[], field: (i: number) =>
       } catch (err) {
         errors.push(errorOf(err, name));
       }
+    } else if (!fitsShape(image as number[] | number[][], shape)) {
+      errors.push({ field: field(i), message: pixelForms(shape) });
     } else if (typeof (image as number[])[0] === 'number') {
-      pixels.set(image as number[], i * IMAGE_SIZE);
+      pixels.set(image as number[], i * size);
     } else {
-      (image as number[][]).forEach((row, r) => pixels.set(row, i * IMAGE_SIZE + r * row.length));
+      (image as number[][]).forEach((row, r) => pixels.set(row, i * size + r * row.length));
     }
   });
   if (errors.length) {
     decoding.metrics.refused(errors.length);
     throw validationProblem(errors);
   }
-  if (encoded.length) await decodeImages(encoded, pixels, decoding);
+  if (encoded.length) await decodeImages(encoded, shape, pixels, decoding);
   return pixels;
 }
 
 /** A raw image body (image/png or image/jpeg, as `declared`) as one image. */
-export async function bodyPixels(bytes: Uint8Array, declared: ImageFormat, decoding: ImageDecoding): Promise<Float32Array> {
+export async function bodyPixels(bytes: Uint8Array, declared: ImageFormat, shape: InputShape, decoding: ImageDecoding): Promise<Float32Array> {
   const name = FORMAT_NAMES[declared];
   if (bytes.length === 0) throw new Problem(422, 'validation', `the request body is empty; send one ${name} image`, [{ field: 'body', message: 'empty' }]);
   let header: ImageHeader;
@@ -136,7 +145,7 @@ export async function bodyPixels(bytes: Uint8Array, declared: ImageFormat, decod
     decoding.metrics.refused();
     throw validationProblem([errorOf(err, 'body')]);
   }
-  const pixels = new Float32Array(IMAGE_SIZE);
-  await decodeImages([{ index: 0, field: 'body', bytes, header }], pixels, decoding);
+  const pixels = new Float32Array(sizeOf(shape));
+  await decodeImages([{ index: 0, field: 'body', bytes, header }], shape, pixels, decoding);
   return pixels;
 }

@@ -1,5 +1,3 @@
-import { IMAGE_SIZE } from '../core/seed.js';
-
 interface Slot<R> {
   pixels: Float32Array;
   count: number;
@@ -9,6 +7,8 @@ interface Slot<R> {
 interface Queue<R> {
   slots: Array<Slot<R>>;
   images: number;
+  /** Values per image: the same for every request of one key (one head on one base). */
+  imageSize: number;
   run: (pixels: Float32Array, count: number) => R[];
 }
 
@@ -45,7 +45,7 @@ export class MicroBatcher<R> {
       queue = undefined;
     }
     if (!queue) {
-      queue = { slots: [], images: 0, run };
+      queue = { slots: [], images: 0, imageSize: pixels.length / count, run };
       this.queues.set(key, queue);
     }
     const slot: Slot<R> = { pixels, count };
@@ -69,10 +69,11 @@ export class MicroBatcher<R> {
     const queue = this.queues.get(key);
     if (!queue) return;
     this.queues.delete(key);
-    const pixels = new Float32Array(queue.images * IMAGE_SIZE);
+    const size = queue.imageSize;
+    const pixels = new Float32Array(queue.images * size);
     let offset = 0;
     for (const slot of queue.slots) {
-      pixels.set(slot.pixels.subarray(0, slot.count * IMAGE_SIZE), offset * IMAGE_SIZE);
+      pixels.set(slot.pixels.subarray(0, slot.count * size), offset * size);
       offset += slot.count;
     }
     let results: R[];

@@ -1,11 +1,11 @@
 import { z } from '@hono/zod-openapi';
-import { IMAGE, IMAGE_SIZE } from '../core/seed.js';
 import { HEAD_NAME } from './head-store.js';
 import type { Limits } from './limits.js';
 import { checkImages } from './validation.js';
 
 /**
- * One image: 784 numbers in [0, 1], 28 rows of 28, or an encoded file as
+ * One image: numbers in [0, 1] for the base's input shape (784, or 28 rows
+ * of 28, for the seed's 28x28x1), or an encoded file as
  * {"png": base64}, {"jpeg": base64} or {"image": base64} (sniffed). Its
  * contents are checked by the list that holds it (checkImages), which stops
  * after the first few problems; the schema below is what the OpenAPI
@@ -13,19 +13,21 @@ import { checkImages } from './validation.js';
  */
 const pixels = { type: 'number', minimum: 0, maximum: 1 } as const;
 const ENCODED = {
-  png: 'a PNG file; any size, MNIST-style preprocessing',
-  jpeg: 'a JPEG file (baseline or progressive, gray or colour; EXIF orientation is ignored); any size, MNIST-style preprocessing',
+  png: 'a PNG file of any size, converted to the base\'s input shape (MNIST-style digits for 28x28x1, else resized)',
+  jpeg: 'a JPEG file (baseline or progressive, gray or colour; EXIF orientation is ignored) of any size, converted as a PNG is',
   image: 'a PNG or JPEG file, told apart by its first bytes',
 };
 export const Image = (z.unknown() as z.ZodType<ImageInput>).openapi('Image', {
   oneOf: [
-    { type: 'array', items: pixels, minItems: IMAGE_SIZE, maxItems: IMAGE_SIZE, description: `${IMAGE_SIZE} numbers in [0, 1], row-major, 1 = ink` },
     {
       type: 'array',
-      items: { type: 'array', items: pixels, minItems: IMAGE.cols, maxItems: IMAGE.cols },
-      minItems: IMAGE.rows,
-      maxItems: IMAGE.rows,
-      description: `${IMAGE.rows} rows of ${IMAGE.cols} numbers in [0, 1]`,
+      items: pixels,
+      description: 'rows x cols x channels numbers in [0, 1] for the base\'s input shape (GET /v1/info: inputShape), row-major, channels interleaved; 784 for the seed\'s 28x28x1, 1 = ink',
+    },
+    {
+      type: 'array',
+      items: { type: 'array', items: pixels },
+      description: 'rows lists of cols x channels numbers in [0, 1] (28 rows of 28 for the seed\'s 28x28x1)',
     },
     ...(['png', 'jpeg', 'image'] as const).map((key) => ({
       type: 'object' as const,

@@ -3,7 +3,8 @@ import type { ClassSet } from '../core/data/dataset.js';
 import { epochsFor, finetune } from '../core/training/finetune.js';
 import { disposeModels } from '../core/model/model.js';
 import { permutation, seededRandom } from '../core/data/random.js';
-import { ADADELTA, IMAGE_SIZE, TRAINING } from '../core/seed.js';
+import { ADADELTA, TRAINING } from '../core/seed.js';
+import { sizeOf, type InputShape } from '../core/data/input-shape.js';
 import type { EpochLog } from '../core/training/train.js';
 import { perClassResults, type ClassResult, type ConfusionMatrix } from '../core/training/confusion.js';
 import type { ServiceBase } from './deps.js';
@@ -44,16 +45,17 @@ export interface TrainJobResult {
   validation?: HeldOutResult;
 }
 
-/** Images quantised to bytes like MNIST's, with labels as indices into body.labels. */
-function examplesSet(body: TrainBody, pixels: Float32Array, indices: ArrayLike<number>): ClassSet {
-  const images = new Uint8Array(indices.length * IMAGE_SIZE);
+/** Images (of the base's shape) quantised to bytes like MNIST's, with labels as indices into body.labels. */
+function examplesSet(body: TrainBody, shape: InputShape, pixels: Float32Array, indices: ArrayLike<number>): ClassSet {
+  const size = sizeOf(shape);
+  const images = new Uint8Array(indices.length * size);
   const labels = new Uint8Array(indices.length);
   for (let i = 0; i < indices.length; i++) {
     const src = indices[i];
-    for (let p = 0; p < IMAGE_SIZE; p++) images[i * IMAGE_SIZE + p] = Math.round(pixels[src * IMAGE_SIZE + p] * 255);
+    for (let p = 0; p < size; p++) images[i * size + p] = Math.round(pixels[src * size + p] * 255);
     labels[i] = body.labels.indexOf(body.examples[src].label);
   }
-  return { images, labels, count: indices.length, classes: body.labels.map((_, i) => i) };
+  return { images, labels, count: indices.length, shape, classes: body.labels.map((_, i) => i), names: body.labels };
 }
 
 /** How a train body's examples split (train / held out) and how many epochs and steps it runs. */
@@ -77,8 +79,8 @@ export async function trainHead(base: ServiceBase, store: HeadStore, job: TrainJ
   const { body } = job;
   const { held, batchSize, epochs, minSteps } = trainingPlan(body);
   const order = permutation(body.examples.length, seededRandom(job.seed));
-  const train = examplesSet(body, job.pixels, order.subarray(held));
-  const validation = held > 0 ? examplesSet(body, job.pixels, order.subarray(0, held)) : undefined;
+  const train = examplesSet(body, base.input, job.pixels, order.subarray(held));
+  const validation = held > 0 ? examplesSet(body, base.input, job.pixels, order.subarray(0, held)) : undefined;
   const result = await finetune(
     base.model,
     train,
@@ -98,7 +100,7 @@ export async function trainHead(base: ServiceBase, store: HeadStore, job: TrainJ
   try {
     const last = result.epochs[result.epochs.length - 1];
     const metadata = headMetadata(
-      { name: job.name, labels: body.labels, baseHash: base.hash, createdAt: job.createdAt() },
+      { name: job.name, labels: body.labels, baseHash: base.hash, input: base.input, createdAt: job.createdAt() },
       {
         mode: 'cached',
         source: 'http',

@@ -1,6 +1,6 @@
 import type { z } from '@hono/zod-openapi';
-import { IMAGE, IMAGE_SIZE } from '../core/seed.js';
 import { MAX_FIELD_ERRORS, type FieldError } from './problem.js';
+import { describeShape, sizeOf, type InputShape } from '../core/data/input-shape.js';
 
 type Path = ReadonlyArray<PropertyKey>;
 
@@ -11,7 +11,13 @@ export function fieldName(path: Path): string {
 }
 
 const ENCODED_KEYS = ['png', 'jpeg', 'image'];
-const IMAGE_FORMS = `must be ${IMAGE_SIZE} numbers in [0, 1], ${IMAGE.rows} rows of ${IMAGE.cols} numbers in [0, 1], or one of {"png": "<base64>"}, {"jpeg": "<base64>"}, {"image": "<base64>"}`;
+const ENCODED_FORMS = 'one of {"png": "<base64>"}, {"jpeg": "<base64>"}, {"image": "<base64>"}';
+const IMAGE_FORMS = `must be numbers in [0, 1] (flat, or a list of rows), or ${ENCODED_FORMS}`;
+
+/** What a pixel array for a base of `shape` must be, as a message; its size is checked once the base is known (images.ts). */
+export const pixelForms = (shape: InputShape): string =>
+  `must be ${sizeOf(shape)} numbers in [0, 1], ${shape.rows} rows of ${shape.cols * shape.channels} numbers in [0, 1] ` +
+  `(the base takes ${describeShape(shape)} images${shape.channels === 3 ? ', RGB interleaved' : ''}), or ${ENCODED_FORMS}`;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function pixelProblem(value: unknown): string | undefined {
@@ -28,25 +34,24 @@ function pixelProblem(value: unknown): string | undefined {
  */
 function* imageProblems(value: unknown): Generator<[Path, string]> {
   if (Array.isArray(value)) {
-    if (value.length === IMAGE_SIZE) {
-      for (let i = 0; i < IMAGE_SIZE; i++) {
-        const problem = pixelProblem(value[i]);
-        if (problem) yield [[i], problem];
-      }
-    } else if (value.length === IMAGE.rows && value.every(Array.isArray)) {
-      for (let r = 0; r < IMAGE.rows; r++) {
-        const row = value[r] as unknown[];
-        if (row.length !== IMAGE.cols) {
-          yield [[r], `must have ${IMAGE.cols} items`];
+    if (value.length > 0 && Array.isArray(value[0])) {
+      const cols = (value[0] as unknown[]).length;
+      for (let r = 0; r < value.length; r++) {
+        const row = value[r] as unknown;
+        if (!Array.isArray(row) || row.length !== cols) {
+          yield [[r], `must be a row of ${cols} numbers, as the first row is`];
           continue;
         }
-        for (let c = 0; c < IMAGE.cols; c++) {
+        for (let c = 0; c < cols; c++) {
           const problem = pixelProblem(row[c]);
           if (problem) yield [[r, c], problem];
         }
       }
     } else {
-      yield [[], IMAGE_FORMS];
+      for (let i = 0; i < value.length; i++) {
+        const problem = pixelProblem(value[i]);
+        if (problem) yield [[i], problem];
+      }
     }
     return;
   }

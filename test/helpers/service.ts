@@ -20,7 +20,7 @@ export const TOKEN = 'test-token-123';
 
 export async function serviceBase(models: TransferResult): Promise<ServiceBase> {
   const loaded = await loadBase(models.base);
-  return { model: loaded.model as tf.Sequential, hash: loaded.hash, files: models.base, metadata: loaded.metadata };
+  return { ...loaded, model: loaded.model as tf.Sequential, files: models.base };
 }
 
 /** A file head store in a temp dir holding the transfer's fine-tune head as "digits". */

@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { MODEL_JSON, WEIGHTS_BIN, modelToFiles, readModelJson, type ModelFiles } from './artifacts.js';
 import { sha256Hex } from './hash.js';
-import { FEATURE_LAYER_COUNT, featureSize, outputSize } from '../model/model.js';
+import { FEATURE_LAYER_COUNT, featureSize, inputShapeOf, outputSize } from '../model/model.js';
+import type { InputShape } from '../data/input-shape.js';
 import { ADADELTA } from '../seed.js';
+import { InputError } from '../errors.js';
 
 const encoder = new TextEncoder();
 
@@ -10,6 +12,8 @@ const encoder = new TextEncoder();
 export interface BaseMetadata {
   kind: 'base';
   hash: string;
+  /** The image shape it takes (also in its topology; here for readers of the metadata; absent before shapes were a choice). */
+  input?: InputShape;
   featureSize: number;
   dataset: string;
   classes: number[];
@@ -22,6 +26,8 @@ export interface HeadMetadata {
   name: string;
   labels: string[];
   baseHash: string;
+  /** The input shape of its base: the images it can take (absent from heads saved before shapes were a choice: 28x28x1). */
+  input?: InputShape;
   training: Record<string, unknown>;
   metrics: Record<string, number>;
   createdAt: string;
@@ -40,7 +46,7 @@ export interface HeadTraining extends Record<string, unknown> {
 
 /** A head's metadata, built the same way by the experiment, the finetune command and the service. */
 export function headMetadata(
-  head: Pick<HeadMetadata, 'name' | 'labels' | 'baseHash' | 'createdAt'>,
+  head: Pick<HeadMetadata, 'name' | 'labels' | 'baseHash' | 'createdAt'> & { input: InputShape },
   training: HeadTraining,
   metrics: HeadMetadata['metrics'],
 ): HeadMetadata {
@@ -50,6 +56,7 @@ export function headMetadata(
     name: head.name,
     labels: head.labels,
     baseHash: head.baseHash,
+    input: head.input,
     training: { ...fields, optimizer: { name: 'adadelta', ...ADADELTA, learningRate } },
     metrics,
     createdAt: head.createdAt,
@@ -80,10 +87,10 @@ export function headOf(model: tf.LayersModel): tf.Sequential {
 
 export async function baseFiles(
   base: tf.LayersModel,
-  info: Omit<BaseMetadata, 'kind' | 'hash' | 'featureSize'>,
+  info: Omit<BaseMetadata, 'kind' | 'hash' | 'input' | 'featureSize'>,
 ): Promise<{ files: ModelFiles; metadata: BaseMetadata }> {
   const hash = await baseHash(await modelToFiles(base));
-  const metadata: BaseMetadata = { kind: 'base', hash, featureSize: outputSize(base), ...info };
+  const metadata: BaseMetadata = { kind: 'base', hash, input: inputShapeOf(base), featureSize: outputSize(base), ...info };
   return { files: await modelToFiles(base, { edgetune: metadata }), metadata };
 }
 
@@ -95,4 +102,11 @@ export async function headFiles(head: tf.LayersModel, metadata: HeadMetadata): P
 export function metadataOf(files: ModelFiles): BaseMetadata | HeadMetadata | undefined {
   const meta = readModelJson(files[MODEL_JSON]).userDefinedMetadata as { edgetune?: BaseMetadata | HeadMetadata } | undefined;
   return meta?.edgetune;
+}
+
+/** The edgetune metadata of a saved base; refuses a head or other edgetune model given as a base. */
+export function baseMetadataOf(files: ModelFiles, name: string): BaseMetadata | undefined {
+  const meta = metadataOf(files);
+  if (meta && meta.kind !== 'base') throw new InputError(`${name} is an edgetune ${meta.kind}, not a base model`);
+  return meta;
 }

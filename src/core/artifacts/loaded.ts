@@ -1,11 +1,15 @@
 import type * as tf from '@tensorflow/tfjs';
 import { modelFromFiles, type ModelFiles } from './artifacts.js';
-import { baseHash, metadataOf, type BaseMetadata, type HeadMetadata } from './bundle.js';
+import { baseHash, baseMetadataOf, metadataOf, type BaseMetadata, type HeadMetadata } from './bundle.js';
 import { InputError } from '../errors.js';
+import { checkShape, describeShape, sameShape, SEED_SHAPE, type InputShape } from '../data/input-shape.js';
+import { inputShapeOf } from '../model/model.js';
 
 export interface LoadedBase {
   model: tf.LayersModel;
   hash: string;
+  /** The image shape it takes. */
+  input: InputShape;
   metadata?: BaseMetadata;
 }
 
@@ -16,11 +20,30 @@ export interface LoadedHead {
 
 /** Loads a base and computes its content hash (what heads are checked against). */
 export async function loadBase(files: ModelFiles, name = 'base'): Promise<LoadedBase> {
-  const meta = metadataOf(files);
-  if (meta && meta.kind !== 'base') throw new InputError(`${name} is an edgetune ${meta.kind}, not a base model`);
+  const meta = baseMetadataOf(files, name);
   const hash = await baseHash(files);
   if (meta && meta.hash !== hash) throw new InputError(`${name}: its weights do not match the hash it was saved with (modified?)`);
-  return { model: await modelFromFiles(files), hash, metadata: meta };
+  const model = await modelFromFiles(files);
+  let input: InputShape;
+  try {
+    input = checkShape(inputShapeOf(model), `${name}: its input shape`);
+    if (!sameShape(input, declaredInput(files, name))) {
+      throw new InputError(`${name}: its metadata says it takes ${describeShape(declaredInput(files, name))} images, its layers ${describeShape(input)}`);
+    }
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  return { model, hash, input, metadata: meta };
+}
+
+/**
+ * The image shape a saved base says it takes, readable before any backend
+ * starts (so data can be read and checked first); loadBase checks it against
+ * the layers. Bases saved before shapes were a choice all take the seed's.
+ */
+export function declaredInput(files: ModelFiles, name: string): InputShape {
+  return baseMetadataOf(files, name)?.input ?? SEED_SHAPE;
 }
 
 /** The metadata of a head, checked to belong to the base with hash `baseHash`. */

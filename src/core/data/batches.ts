@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ClassSet } from './dataset.js';
-import { IMAGE, IMAGE_SIZE } from '../seed.js';
+import { sizeOf } from './input-shape.js';
 
 export interface Batch {
   xs: tf.Tensor;
@@ -58,15 +58,18 @@ abstract class BufferedFeeder implements Feeder {
   }
 }
 
-/** Batches of 28x28x1 images scaled to [0, 1]. */
+/** Batches of images (of the set's shape) scaled to [0, 1]. */
 export class ImageFeeder extends BufferedFeeder {
+  private readonly size: number;
+
   constructor(private readonly set: ClassSet) {
-    super(set.count, set.classes.length, set.labels, IMAGE_SIZE, [IMAGE.rows, IMAGE.cols, IMAGE.channels]);
+    super(set.count, set.classes.length, set.labels, sizeOf(set.shape), [set.shape.rows, set.shape.cols, set.shape.channels]);
+    this.size = sizeOf(set.shape);
   }
 
   protected fill(target: Float32Array, example: number): void {
-    const src = this.set.images.subarray(example * IMAGE_SIZE, (example + 1) * IMAGE_SIZE);
-    for (let p = 0; p < IMAGE_SIZE; p++) target[p] = src[p] / 255;
+    const src = this.set.images.subarray(example * this.size, (example + 1) * this.size);
+    for (let p = 0; p < this.size; p++) target[p] = src[p] / 255;
   }
 }
 

@@ -1,17 +1,21 @@
 import { InputError } from '../errors.js';
 import type { IdxArray } from './idx.js';
-import { IMAGE, IMAGE_SIZE } from '../seed.js';
+import { checkShape, describeShape, sameShape, sizeOf, type InputShape } from './input-shape.js';
 
-/** Images as 0..255 bytes (n x 28 x 28, row-major) with one label byte each. */
+/** Images as 0..255 bytes (n x rows x cols x channels, row-major) with one label byte each. */
 export interface ImageSet {
   images: Uint8Array;
   labels: Uint8Array;
   count: number;
+  shape: InputShape;
+  /** Class names by label, for datasets that have them (image folders); otherwise a label is its own name. */
+  names?: string[];
 }
 
-/** A subset whose labels are remapped to 0..k-1; `classes[i]` is the original label of class i. */
+/** A subset whose labels are remapped to 0..k-1; `classes[i]` is the original label of class i, `names[i]` its name. */
 export interface ClassSet extends ImageSet {
   classes: number[];
+  names: string[];
 }
 
 export interface Split {
@@ -19,15 +23,29 @@ export interface Split {
   test: ImageSet;
 }
 
-/** Pairs an images IDX with a labels IDX, checking they describe the same 28x28 images. */
+/** The name of label `label` in `set`. */
+export const nameOf = (set: Pick<ImageSet, 'names'>, label: number): string => set.names?.[label] ?? String(label);
+
+/** Pairs an images IDX (N x rows x cols, or N x rows x cols x 1|3) with a labels IDX, checking they agree. */
 export function imageSet(images: IdxArray, labels: IdxArray, name: string): ImageSet {
-  const [n, rows, cols] = images.dims;
-  if (images.dims.length !== 3 || rows !== IMAGE.rows || cols !== IMAGE.cols) {
-    throw new InputError(`${name}: images must be N x ${IMAGE.rows} x ${IMAGE.cols}, got ${images.dims.join(' x ')}`);
+  const [n, rows, cols, channels = 1] = images.dims;
+  if (images.dims.length !== 3 && images.dims.length !== 4) {
+    throw new InputError(`${name}: images must be N x rows x cols (or N x rows x cols x channels), got ${images.dims.join(' x ')}`);
   }
+  const shape = checkShape({ rows, cols, channels }, `${name}: images`);
   if (labels.dims.length !== 1) throw new InputError(`${name}: labels must be one-dimensional, got ${labels.dims.join(' x ')}`);
   if (labels.dims[0] !== n) throw new InputError(`${name}: ${n} images but ${labels.dims[0]} labels`);
-  return { images: images.data, labels: labels.data, count: n };
+  return { images: images.data, labels: labels.data, count: n, shape };
+}
+
+/** Checks that a split's two sets hold images of one shape (and the one a base needs, when given). */
+export function checkSplitShape(data: Split, name: string, needed?: InputShape): InputShape {
+  const { shape } = data.train;
+  if (!sameShape(shape, data.test.shape)) {
+    throw new InputError(`${name}: train images are ${describeShape(shape)} but test images ${describeShape(data.test.shape)}`);
+  }
+  if (needed && !sameShape(shape, needed)) throw new InputError(`${name}: images are ${describeShape(shape)}, but the base takes ${describeShape(needed)}`);
+  return shape;
 }
 
 /** Labels that occur in the set, ascending. */
@@ -49,13 +67,14 @@ export function selectClasses(set: ImageSet, classes: readonly number[], limit =
   for (let i = 0; i < set.count && picked.length < limit; i++) {
     if (index[set.labels[i]] >= 0) picked.push(i);
   }
-  const images = new Uint8Array(picked.length * IMAGE_SIZE);
+  const size = sizeOf(set.shape);
+  const images = new Uint8Array(picked.length * size);
   const labels = new Uint8Array(picked.length);
   picked.forEach((src, dst) => {
-    images.set(set.images.subarray(src * IMAGE_SIZE, (src + 1) * IMAGE_SIZE), dst * IMAGE_SIZE);
+    images.set(set.images.subarray(src * size, (src + 1) * size), dst * size);
     labels[dst] = index[set.labels[src]];
   });
-  return { images, labels, count: picked.length, classes: [...classes] };
+  return { images, labels, count: picked.length, shape: set.shape, classes: [...classes], names: classes.map((c) => nameOf(set, c)) };
 }
 
 /**
@@ -76,15 +95,52 @@ export function perClassIndices(labels: Uint8Array, numClasses: number, perClass
   return Uint32Array.from(picked.sort((a, b) => a - b));
 }
 
-/** The examples of `set` at `indices`, in that order. */
-export function subsetOf(set: ClassSet, indices: ArrayLike<number>): ClassSet {
-  const images = new Uint8Array(indices.length * IMAGE_SIZE);
+/** Examples held out of a class of `n` by a split of `fraction`: at least one, and at least one left to train on. */
+export const heldOutOf = (n: number, fraction: number): number => Math.max(1, Math.round(n * fraction));
+
+/**
+ * Splits a set without a test part of its own: `fraction` of each class's
+ * examples (at least one), drawn at random (seeded), become the test set, so
+ * every class is in both parts in proportion. `name` labels errors.
+ */
+export function stratifiedSplit(set: ImageSet, fraction: number, random: () => number, name: string): Split {
+  if (!(fraction > 0 && fraction < 1)) throw new InputError(`${name}: the test split must be between 0 and 1 (exclusive), got ${fraction}`);
+  const byClass = new Map<number, number[]>();
+  set.labels.forEach((label, i) => {
+    if (!byClass.has(label)) byClass.set(label, []);
+    byClass.get(label)!.push(i);
+  });
+  const train: number[] = [];
+  const test: number[] = [];
+  for (const [label, members] of [...byClass].sort((a, b) => a[0] - b[0])) {
+    const held = heldOutOf(members.length, fraction);
+    if (members.length - held < 1) {
+      throw new InputError(
+        `${name}: class "${nameOf(set, label)}" has ${members.length} image${members.length === 1 ? '' : 's'}; ` +
+          'a split needs at least 2 per class (one to train on, one to test with)',
+      );
+    }
+    for (let i = members.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [members[i], members[j]] = [members[j], members[i]];
+    }
+    test.push(...members.slice(0, held));
+    train.push(...members.slice(held));
+  }
+  const ascending = (xs: number[]) => Uint32Array.from(xs.sort((a, b) => a - b));
+  return { train: subsetOf(set, ascending(train)), test: subsetOf(set, ascending(test)) };
+}
+
+/** The examples of `set` at `indices`, in that order (labels unchanged). */
+export function subsetOf<T extends ImageSet>(set: T, indices: ArrayLike<number>): T {
+  const size = sizeOf(set.shape);
+  const images = new Uint8Array(indices.length * size);
   const labels = new Uint8Array(indices.length);
   for (let i = 0; i < indices.length; i++) {
-    images.set(set.images.subarray(indices[i] * IMAGE_SIZE, (indices[i] + 1) * IMAGE_SIZE), i * IMAGE_SIZE);
+    images.set(set.images.subarray(indices[i] * size, (indices[i] + 1) * size), i * size);
     labels[i] = set.labels[indices[i]];
   }
-  return { images, labels, count: indices.length, classes: set.classes };
+  return { ...set, images, labels, count: indices.length };
 }
 
 /** At most `perClass` random (seeded) examples of each of `classes`, relabelled as in selectClasses. */
@@ -101,10 +157,10 @@ export function classCounts(set: ClassSet): number[] {
 }
 
 /** Checks the class list given as `flag`: at least two classes, no repeats, all present in the data. */
-export function checkClassList(flag: string, list: readonly number[], available: readonly number[]): void {
+export function checkClassList(flag: string, list: readonly number[], available: readonly number[], name: (label: number) => string = String): void {
   if (list.length < 2) throw new InputError(`${flag} needs at least two classes, got ${list.length}`);
   const repeated = list.filter((c, i) => list.indexOf(c) !== i);
-  if (repeated.length) throw new InputError(`${flag} repeats class ${repeated[0]}`);
+  if (repeated.length) throw new InputError(`${flag} repeats class ${name(repeated[0])}`);
   const missing = list.filter((c) => !available.includes(c));
   if (missing.length) {
     throw new InputError(`${flag}: class ${missing.join(', ')} is not in the data (labels present: ${available.join(', ')})`);
@@ -115,11 +171,11 @@ export function checkClassList(flag: string, list: readonly number[], available:
  * Checks two class lists for the transfer experiment: each non-empty, without
  * repeats, present in the data, and not overlapping each other.
  */
-export function checkClassLists(pretrain: readonly number[], finetune: readonly number[], available: readonly number[]): void {
-  checkClassList('--pretrain-classes', pretrain, available);
-  checkClassList('--finetune-classes', finetune, available);
+export function checkClassLists(pretrain: readonly number[], finetune: readonly number[], available: readonly number[], name: (label: number) => string = String): void {
+  checkClassList('--pretrain-classes', pretrain, available, name);
+  checkClassList('--finetune-classes', finetune, available, name);
   const overlap = pretrain.filter((c) => finetune.includes(c));
   if (overlap.length) {
-    throw new InputError(`--pretrain-classes and --finetune-classes overlap on ${overlap.join(', ')}; transfer needs disjoint classes`);
+    throw new InputError(`--pretrain-classes and --finetune-classes overlap on ${overlap.map(name).join(', ')}; transfer needs disjoint classes`);
   }
 }

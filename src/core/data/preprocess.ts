@@ -1,4 +1,5 @@
-import type { GrayImage } from './image.js';
+import { grayOf, type GrayImage, type Raster } from './image.js';
+import { isDigitShape, sizeOf, type InputShape } from './input-shape.js';
 import { IMAGE } from '../seed.js';
 
 /** MNIST digits are 20x20 boxes of ink centred by mass in a 28x28 field. */
@@ -113,6 +114,38 @@ export function mnistStyle(image: GrayImage): Float32Array {
       const ty = y + oy;
       if (tx >= 0 && tx < IMAGE.cols && ty >= 0 && ty < IMAGE.rows) out[ty * IMAGE.cols + tx] = Math.min(1, box[y * nw + x]);
     }
+  }
+  return out;
+}
+
+/** The picture with `channels` channels: gray by luminance (as grayOf), or gray repeated as RGB. */
+function withChannels(image: Raster, channels: 1 | 3): Float32Array {
+  if (image.channels === channels) return image.data;
+  if (channels === 1) return grayOf(image).gray;
+  const rgb = new Float32Array(image.width * image.height * 3);
+  for (let i = 0; i < image.width * image.height; i++) rgb.fill(image.data[i], 3 * i, 3 * i + 3);
+  return rgb;
+}
+
+/**
+ * Any decoded picture as model input of `shape`, values in [0, 1]. The
+ * seed's 28x28 gray input gets MNIST-style digits (mnistStyle); any other
+ * shape takes the whole picture, converted to its channels and resized with
+ * `resize`'s area averaging (no crop, aspect ratio not kept, as Keras's
+ * image_dataset_from_directory does by default).
+ */
+export function fitImage(image: Raster, shape: InputShape): Float32Array {
+  if (isDigitShape(shape)) return mnistStyle(grayOf(image));
+  const { width: w, height: h } = image;
+  const { rows, cols, channels } = shape;
+  const pixels = withChannels(image, channels);
+  if (w === cols && h === rows) return pixels.slice();
+  const out = new Float32Array(sizeOf(shape));
+  const plane = new Float32Array(w * h);
+  for (let c = 0; c < channels; c++) {
+    for (let i = 0; i < w * h; i++) plane[i] = pixels[i * channels + c];
+    const resized = resize(plane, w, h, cols, rows);
+    for (let i = 0; i < rows * cols; i++) out[i * channels + c] = resized[i];
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import type { BackendInfo } from '../../contract/backend-info.js';
+import type { InputShape } from '../data/input-shape.js';
 import type { CurvePoint } from '../training/curve.js';
 import type { FinetuneMode } from '../training/finetune.js';
 import type { ParamCounts } from '../model/summary.js';
@@ -7,7 +8,10 @@ import type { ClassResult, ConfusionMatrix } from '../training/confusion.js';
 
 /** One training phase of the transfer experiment. */
 export interface PhaseReport {
+  /** Labels in the dataset (an image folder's are its sorted class folders, from 0). */
   classes: number[];
+  /** The classes' names: a folder's name, or the label itself for IDX data. */
+  classNames: string[];
   trainSamples: number;
   testSamples: number;
   params: ParamCounts;
@@ -32,7 +36,7 @@ export interface FinetuneReport extends PhaseReport {
 export interface TransferReport {
   version: 1;
   backend: BackendInfo;
-  dataset: { name: string; trainSamples: number; testSamples: number };
+  dataset: { name: string; trainSamples: number; testSamples: number; input: InputShape };
   pretrain: PhaseReport;
   /** The fine-tune run whose head was saved (the first of --finetune-mode). */
   finetune: FinetuneReport;

@@ -5,7 +5,8 @@ import type { ModelFiles } from '../artifacts/artifacts.js';
 import { ImageFeeder } from '../data/batches.js';
 import { baseFiles, baseOf, headFiles, headMetadata, headOf } from '../artifacts/bundle.js';
 import { learningCurve, type CurvePoint } from '../training/curve.js';
-import { selectClasses, type ClassSet, type Split } from '../data/dataset.js';
+import { checkSplitShape, selectClasses, type ClassSet, type Split } from '../data/dataset.js';
+import type { InputShape } from '../data/input-shape.js';
 import { finetune, type FinetuneMode, type FinetuneResult } from '../training/finetune.js';
 import { buildModel, disposeModels } from '../model/model.js';
 import { seededRandom } from '../data/random.js';
@@ -47,12 +48,12 @@ export interface TransferResult {
 }
 
 const describeSets = (train: ClassSet, test: ClassSet) =>
-  `classes ${train.classes.join(',')}: ${train.count} train / ${test.count} test images`;
+  `classes ${train.names.join(',')}: ${train.count} train / ${test.count} test images`;
 
-function logResult(hooks: TransferHooks, seconds: number, classes: number[], score: SetEvaluation): void {
+function logResult(hooks: TransferHooks, seconds: number, names: string[], score: SetEvaluation): void {
   hooks.log(`Training time: ${seconds.toFixed(1)} s`);
   hooks.log(`Test loss: ${score.loss.toFixed(4)}  Test accuracy: ${score.accuracy.toFixed(4)}`);
-  hooks.log(`Confusion matrix on the test images:\n${formatConfusion(classes.map(String), score.confusion)}`);
+  hooks.log(`Confusion matrix on the test images:\n${formatConfusion(names, score.confusion)}`);
 }
 
 /** The test results a phase reports, per class included. */
@@ -65,6 +66,7 @@ const testReport = (classes: number[], score: SetEvaluation) => ({
 
 const phaseReport = (train: ClassSet, test: ClassSet, summary: ModelSummary) => ({
   classes: train.classes,
+  classNames: train.names,
   trainSamples: train.count,
   testSamples: test.count,
   params: summary.params,
@@ -85,7 +87,7 @@ async function pretrain(model: tf.Sequential, train: ClassSet, test: ClassSet, o
     );
     const seconds = epochs.reduce((s, e) => s + e.seconds, 0);
     const score = await evaluate(model, validation);
-    logResult(hooks, seconds, train.classes, score);
+    logResult(hooks, seconds, train.names, score);
     return { ...phaseReport(train, test, summary), epochs, seconds, ...testReport(train.classes, score) };
   } finally {
     optimizer.dispose();
@@ -118,7 +120,7 @@ async function finetunePhase(
   );
   hooks.log(formatSummary(result.summary));
   const score = result.test!;
-  logResult(hooks, result.seconds, train.classes, score);
+  logResult(hooks, result.seconds, train.names, score);
   return {
     result,
     report: {
@@ -132,9 +134,16 @@ async function finetunePhase(
   };
 }
 
-const phaseHeadMetadata = (name: Phase, report: PhaseReport, mode: FinetuneMode, baseHash: string, options: TransferOptions, createdAt: string) =>
+const phaseHeadMetadata = (
+  name: Phase,
+  report: PhaseReport,
+  mode: FinetuneMode,
+  base: { hash: string; input: InputShape },
+  options: TransferOptions,
+  createdAt: string,
+) =>
   headMetadata(
-    { name, labels: report.classes.map(String), baseHash, createdAt },
+    { name, labels: report.classNames, baseHash: base.hash, input: base.input, createdAt },
     {
       mode,
       classes: report.classes,
@@ -179,7 +188,8 @@ export async function runTransfer(
   const pre = sets(options.pretrainClasses);
   const fine = sets(options.finetuneClasses);
 
-  const model = buildModel(pre.train.classes.length, options.seed);
+  const input = checkSplitShape(data, dataset);
+  const model = buildModel(pre.train.classes.length, options.seed, input);
   const base = baseOf(model);
   const owned: tf.LayersModel[] = [model];
   try {
@@ -205,20 +215,20 @@ export async function runTransfer(
 
     const createdAt = new Date().toISOString();
     const baseArtifact = await baseFiles(base, { dataset, classes: options.pretrainClasses, createdAt });
-    const hash = baseArtifact.metadata.hash;
+    const { hash } = baseArtifact.metadata;
     const pretrainHead = headOf(model);
     const heads: TransferResult['heads'] = {
-      pretrain: await headFiles(pretrainHead, phaseHeadMetadata('pretrain', pretrainReport, 'full', hash, options, createdAt)),
+      pretrain: await headFiles(pretrainHead, phaseHeadMetadata('pretrain', pretrainReport, 'full', { hash, input }, options, createdAt)),
     };
     if (saved && !saved.baseChanged) {
-      heads.finetune = await headFiles(saved.head, phaseHeadMetadata('finetune', runs[0], saved.mode, hash, options, createdAt));
+      heads.finetune = await headFiles(saved.head, phaseHeadMetadata('finetune', runs[0], saved.mode, { hash, input }, options, createdAt));
     } else {
       hooks.log('\nThe full-mode head changed the feature layers, so it does not fit the saved base and is not saved.');
     }
     const report: TransferReport = {
       version: 1,
       backend,
-      dataset: { name: dataset, trainSamples: data.train.count, testSamples: data.test.count },
+      dataset: { name: dataset, trainSamples: data.train.count, testSamples: data.test.count, input },
       pretrain: pretrainReport,
       finetune: runs[0],
       ...(runs.length > 1 ? { finetuneModes: runs } : {}),

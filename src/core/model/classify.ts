@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { infer } from './inference.js';
-import { IMAGE } from '../seed.js';
+import { sizeOf } from '../data/input-shape.js';
+import { inputShapeOf } from './model.js';
 
 export interface Prediction {
   label: string;
@@ -9,7 +10,7 @@ export interface Prediction {
 }
 
 /**
- * Classifies `count` 28x28 images (values in [0, 1], row-major, back to back)
+ * Classifies `count` images of the base's input shape (values in [0, 1], row-major, back to back)
  * with base + head, in inference mode. Synchronous (the wasm and cpu
  * backends read results in place), so a batch runs to completion in one turn.
  */
@@ -21,7 +22,8 @@ export function classify(
   count: number,
 ): Prediction[] {
   const probs = tf.tidy(() => {
-    const xs = tf.tensor4d(pixels.subarray(0, count * IMAGE.rows * IMAGE.cols), [count, IMAGE.rows, IMAGE.cols, IMAGE.channels]);
+    const shape = inputShapeOf(base);
+    const xs = tf.tensor4d(pixels.subarray(0, count * sizeOf(shape)), [count, shape.rows, shape.cols, shape.channels]);
     return infer(head, infer(base, xs));
   });
   const values = probs.dataSync() as Float32Array;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { ARCH, IMAGE } from '../seed.js';
+import { ARCH } from '../seed.js';
+import { SEED_SHAPE, type InputShape } from '../data/input-shape.js';
 
 /** Keras's layer names, so summaries and saved weights read like the notebook's. */
 const FEATURE_NAMES = ['conv2d', 'activation', 'conv2d_1', 'activation_1', 'max_pooling2d', 'dropout', 'flatten'];
@@ -14,7 +15,7 @@ const init = (seed: number | undefined, offset: number) =>
  * Conv2D(32,3) → ReLU → Conv2D(32,3) → ReLU → MaxPool(2) → Dropout(.25) → Flatten:
  * the layers that are frozen and transferred.
  */
-export function featureLayers(seed?: number): tf.layers.Layer[] {
+export function featureLayers(seed?: number, shape: InputShape = SEED_SHAPE): tf.layers.Layer[] {
   const [c1, a1, c2, a2, pool, drop, flat] = FEATURE_NAMES;
   return [
     tf.layers.conv2d({
@@ -22,7 +23,7 @@ export function featureLayers(seed?: number): tf.layers.Layer[] {
       filters: ARCH.filters,
       kernelSize: ARCH.kernelSize,
       padding: 'valid',
-      inputShape: [IMAGE.rows, IMAGE.cols, IMAGE.channels],
+      inputShape: [shape.rows, shape.cols, shape.channels],
       kernelInitializer: init(seed, 1),
     }),
     tf.layers.activation({ name: a1, activation: 'relu' }),
@@ -51,9 +52,15 @@ export function classifierLayers(numClasses: number, seed?: number, inputDim?: n
   ];
 }
 
-/** The seed notebook's whole network for `numClasses` classes. */
-export function buildModel(numClasses: number, seed?: number): tf.Sequential {
-  return tf.sequential({ name: 'sequential', layers: [...featureLayers(seed), ...classifierLayers(numClasses, seed)] });
+/** The seed notebook's whole network for `numClasses` classes, on images of `shape`. */
+export function buildModel(numClasses: number, seed?: number, shape: InputShape = SEED_SHAPE): tf.Sequential {
+  return tf.sequential({ name: 'sequential', layers: [...featureLayers(seed, shape), ...classifierLayers(numClasses, seed)] });
+}
+
+/** The image shape a base (or a whole model) takes, read from its input layer. */
+export function inputShapeOf(model: tf.LayersModel): InputShape {
+  const [, rows, cols, channels] = model.inputs[0].shape;
+  return { rows: rows!, cols: cols!, channels: channels as 1 | 3 };
 }
 
 /** Freezes (or thaws) the feature layers, as the notebook does before fine-tuning. */

@@ -9,6 +9,7 @@ import { evaluate } from '../../core/training/train.js';
 import { mnistStyle } from '../../core/data/preprocess.js';
 import { randomSeed } from '../../core/data/random.js';
 import { IMAGE_SIZE } from '../../core/seed.js';
+import { SEED_SHAPE } from '../../core/data/input-shape.js';
 import { startPageWasm } from './backend.js';
 import { TrainingChart } from './chart.js';
 import { confusionTable } from './confusion-table.js';
@@ -113,7 +114,9 @@ async function trainInPage(chart: TrainingChart): Promise<void> {
     images: new Uint8Array(used.length * IMAGE_SIZE),
     labels: Uint8Array.from(used, (e) => names.indexOf(e.label)),
     count: used.length,
+    shape: SEED_SHAPE,
     classes: names.map((_, i) => i),
+    names,
   };
   used.forEach((e, i) => set.images.set(Uint8Array.from(e.pixels, (v) => Math.round(v * 255)), i * IMAGE_SIZE));
   const epochs = Number(($('epochs') as HTMLInputElement).value) || undefined;

@@ -62,7 +62,7 @@ export async function createNodeApp(options: NodeAppOptions, backend: BackendInf
   const baseDir = layout(options.models).base;
   const files = await loadModelDir(baseDir);
   const loaded = await loadBase(files, baseDir);
-  const base: ServiceBase = { model: loaded.model as tf.Sequential, hash: loaded.hash, files, metadata: loaded.metadata };
+  const base: ServiceBase = { ...loaded, model: loaded.model as tf.Sequential, files };
   const store = await FileHeadStore.open(options.heads, log.warn);
   await seedHeads(store, options.models, base, log);
   const token = options.token !== undefined ? { token: options.token, source: 'option' as const } : await resolveToken(options.tokenFile ?? path.join('data', 'token'));

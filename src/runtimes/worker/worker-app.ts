@@ -28,7 +28,7 @@ export function createWorkerApp(env: Env, onError: (err: unknown) => void = (err
     const backend = await startWorkerWasm();
     const files = await baseFromAssets(env);
     const loaded = await loadBase(files, 'models/base');
-    const base: ServiceBase = { model: loaded.model as tf.Sequential, hash: loaded.hash, files, metadata: loaded.metadata };
+    const base: ServiceBase = { ...loaded, model: loaded.model as tf.Sequential, files };
     await seedHeads(env, store, base.hash);
     // A start that stalled and was begun again may finish second: keep one base.
     if (ready) base.model.dispose();

@@ -1,7 +1,6 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { MODEL_JSON, WEIGHTS_BIN } from '../../core/artifacts/artifacts.js';
 import { outputSize } from '../../core/model/model.js';
-import { IMAGE } from '../../core/seed.js';
 import { summarize } from '../../core/model/summary.js';
 import type { RouteContext } from '../context.js';
 import { HealthSchema, MetricsSchema, ModelSchema } from '../schemas.js';
@@ -40,7 +39,7 @@ export function infoRoutes(app: OpenAPIHono, { deps, metrics, gate }: RouteConte
       return c.json(
         {
           hash: base.hash,
-          inputShape: [IMAGE.rows, IMAGE.cols, IMAGE.channels],
+          inputShape: [base.input.rows, base.input.cols, base.input.channels],
           featureSize: outputSize(base.model),
           layers: summary.layers.map(({ name, type, outputShape, params }) => ({ name, type, outputShape, params })),
           params: summary.params,

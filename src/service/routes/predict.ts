@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { RouteContext } from '../context.js';
 import { IMAGE_BODY_TYPES, bodyFormat, bodyPixels, imagesToPixels } from '../images.js';
-import { IMAGE_SIZE } from '../../core/seed.js';
+import { sizeOf } from '../../core/data/input-shape.js';
 import { mediaType, requireContentType } from '../middleware.js';
 import { problemResponses } from '../problem.js';
 import { NameParams, PredictResponse, VersionQuery, predictBody } from '../schemas.js';
@@ -43,13 +43,14 @@ export function predictRoutes(app: OpenAPIHono, ctx: RouteContext): void {
       const asked = c.req.valid('query').version;
       let pixels: Float32Array;
       const declared = bodyFormat(mediaType(c));
+      const { input } = await ctx.deps.base();
       if (declared) {
-        pixels = await bodyPixels(new Uint8Array(await c.req.arrayBuffer()), declared, ctx.decoding);
+        pixels = await bodyPixels(new Uint8Array(await c.req.arrayBuffer()), declared, input, ctx.decoding);
       } else {
         const { images } = c.req.valid('json');
-        pixels = await imagesToPixels(images, (i) => `images[${i}]`, ctx.decoding);
+        pixels = await imagesToPixels(images, (i) => `images[${i}]`, input, ctx.decoding);
       }
-      const { version, predictions } = await ctx.predict(name, pixels, pixels.length / IMAGE_SIZE, asked);
+      const { version, predictions } = await ctx.predict(name, pixels, pixels.length / sizeOf(input), asked);
       return c.json({ head: { name, version }, predictions }, 200);
     },
   );

@@ -92,9 +92,11 @@ export function trainRoutes(app: OpenAPIHono, ctx: RouteContext): void {
       const { name } = c.req.valid('param');
       const body = c.req.valid('json');
       checkSemantics(body, deps.limits);
+      const base = await deps.base();
       const pixels = await imagesToPixels(
         body.examples.map((e) => e.image),
         (i) => `examples[${i}].image`,
+        base.input,
         ctx.decoding,
       );
       const lease = ctx.gate.tryAcquire(name, Date.now());
@@ -117,7 +119,6 @@ export function trainRoutes(app: OpenAPIHono, ctx: RouteContext): void {
       };
       const run = async (onEpoch?: (e: EpochLog) => void) => {
         try {
-          const base = await deps.base();
           const result = await trainHead(base, deps.heads, { ...job, onEpoch });
           return { result, record: (await deps.heads.get(name))! };
         } finally {

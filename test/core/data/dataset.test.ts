@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkClassLists, imageSet, presentLabels, selectClasses } from '../../../src/core/data/dataset.js';
+import { checkClassLists, classCounts, type ImageSet, imageSet, presentLabels, selectClasses, stratifiedSplit } from '../../../src/core/data/dataset.js';
+import { seededRandom } from '../../../src/core/data/random.js';
 import { InputError } from '../../../src/core/errors.js';
 import { mnist } from '../../helpers/mnist.js';
 
@@ -38,9 +39,11 @@ describe('MNIST splits', () => {
   it('rejects images and labels that do not pair up', () => {
     const images = { dims: [2, 28, 28], data: new Uint8Array(2 * 784) };
     expect(() => imageSet(images, { dims: [3], data: new Uint8Array(3) }, 'x')).toThrow(/2 images but 3 labels/);
-    expect(() => imageSet({ dims: [2, 27, 28], data: new Uint8Array(2 * 27 * 28) }, { dims: [2], data: new Uint8Array(2) }, 'x')).toThrow(
-      /must be N x 28 x 28/,
-    );
+    const labels = { dims: [2], data: new Uint8Array(2) };
+    expect(() => imageSet({ dims: [2, 784], data: new Uint8Array(2 * 784) }, labels, 'x')).toThrow(/must be N x rows x cols/);
+    expect(() => imageSet({ dims: [2, 4, 28], data: new Uint8Array(2 * 4 * 28) }, labels, 'x')).toThrow(/from 6 to 128, got 4x28/);
+    expect(() => imageSet({ dims: [2, 28, 28, 2], data: new Uint8Array(2 * 784 * 2) }, labels, 'x')).toThrow(/channels must be 1 .* or 3/);
+    expect(imageSet({ dims: [2, 32, 30, 3], data: new Uint8Array(2 * 32 * 30 * 3) }, labels, 'x').shape).toEqual({ rows: 32, cols: 30, channels: 3 });
   });
 
   it('checks class lists: overlap, repeats, absent classes, too few', () => {
@@ -56,5 +59,34 @@ describe('MNIST splits', () => {
     } catch (err) {
       expect(err).toBeInstanceOf(InputError);
     }
+  });
+});
+
+describe('stratifiedSplit', () => {
+  const set = (perClass: number[]) => {
+    const labels = Uint8Array.from(perClass.flatMap((n, label) => Array<number>(n).fill(label)));
+    const images = Uint8Array.from({ length: labels.length * 36 }, (_, i) => Math.floor(i / 36) % 256);
+    return { images, labels, count: labels.length, shape: { rows: 6, cols: 6, channels: 1 as const }, names: perClass.map((_, i) => `c${i}`) };
+  };
+  const all = (s: ImageSet) => ({ ...s, classes: s.names!.map((_, i) => i), names: s.names! });
+
+  it('holds out the fraction of every class, keeps each image once with its label, and is seeded', () => {
+    const data = set([50, 11, 3]);
+    const split = stratifiedSplit(data, 0.2, seededRandom(7), 'd');
+    expect(classCounts(all(split.test))).toEqual([10, 2, 1]);
+    expect(classCounts(all(split.train))).toEqual([40, 9, 2]);
+    // Each image carries its own index in its first byte: none is lost or duplicated, and labels travel with images.
+    const ids = [split.train, split.test].flatMap((s) => Array.from({ length: s.count }, (_, i) => [s.images[i * 36], s.labels[i]]));
+    expect(ids.map(([id]) => id).sort((a, b) => a - b)).toEqual(Array.from({ length: 64 }, (_, i) => i));
+    for (const [id, label] of ids) expect(label).toBe(data.labels[id]);
+    expect(split.test.names).toEqual(['c0', 'c1', 'c2']);
+    expect(stratifiedSplit(data, 0.2, seededRandom(7), 'd').test.images).toEqual(split.test.images);
+    expect(stratifiedSplit(data, 0.2, seededRandom(8), 'd').test.images).not.toEqual(split.test.images);
+  });
+
+  it('refuses a class too small to split and a fraction outside (0, 1), naming them', () => {
+    expect(() => stratifiedSplit(set([5, 1]), 0.2, seededRandom(1), 'photos')).toThrow(/photos: class "c1" has 1 image; a split needs at least 2 per class/);
+    expect(() => stratifiedSplit(set([5, 5]), 1, seededRandom(1), 'photos')).toThrow(/between 0 and 1/);
+    expect(() => stratifiedSplit(set([5, 5]), 0, seededRandom(1), 'photos')).toThrow(/between 0 and 1/);
   });
 });
