@@ -2,15 +2,16 @@ import { InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MAX_FEATURE_BYTES } from '../../core/training/features.js';
 import { FINETUNE_MODES, type FinetuneMode } from '../../core/training/finetune.js';
 import { positiveInt } from './integer-args.js';
+import { parseShape, type InputShape } from '../../core/data/input-shape.js';
 import { BACKENDS, defaultThreads, type BackendName, type NodeBackendOptions } from './backend.js';
 
-/** "5,6,7,8,9" → [5, 6, 7, 8, 9]; labels are IDX bytes, so 0..255. */
-export function classList(value: string): number[] {
-  const parts = value.split(',').map((s) => s.trim());
-  if (parts.some((p) => !/^\d+$/.test(p) || Number(p) > 255)) {
-    throw new InvalidArgumentError('must be a comma-separated list of class labels (integers 0-255), e.g. 5,6,7,8,9.');
+/** "32x32x3" → the shape, for --input-shape. */
+export function inputShapeArg(value: string): InputShape {
+  try {
+    return parseShape(value, 'shape');
+  } catch (err) {
+    throw new InvalidArgumentError(`${(err as Error).message.replace(/^shape: /, '')}.`);
   }
-  return parts.map(Number);
 }
 
 export const backendOptions = () => [

