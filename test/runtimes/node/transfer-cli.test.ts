@@ -55,7 +55,7 @@ describe('edgetune transfer (CLI)', () => {
     const { code, stdout } = await runCli(['transfer', '--help']);
     expect(code).toBe(0);
     for (const flag of [
-      '--data-dir', '--pretrain-classes', '--finetune-classes', '--epochs', '--finetune-epochs', '--batch-size',
+      '--data', '--test-split', '--input-shape', '--pretrain-classes', '--finetune-classes', '--epochs', '--finetune-epochs', '--batch-size',
       '--seed', '--limit', '--out', '--report', '--backend', '--threads', '--no-simd',
     ]) {
       expect(stdout).toContain(flag);
@@ -66,10 +66,13 @@ describe('edgetune transfer (CLI)', () => {
     ['zero epochs', async () => ['--epochs', '0'], /--epochs <n>' argument '0' is invalid/],
     ['non-integer batch size', async () => ['--batch-size', '12.5'], /--batch-size <n>' argument '12.5' is invalid/],
     ['an unknown backend', async () => ['--backend', 'gpu'], /Allowed choices are wasm, cpu, tensorflow/],
-    ['a malformed class list', async () => ['--pretrain-classes', '5,six'], /comma-separated list/],
+    ['a malformed class list', async () => ['--pretrain-classes', '5,six'], /--pretrain-classes: "six" is not a class label/],
+    ['a malformed input shape', async () => ['--input-shape', '28x28x2'], /--input-shape.*channels must be 1 \(gray\) or 3 \(RGB\), got 2/],
+    ['a test split of 1', async () => ['--test-split', '1'], /--test-split.*between 0 and 1/],
+    ['an input shape IDX data does not have', async () => ['--input-shape', '32x32x3'], /IDX images are 28x28x1, but 32x32x3 is needed/],
     ['overlapping classes', async () => ['--pretrain-classes', '3,4,5', '--finetune-classes', '0,4'], /overlap on 4/],
     ['classes not in the data', async () => ['--finetune-classes', '0,42'], /class 42 is not in the data/],
-    ['a missing data dir', async () => ['--data-dir', '/nonexistent/edgetune'], /train-images-idx3-ubyte: missing/],
+    ['a missing data dir', async () => ['--data', '/nonexistent/edgetune'], /\/nonexistent\/edgetune: no such directory/],
     [
       'an IDX file with bad magic',
       async () => ['--data-dir', await dataDir(50, (f) => (f['train-labels-idx1-ubyte'] = new Uint8Array([9, 9, 9, 9, 0]).fill(7)))],

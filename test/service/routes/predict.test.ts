@@ -66,7 +66,9 @@ describe('the Hono app (app.request): /v1/heads/{name}/predict', () => {
       const body = await expectProblem(await predict([[0.5, 0.5]]), 422, 'validation');
       expect(body.errors!.some((e) => e.field === 'images[0]')).toBe(true);
       const rows = await expectProblem(await predict([Array.from({ length: 28 }, () => [0.1])]), 422, 'validation');
-      expect(rows.errors![0].field).toMatch(/^images\[0\]\[0\]/);
+      expect(rows.errors).toEqual([{ field: 'images[0]', message: expect.stringMatching(/^must be 784 numbers in \[0, 1\], 28 rows of 28 numbers .*the base takes 28x28x1 images/) }]);
+      const ragged = await expectProblem(await predict([[[0.1, 0.2], [0.1]]]), 422, 'validation');
+      expect(ragged.errors).toEqual([{ field: 'images[0][1]', message: 'must be a row of 2 numbers, as the first row is' }]);
       await expectProblem(await predict('x'), 422, 'validation', /images: must be of type array/);
       await expectProblem(await request('/v1/heads/digits/predict', post({ images: [testImages[0]], extra: 1 })), 422, 'validation', /unknown field extra/);
     });
