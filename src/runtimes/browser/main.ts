@@ -2,9 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import { classify, type Prediction } from '../../core/model/classify.js';
 import type { ClassSet } from '../../core/data/dataset.js';
 import { finetune } from '../../core/training/finetune.js';
+import { decodeImage } from '../../core/data/image.js';
 import { mnistStyle } from '../../core/data/preprocess.js';
 import { randomSeed } from '../../core/data/random.js';
 import { IMAGE_SIZE } from '../../core/seed.js';
+import { toInput } from '../../service/images.js';
 import { startPageWasm } from './backend.js';
 import { TrainingChart } from './chart.js';
 import { DrawingPad } from './pad.js';
@@ -22,6 +24,8 @@ const heads = new Map<string, Head>();
 const examples: Array<{ label: string; pixels: Float32Array }> = [];
 let base: tf.LayersModel;
 let pending = false;
+/** Pixels of an image decoded in the page (examples, in-page heads): a 24 MP phone photo, not a header's bomb. */
+const MAX_PAGE_PIXELS = 24_000_000;
 
 async function headModel(name: string): Promise<Head> {
   const head = heads.get(name)!;
@@ -64,6 +68,69 @@ function schedulePrediction(pad: DrawingPad): void {
   });
 }
 
+function base64Of(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+/** A PNG or JPEG file as model input, decoded here with the server's own decoder and conversion. */
+const fileInput = async (file: File) => toInput(decodeImage(new Uint8Array(await file.arrayBuffer()), file.name, MAX_PAGE_PIXELS));
+
+/**
+ * Classifies picked or photographed images: the server decodes them and
+ * predicts with a server head; a head trained in the page has no server
+ * copy, so then they are decoded and classified here.
+ */
+async function classifyFiles(files: File[]): Promise<void> {
+  if (!files.length) return;
+  const name = ($('head') as HTMLSelectElement).value;
+  const fileStatus = $('file-status');
+  delete fileStatus.dataset.done;
+  fileStatus.textContent = `Classifying ${files.length} image${files.length === 1 ? '' : 's'}…`;
+  $('file-results').replaceChildren();
+  let predictions: Prediction[];
+  if (heads.get(name)?.url) {
+    const images = await Promise.all(files.map(async (f) => ({ image: base64Of(new Uint8Array(await f.arrayBuffer())) })));
+    const res = await fetch(`/v1/heads/${encodeURIComponent(name)}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ images }) });
+    const out = (await res.json()) as { predictions?: Prediction[]; detail?: string; errors?: Array<{ field: string; message: string }> };
+    if (!res.ok || !out.predictions) {
+      // images[3].image → the file's name
+      const named = out.errors?.map((e) => `${files[Number(/^images\[(\d+)\]/.exec(e.field)?.[1])]?.name ?? e.field}: ${e.message}`);
+      fileStatus.textContent = `Not classified: ${named?.join('; ') ?? out.detail ?? res.statusText}`;
+      return;
+    }
+    predictions = out.predictions;
+  } else {
+    predictions = [];
+    try {
+      for (const file of files) predictions.push(await predictPixels(await fileInput(file)));
+    } catch (err) {
+      fileStatus.textContent = `Not classified: ${(err as Error).message}`;
+      return;
+    }
+  }
+  $('file-results').replaceChildren(
+    ...predictions.map((p, i) => Object.assign(document.createElement('li'), { textContent: `${files[i].name}: ${p.label} (${(p.confidence * 100).toFixed(1)}%)` })),
+  );
+  showPrediction(predictions[predictions.length - 1]);
+  fileStatus.textContent = `Classified ${files.length} image${files.length === 1 ? '' : 's'} with “${name}”.`;
+  fileStatus.dataset.done = 'true';
+}
+
+/** Picked images become examples of the chosen class; one that cannot be decoded is named and none are added. */
+async function addFileExamples(files: File[], pad: DrawingPad): Promise<void> {
+  const label = ($('example-class') as HTMLSelectElement).value;
+  if (!files.length || !label) return;
+  try {
+    const inputs = await Promise.all(files.map(fileInput));
+    for (const pixels of inputs) examples.push({ label, pixels });
+    renderTeach(pad);
+  } catch (err) {
+    $('examples').textContent = `Not added: ${(err as Error).message}`;
+  }
+}
+
 function addHeadOption(name: string, head: Head, select = false): void {
   heads.set(name, head);
   const menu = $('head') as HTMLSelectElement;
@@ -94,8 +161,10 @@ function renderTeach(pad: DrawingPad): void {
       return b;
     }),
   );
+  const chosen = ($('example-class') as HTMLSelectElement).value;
+  $('example-class').replaceChildren(...names.map((n) => new Option(n, n, false, n === chosen)));
   const counts = names.map((n) => `${n}: ${examples.filter((e) => e.label === n).length}`);
-  $('examples').textContent = examples.length ? `Examples — ${counts.join(', ')}` : 'No examples yet: draw one, then add it to a class.';
+  $('examples').textContent = examples.length ? `Examples — ${counts.join(', ')}` : 'No examples yet: draw one and add it to a class, or pick image files.';
   const ready = names.length >= 2 && names.every((n) => examples.some((e) => e.label === n));
   ($('train') as HTMLButtonElement).disabled = !ready;
   ($('upload') as HTMLButtonElement).disabled = !ready;
@@ -184,6 +253,15 @@ async function main(): Promise<void> {
   $('classes').addEventListener('input', () => renderTeach(pad));
   $('head').addEventListener('change', () => schedulePrediction(pad));
   $('train').addEventListener('click', () => void trainInPage(chart).catch(fail));
+  for (const id of ['pick', 'camera']) {
+    const input = $(id) as HTMLInputElement;
+    input.addEventListener('change', () => void classifyFiles([...(input.files ?? [])]).catch(fail));
+  }
+  const exampleFiles = $('example-files') as HTMLInputElement;
+  exampleFiles.addEventListener('change', () => {
+    void addFileExamples([...(exampleFiles.files ?? [])], pad).catch(fail);
+    exampleFiles.value = '';
+  });
   $('upload-form').addEventListener('submit', (e) => {
     e.preventDefault();
     void upload().catch(fail);
