@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { classify, type Prediction } from '../../core/model/classify.js';
 import type { ClassSet } from '../../core/data/dataset.js';
 import { finetune } from '../../core/training/finetune.js';
-import { decodeImage } from '../../core/data/image.js';
+import { decodeImage, imageHeader } from '../../core/data/image.js';
 import { mnistStyle } from '../../core/data/preprocess.js';
 import { randomSeed } from '../../core/data/random.js';
 import { IMAGE_SIZE } from '../../core/seed.js';
@@ -26,6 +26,8 @@ let base: tf.LayersModel;
 let pending = false;
 /** Pixels of an image decoded in the page (examples, in-page heads): a 24 MP phone photo, not a header's bomb. */
 const MAX_PAGE_PIXELS = 24_000_000;
+/** The longest side of an image sent to the server: plenty for a 28x28 input, and within every server's per-image limit (1024² pixels in a Worker). */
+const MAX_SENT_SIDE = 1024;
 
 async function headModel(name: string): Promise<Head> {
   const head = heads.get(name)!;
@@ -74,6 +76,31 @@ function base64Of(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
+/**
+ * A file's bytes as sent: as they are, or, for an image with a side over
+ * MAX_SENT_SIDE (a phone photo), scaled down by the browser and sent as a
+ * JPEG. The browser applies EXIF orientation as it does so; the server
+ * ignores it. Bytes that are no image go as they are, for the server to name.
+ */
+async function sendable(file: File): Promise<Uint8Array> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let scale: number;
+  try {
+    const { width, height } = imageHeader(bytes, file.name);
+    scale = MAX_SENT_SIDE / Math.max(width, height);
+  } catch {
+    return bytes;
+  }
+  if (scale >= 1) return bytes;
+  const bitmap = await createImageBitmap(file);
+  const canvas = new OffscreenCanvas(Math.max(1, Math.round(bitmap.width * scale)), Math.max(1, Math.round(bitmap.height * scale)));
+  const ctx = canvas.getContext('2d')!;
+  ctx.imageSmoothingQuality = 'high';
+  ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  bitmap.close();
+  return new Uint8Array(await (await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.92 })).arrayBuffer());
+}
+
 /** A PNG or JPEG file as model input, decoded here with the server's own decoder and conversion. */
 const fileInput = async (file: File) => toInput(decodeImage(new Uint8Array(await file.arrayBuffer()), file.name, MAX_PAGE_PIXELS));
 
@@ -91,7 +118,7 @@ async function classifyFiles(files: File[]): Promise<void> {
   $('file-results').replaceChildren();
   let predictions: Prediction[];
   if (heads.get(name)?.url) {
-    const images = await Promise.all(files.map(async (f) => ({ image: base64Of(new Uint8Array(await f.arrayBuffer())) })));
+    const images = await Promise.all(files.map(async (f) => ({ image: base64Of(await sendable(f)) })));
     const res = await fetch(`/v1/heads/${encodeURIComponent(name)}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ images }) });
     const out = (await res.json()) as { predictions?: Prediction[]; detail?: string; errors?: Array<{ field: string; message: string }> };
     if (!res.ok || !out.predictions) {

@@ -155,6 +155,10 @@ describe('the web page in Chromium', () => {
 
     await page.setInputFiles('#camera', files[0]);
     expect(await done()).toEqual([lines[0]]);
+    // A photo over the server's per-image limit (2048² here) is scaled down in the page before it is sent.
+    const photo = { name: 'photo.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(colourJpeg(ink(0), 28, 28, { scale: 80, quality: 80 })) };
+    await page.setInputFiles('#camera', photo);
+    expect((await done())[0]).toMatch(new RegExp(`^photo\\.jpg: ${labels[0]} `));
     const cut = { ...files[0], name: 'cut.jpg', buffer: files[0].buffer.subarray(0, files[0].buffer.length - 200) };
     await page.setInputFiles('#pick', cut);
     await expect.poll(() => page.textContent('#file-status')).toMatch(/^Not classified: cut\.jpg: corrupt JPEG \(truncated/);
