@@ -1,5 +1,3 @@
-import { ProblemSchema } from './problem-schema.js';
-
 /** One offending field of a request, named by its path (e.g. `images[3][17]`). */
 export interface FieldError {
   field: string;
@@ -73,13 +71,6 @@ export class Problem extends Error {
       headers: { 'content-type': 'application/problem+json', ...this.headers },
     });
   }
-}
-
-/** OpenAPI responses for problem statuses, by status: their descriptions. */
-export function problemResponses<S extends number>(descriptions: Record<S, string>) {
-  return Object.fromEntries(
-    Object.entries(descriptions).map(([status, description]) => [status, { content: { 'application/problem+json': { schema: ProblemSchema } }, description }]),
-  ) as Record<S, { content: { 'application/problem+json': { schema: typeof ProblemSchema } }; description: string }>;
 }
 
 /** At most this many field errors are listed (and image checks stop one past it); the detail says whether there were more. */

@@ -56,6 +56,15 @@ describe('images over HTTP: JPEG wherever PNG goes (app.request)', () => {
     expect(c.probabilities).toEqual(a.probabilities);
   });
 
+  it('documents the forms in the OpenAPI document', async () => {
+    const doc = (await (await request('/openapi.json')).json()) as {
+      components: { schemas: { Image: { oneOf: Array<{ required?: string[] }> } } };
+      paths: Record<string, { post: { requestBody: { content: Record<string, unknown> } } }>;
+    };
+    expect(doc.components.schemas.Image.oneOf.flatMap((form) => form.required ?? [])).toEqual(['png', 'jpeg', 'image']);
+    expect(Object.keys(doc.paths['/v1/heads/{name}/predict'].post.requestBody.content)).toEqual(['application/json', 'image/png', 'image/jpeg']);
+  });
+
   it('refuses a format other than the one declared, naming the field', async () => {
     const body = await expectProblem(
       await request('/v1/heads/digits/predict', post({ images: [{ png: b64(jpegs[0]) }, { jpeg: b64(pngs[0]) }, { image: b64(new TextEncoder().encode('GIF89a...')) }] })),

@@ -36,7 +36,7 @@ export function sniffImage(bytes: Uint8Array): ImageFormat | undefined {
 
 const notAnImage = (name: string) => new InputError(`${name}: not a PNG or JPEG image`);
 
-/** Reads and checks the header only (PNG chunk structure / JPEG markers up to SOF); throws InputError "<name>: ..." */
+/** Reads and checks the header only, decoding nothing (PNG: the chunk structure; JPEG: every marker, SOI to EOI, so a cut file fails here); throws InputError "<name>: ..." */
 export function imageHeader(bytes: Uint8Array, name: string): ImageHeader {
   switch (sniffImage(bytes)) {
     case 'png': {

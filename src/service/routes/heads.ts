@@ -3,7 +3,7 @@ import type { RouteContext } from '../context.js';
 import { UnknownHeadError, type HeadRecord, type HeadVersion } from '../head-store.js';
 import { HeadSchema, NameParams, RollbackBody } from '../schemas.js';
 import { requireContentType } from '../middleware.js';
-import { problemResponses } from '../problem.js';
+import { problemResponses } from '../problem-schema.js';
 import { z } from '@hono/zod-openapi';
 
 const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });

@@ -3,7 +3,7 @@ import type { RouteContext } from '../context.js';
 import { IMAGE_BODY_TYPES, bodyFormat, bodyPixels, imagesToPixels } from '../images.js';
 import { sizeOf } from '../../core/data/input-shape.js';
 import { mediaType, requireContentType } from '../middleware.js';
-import { problemResponses } from '../problem.js';
+import { problemResponses } from '../problem-schema.js';
 import { NameParams, PredictResponse, VersionQuery, predictBody } from '../schemas.js';
 
 export function predictRoutes(app: OpenAPIHono, ctx: RouteContext): void {
