@@ -1,6 +1,6 @@
 import { InputError } from '../core/errors.js';
 import { decodeImage, imageHeader, sniffImage, type ImageFormat, type ImageHeader } from '../core/data/image.js';
-import { sizeOf, type InputShape } from '../core/data/input-shape.js';
+import { sizeOf, type InputSpec } from '../core/data/input-shape.js';
 import { fitImage } from '../core/data/preprocess.js';
 import type { ServiceMetrics } from './metrics.js';
 import { Problem, validationProblem, type FieldError } from './problem.js';
@@ -55,7 +55,7 @@ function headerOf(bytes: Uint8Array, field: string, declared: ImageFormat | unde
  * request's pixel budget, so nothing is decoded for a request that would be
  * refused; then they are decoded one at a time.
  */
-async function decodeImages(images: PendingImage[], shape: InputShape, out: Float32Array, { limits, metrics, pause }: ImageDecoding): Promise<void> {
+async function decodeImages(images: PendingImage[], shape: InputSpec, out: Float32Array, { limits, metrics, pause }: ImageDecoding): Promise<void> {
   const errors: FieldError[] = [];
   let total = 0;
   for (const { field, header } of images) {
@@ -93,7 +93,7 @@ function encodedOf(image: ImageInput): { key: string; base64: string; declared?:
 }
 
 /** Whether validated pixel rows or a flat list (values already checked) hold exactly one image of `shape`. */
-function fitsShape(image: number[] | number[][], shape: InputShape): boolean {
+function fitsShape(image: number[] | number[][], shape: InputSpec): boolean {
   if (typeof image[0] !== 'object') return image.length === sizeOf(shape);
   return image.length === shape.rows && (image[0] as number[]).length === shape.cols * shape.channels;
 }
@@ -103,7 +103,7 @@ function fitsShape(image: number[] | number[][], shape: InputShape): boolean {
  * model input of `shape` (the base's); pixel lists of another size and image
  * failures are reported per field together.
  */
-export async function imagesToPixels(images: ImageInput[], field: (i: number) => string, shape: InputShape, decoding: ImageDecoding): Promise<Float32Array> {
+export async function imagesToPixels(images: ImageInput[], field: (i: number) => string, shape: InputSpec, decoding: ImageDecoding): Promise<Float32Array> {
   const size = sizeOf(shape);
   const pixels = new Float32Array(images.length * size);
   const encoded: PendingImage[] = [];
@@ -135,7 +135,7 @@ export async function imagesToPixels(images: ImageInput[], field: (i: number) =>
 }
 
 /** A raw image body (image/png or image/jpeg, as `declared`) as one image. */
-export async function bodyPixels(bytes: Uint8Array, declared: ImageFormat, shape: InputShape, decoding: ImageDecoding): Promise<Float32Array> {
+export async function bodyPixels(bytes: Uint8Array, declared: ImageFormat, shape: InputSpec, decoding: ImageDecoding): Promise<Float32Array> {
   const name = FORMAT_NAMES[declared];
   if (bytes.length === 0) throw new Problem(422, 'validation', `the request body is empty; send one ${name} image`, [{ field: 'body', message: 'empty' }]);
   let header: ImageHeader;

@@ -2,9 +2,9 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { encode as encodePng } from 'fast-png';
-import jpeg from 'jpeg-js';
 import type { ImageSet } from '../../src/core/data/dataset.js';
 import { resize } from '../../src/core/data/preprocess.js';
+import { baselineJpeg } from './jpeg.js';
 
 export type FolderFormat = 'png' | 'jpeg' | 'both';
 
@@ -37,7 +37,10 @@ function rgbaOf(set: ImageSet, i: number, spec: FolderSpec): Uint8Array {
 }
 
 function encodeImage(rgba: Uint8Array, side: number, format: 'png' | 'jpeg', gray: boolean): Uint8Array {
-  if (format === 'jpeg') return new Uint8Array(jpeg.encode({ data: rgba, width: side, height: side }, 95).data);
+  if (format === 'jpeg') {
+    const pixels = gray ? Uint8Array.from({ length: side * side }, (_, p) => rgba[p * 4]) : Uint8Array.from({ length: side * side * 3 }, (_, i) => rgba[Math.floor(i / 3) * 4 + (i % 3)]);
+    return baselineJpeg(pixels, side, side, gray ? 1 : 3);
+  }
   if (!gray) return encodePng({ width: side, height: side, data: rgba, channels: 4, depth: 8 });
   return encodePng({ width: side, height: side, data: Uint8Array.from({ length: side * side }, (_, p) => rgba[p * 4]), channels: 1, depth: 8 });
 }

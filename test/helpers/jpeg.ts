@@ -140,3 +140,119 @@ export function badJpegs(good: Uint8Array): Array<{ name: string; bytes: Uint8Ar
     { name: 'a 60000x60000 header', bytes: withFrame(good, { width: 60_000, height: 60_000 }), message: /^JPEG of 60000x60000 pixels is over the limit of/ },
   ];
 }
+
+/** JPEG's zig-zag order: position k of the coded sequence is coefficient ZIGZAG[k] of the 8x8 block (row-major). */
+const ZIGZAG = [
+  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
+  35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
+];
+/** The JPEG standard's (Annex K) luminance quantisation table, row-major, and its luminance Huffman tables. */
+const LUMA_QUANT = [
+  16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62,
+  18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
+];
+const LUMA_AC_COUNTS = [0, 2, 1, 3, 3, 2, 4, 3, 5, 5, 4, 4, 0, 0, 1, 0x7d];
+const LUMA_AC_VALUES = [
+  0x01, 0x02, 0x03, 0x00, 0x04, 0x11, 0x05, 0x12, 0x21, 0x31, 0x41, 0x06, 0x13, 0x51, 0x61, 0x07, 0x22, 0x71, 0x14, 0x32, 0x81, 0x91, 0xa1, 0x08,
+  0x23, 0x42, 0xb1, 0xc1, 0x15, 0x52, 0xd1, 0xf0, 0x24, 0x33, 0x62, 0x72, 0x82, 0x09, 0x0a, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x25, 0x26, 0x27, 0x28,
+  0x29, 0x2a, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4a, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59,
+  0x5a, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89,
+  0x8a, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9a, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6,
+  0xb7, 0xb8, 0xb9, 0xba, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7, 0xc8, 0xc9, 0xca, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xd9, 0xda, 0xe1, 0xe2,
+  0xe3, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8, 0xe9, 0xea, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa,
+];
+/** cos((2x + 1)uπ/16) with the DCT's C(u) folded in, [u * 8 + x]. */
+const DCT = Float64Array.from({ length: 64 }, (_, i) => {
+  const u = i >> 3;
+  return (u === 0 ? Math.SQRT1_2 : 1) * Math.cos(((2 * (i & 7) + 1) * u * Math.PI) / 16) / 2;
+});
+const sizeOfValue = (v: number) => (v === 0 ? 0 : 32 - Math.clz32(Math.abs(v)));
+
+/**
+ * A baseline JPEG (SOF0, 8x8 DCT, the standard's tables scaled to
+ * `quality` as libjpeg does) of 8-bit gray or RGB pixels, RGB as YCbCr 4:4:4.
+ * jpeg-js's encoder builds its tables on every call (~40 ms each); this one
+ * makes the thousands of files a dataset test needs in well under a second.
+ */
+export function baselineJpeg(pixels: Uint8Array, width: number, height: number, channels: 1 | 3, quality = 95): Uint8Array {
+  const scale = quality < 50 ? 5000 / quality : 200 - 2 * quality;
+  const quant = LUMA_QUANT.map((q) => Math.min(255, Math.max(1, Math.floor((q * scale + 50) / 100))));
+  const dc = huffmanCodes(DC_COUNTS, DC_VALUES);
+  const ac = huffmanCodes(LUMA_AC_COUNTS, LUMA_AC_VALUES);
+  const planes = Array.from({ length: channels }, () => new Float64Array(width * height));
+  for (let p = 0; p < width * height; p++) {
+    if (channels === 1) planes[0][p] = pixels[p] - 128;
+    else {
+      const [r, g, b] = [pixels[p * 3], pixels[p * 3 + 1], pixels[p * 3 + 2]];
+      planes[0][p] = 0.299 * r + 0.587 * g + 0.114 * b - 128;
+      planes[1][p] = -0.168736 * r - 0.331264 * g + 0.5 * b;
+      planes[2][p] = 0.5 * r - 0.418688 * g - 0.081312 * b;
+    }
+  }
+  const out: number[] = [];
+  let acc = 0;
+  let bits = 0;
+  const put = (value: number, length: number) => {
+    for (let i = length - 1; i >= 0; i--) {
+      acc = (acc << 1) | ((value >> i) & 1);
+      if (++bits === 8) {
+        out.push(acc);
+        if (acc === 0xff) out.push(0);
+        acc = 0;
+        bits = 0;
+      }
+    }
+  };
+  const block = new Float64Array(64);
+  const rows = new Float64Array(64);
+  const previous = new Array<number>(channels).fill(0);
+  for (let by = 0; by < height; by += 8) {
+    for (let bx = 0; bx < width; bx += 8) {
+      for (let c = 0; c < channels; c++) {
+        // Edge blocks repeat the last row and column.
+        for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) block[y * 8 + x] = planes[c][Math.min(by + y, height - 1) * width + Math.min(bx + x, width - 1)];
+        for (let y = 0; y < 8; y++) for (let u = 0; u < 8; u++) {
+          let s = 0;
+          for (let x = 0; x < 8; x++) s += DCT[u * 8 + x] * block[y * 8 + x];
+          rows[y * 8 + u] = s;
+        }
+        const coded = ZIGZAG.map((i) => {
+          const v = i >> 3;
+          let s = 0;
+          for (let y = 0; y < 8; y++) s += DCT[v * 8 + y] * rows[y * 8 + (i & 7)];
+          return Math.round(s / quant[i]);
+        });
+        const diff = coded[0] - previous[c];
+        previous[c] = coded[0];
+        put(...dc.get(sizeOfValue(diff))!);
+        if (diff) put(diff > 0 ? diff : diff + (1 << sizeOfValue(diff)) - 1, sizeOfValue(diff));
+        let run = 0;
+        for (let k = 1; k < 64; k++) {
+          const v = coded[k];
+          if (v === 0) {
+            run++;
+            continue;
+          }
+          for (; run > 15; run -= 16) put(...ac.get(0xf0)!);
+          const size = sizeOfValue(v);
+          put(...ac.get((run << 4) | size)!);
+          put(v > 0 ? v : v + (1 << size) - 1, size);
+          run = 0;
+        }
+        if (run) put(...ac.get(0x00)!);
+      }
+    }
+  }
+  if (bits) put(0x7f, 8 - bits);
+  const components = Array.from({ length: channels }, (_, c) => [c + 1, 0x11, 0]).flat();
+  return new Uint8Array([
+    0xff, 0xd8,
+    ...segment(0xdb, [0, ...ZIGZAG.map((i) => quant[i])]),
+    ...segment(0xc0, [8, height >> 8, height & 255, width >> 8, width & 255, channels, ...components]),
+    ...segment(0xc4, [0x00, ...DC_COUNTS, ...DC_VALUES]),
+    ...segment(0xc4, [0x10, ...LUMA_AC_COUNTS, ...LUMA_AC_VALUES]),
+    ...segment(0xda, [channels, ...Array.from({ length: channels }, (_, c) => [c + 1, 0x00]).flat(), 0, 63, 0]),
+    ...out,
+    0xff, 0xd9,
+  ]);
+}

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { MODEL_JSON, WEIGHTS_BIN, modelToFiles, readModelJson, type ModelFiles } from './artifacts.js';
 import { sha256Hex } from './hash.js';
 import { FEATURE_LAYER_COUNT, featureSize, inputShapeOf, outputSize } from '../model/model.js';
-import type { InputShape } from '../data/input-shape.js';
+import { inputSpec, SEED_SHAPE, type Fit, type InputSpec } from '../data/input-shape.js';
 import { ADADELTA } from '../seed.js';
 import { InputError } from '../errors.js';
 
@@ -12,8 +12,8 @@ const encoder = new TextEncoder();
 export interface BaseMetadata {
   kind: 'base';
   hash: string;
-  /** The image shape it takes (also in its topology; here for readers of the metadata; absent before shapes were a choice). */
-  input?: InputShape;
+  /** The image shape it takes (also in its topology) and how pictures are fitted to it; absent before shapes were a choice. */
+  input?: InputSpec;
   featureSize: number;
   dataset: string;
   classes: number[];
@@ -26,8 +26,8 @@ export interface HeadMetadata {
   name: string;
   labels: string[];
   baseHash: string;
-  /** The input shape of its base: the images it can take (absent from heads saved before shapes were a choice: 28x28x1). */
-  input?: InputShape;
+  /** Its base's input: the images it can take (absent from heads saved before shapes were a choice: 28x28x1 digits). */
+  input?: InputSpec;
   training: Record<string, unknown>;
   metrics: Record<string, number>;
   createdAt: string;
@@ -46,7 +46,7 @@ export interface HeadTraining extends Record<string, unknown> {
 
 /** A head's metadata, built the same way by the experiment, the finetune command and the service. */
 export function headMetadata(
-  head: Pick<HeadMetadata, 'name' | 'labels' | 'baseHash' | 'createdAt'> & { input: InputShape },
+  head: Pick<HeadMetadata, 'name' | 'labels' | 'baseHash' | 'createdAt'> & { input: InputSpec },
   training: HeadTraining,
   metrics: HeadMetadata['metrics'],
 ): HeadMetadata {
@@ -87,10 +87,11 @@ export function headOf(model: tf.LayersModel): tf.Sequential {
 
 export async function baseFiles(
   base: tf.LayersModel,
-  info: Omit<BaseMetadata, 'kind' | 'hash' | 'input' | 'featureSize'>,
+  info: Omit<BaseMetadata, 'kind' | 'hash' | 'input' | 'featureSize'> & { fit: Fit },
 ): Promise<{ files: ModelFiles; metadata: BaseMetadata }> {
   const hash = await baseHash(await modelToFiles(base));
-  const metadata: BaseMetadata = { kind: 'base', hash, input: inputShapeOf(base), featureSize: outputSize(base), ...info };
+    const { fit, ...rest } = info;
+  const metadata: BaseMetadata = { kind: 'base', hash, input: inputSpec(inputShapeOf(base), fit), featureSize: outputSize(base), ...rest };
   return { files: await modelToFiles(base, { edgetune: metadata }), metadata };
 }
 
@@ -110,3 +111,6 @@ export function baseMetadataOf(files: ModelFiles, name: string): BaseMetadata | 
   if (meta && meta.kind !== 'base') throw new InputError(`${name} is an edgetune ${meta.kind}, not a base model`);
   return meta;
 }
+
+/** What a base takes, from its metadata: bases saved before shapes were a choice take the seed's 28x28x1 digits. */
+export const inputOf = (meta: BaseMetadata | undefined): InputSpec => (meta?.input ? inputSpec(meta.input, meta.input.fit) : inputSpec(SEED_SHAPE));

@@ -1,15 +1,15 @@
 import type * as tf from '@tensorflow/tfjs';
 import { modelFromFiles, type ModelFiles } from './artifacts.js';
-import { baseHash, baseMetadataOf, metadataOf, type BaseMetadata, type HeadMetadata } from './bundle.js';
+import { baseHash, baseMetadataOf, inputOf, metadataOf, type BaseMetadata, type HeadMetadata } from './bundle.js';
 import { InputError } from '../errors.js';
-import { checkShape, describeShape, sameShape, SEED_SHAPE, type InputShape } from '../data/input-shape.js';
+import { checkShape, describeShape, sameShape, type InputSpec } from '../data/input-shape.js';
 import { inputShapeOf } from '../model/model.js';
 
 export interface LoadedBase {
   model: tf.LayersModel;
   hash: string;
-  /** The image shape it takes. */
-  input: InputShape;
+  /** The image shape it takes and its fit. */
+  input: InputSpec;
   metadata?: BaseMetadata;
 }
 
@@ -24,12 +24,10 @@ export async function loadBase(files: ModelFiles, name = 'base'): Promise<Loaded
   const hash = await baseHash(files);
   if (meta && meta.hash !== hash) throw new InputError(`${name}: its weights do not match the hash it was saved with (modified?)`);
   const model = await modelFromFiles(files);
-  let input: InputShape;
+  const input = inputOf(meta);
   try {
-    input = checkShape(inputShapeOf(model), `${name}: its input shape`);
-    if (!sameShape(input, declaredInput(files, name))) {
-      throw new InputError(`${name}: its metadata says it takes ${describeShape(declaredInput(files, name))} images, its layers ${describeShape(input)}`);
-    }
+    const layers = checkShape(inputShapeOf(model), `${name}: its input shape`);
+    if (!sameShape(layers, input)) throw new InputError(`${name}: its metadata says it takes ${describeShape(input)} images, its layers ${describeShape(layers)}`);
   } catch (err) {
     model.dispose();
     throw err;
@@ -42,8 +40,8 @@ export async function loadBase(files: ModelFiles, name = 'base'): Promise<Loaded
  * starts (so data can be read and checked first); loadBase checks it against
  * the layers. Bases saved before shapes were a choice all take the seed's.
  */
-export function declaredInput(files: ModelFiles, name: string): InputShape {
-  return baseMetadataOf(files, name)?.input ?? SEED_SHAPE;
+export function declaredInput(files: ModelFiles, name: string): InputSpec {
+  return inputOf(baseMetadataOf(files, name));
 }
 
 /** The metadata of a head, checked to belong to the base with hash `baseHash`. */

@@ -27,11 +27,30 @@ export const describeShape = (shape: InputShape): string => `${shape.rows}x${sha
 export const sameShape = (a: InputShape, b: InputShape): boolean => a.rows === b.rows && a.cols === b.cols && a.channels === b.channels;
 
 /**
- * Whether images for this shape get MNIST-style preprocessing (crop to the
- * ink, centre by mass): only the seed's 28x28 gray digits. Every other shape
- * is resized as a whole (preprocess.ts's `fitImage`).
+ * How a picture becomes input (preprocess.ts's fitImage): `digit`, MNIST's
+ * way (ink found whichever way round, cropped, centred by mass), for the
+ * seed's 28x28 gray digits only; `resize`, the whole picture as it is,
+ * resized. A base records its fit, so every image it sees is prepared as
+ * its training images were.
  */
-export const isDigitShape = (shape: InputShape): boolean => sameShape(shape, SEED_SHAPE);
+export const FITS = ['digit', 'resize'] as const;
+export type Fit = (typeof FITS)[number];
+
+/** What a base takes: its shape and how pictures are fitted to it. */
+export interface InputSpec extends InputShape {
+  fit: Fit;
+}
+
+/** The default fit of a shape: digits for the seed's 28x28x1, else resize. */
+export const defaultFit = (shape: InputShape): Fit => (sameShape(shape, SEED_SHAPE) ? 'digit' : 'resize');
+
+/** The spec of `shape` with `fit` (default: the shape's), refusing the digit fit for any other shape than the seed's. */
+export function inputSpec(shape: InputShape, fit: Fit = defaultFit(shape)): InputSpec {
+  if (fit === 'digit' && !sameShape(shape, SEED_SHAPE)) {
+    throw new InputError(`the digit fit (MNIST-style) is for ${describeShape(SEED_SHAPE)} inputs only, not ${describeShape(shape)}; use the resize fit`);
+  }
+  return { rows: shape.rows, cols: shape.cols, channels: shape.channels, fit };
+}
 
 /** Checks a shape from outside (a flag, a model file); `what` names it in the error. */
 export function checkShape(shape: { rows: number; cols: number; channels: number }, what: string): InputShape {

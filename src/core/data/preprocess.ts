@@ -1,5 +1,5 @@
 import { grayOf, type GrayImage, type Raster } from './image.js';
-import { isDigitShape, sizeOf, type InputShape } from './input-shape.js';
+import { sizeOf, type InputSpec } from './input-shape.js';
 import { IMAGE } from '../seed.js';
 
 /** MNIST digits are 20x20 boxes of ink centred by mass in a 28x28 field. */
@@ -129,13 +129,13 @@ function withChannels(image: Raster, channels: 1 | 3): Float32Array {
 
 /**
  * Any decoded picture as model input of `shape`, values in [0, 1]. The
- * seed's 28x28 gray input gets MNIST-style digits (mnistStyle); any other
- * shape takes the whole picture, converted to its channels and resized with
- * `resize`'s area averaging (no crop, aspect ratio not kept, as Keras's
+ * digit fit gives MNIST-style digits (mnistStyle); the resize fit takes the
+ * whole picture as it is, converted to the shape's channels and resized
+ * with `resize`'s area averaging (no crop, aspect ratio not kept, as Keras's
  * image_dataset_from_directory does by default).
  */
-export function fitImage(image: Raster, shape: InputShape): Float32Array {
-  if (isDigitShape(shape)) return mnistStyle(grayOf(image));
+export function fitImage(image: Raster, shape: InputSpec): Float32Array {
+  if (shape.fit === 'digit') return mnistStyle(grayOf(image));
   const { width: w, height: h } = image;
   const { rows, cols, channels } = shape;
   const pixels = withChannels(image, channels);

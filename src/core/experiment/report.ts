@@ -1,5 +1,5 @@
 import type { BackendInfo } from '../../contract/backend-info.js';
-import type { InputShape } from '../data/input-shape.js';
+import type { InputSpec } from '../data/input-shape.js';
 import type { CurvePoint } from '../training/curve.js';
 import type { FinetuneMode } from '../training/finetune.js';
 import type { ParamCounts } from '../model/summary.js';
@@ -36,7 +36,7 @@ export interface FinetuneReport extends PhaseReport {
 export interface TransferReport {
   version: 1;
   backend: BackendInfo;
-  dataset: { name: string; trainSamples: number; testSamples: number; input: InputShape };
+  dataset: { name: string; trainSamples: number; testSamples: number; input: InputSpec };
   pretrain: PhaseReport;
   /** The fine-tune run whose head was saved (the first of --finetune-mode). */
   finetune: FinetuneReport;

@@ -6,7 +6,7 @@ import { ImageFeeder } from '../data/batches.js';
 import { baseFiles, baseOf, headFiles, headMetadata, headOf } from '../artifacts/bundle.js';
 import { learningCurve, type CurvePoint } from '../training/curve.js';
 import { checkSplitShape, selectClasses, type ClassSet, type Split } from '../data/dataset.js';
-import type { InputShape } from '../data/input-shape.js';
+import { inputSpec, type Fit, type InputSpec } from '../data/input-shape.js';
 import { finetune, type FinetuneMode, type FinetuneResult } from '../training/finetune.js';
 import { buildModel, disposeModels } from '../model/model.js';
 import { seededRandom } from '../data/random.js';
@@ -27,6 +27,8 @@ export interface TransferOptions {
   finetuneModes: FinetuneMode[];
   /** Also measure the few-shot curve. */
   curve?: boolean;
+  /** How the base will fit pictures to its input (default: the shape's, see defaultFit). */
+  fit?: Fit;
   /** At most this many training images per phase. */
   limit?: number;
   maxFeatureBytes?: number;
@@ -138,7 +140,7 @@ const phaseHeadMetadata = (
   name: Phase,
   report: PhaseReport,
   mode: FinetuneMode,
-  base: { hash: string; input: InputShape },
+  base: { hash: string; input: InputSpec },
   options: TransferOptions,
   createdAt: string,
 ) =>
@@ -188,7 +190,7 @@ export async function runTransfer(
   const pre = sets(options.pretrainClasses);
   const fine = sets(options.finetuneClasses);
 
-  const input = checkSplitShape(data, dataset);
+  const input = inputSpec(checkSplitShape(data, dataset), options.fit);
   const model = buildModel(pre.train.classes.length, options.seed, input);
   const base = baseOf(model);
   const owned: tf.LayersModel[] = [model];
@@ -214,7 +216,7 @@ export async function runTransfer(
     if (curve) logCurve(hooks, curve);
 
     const createdAt = new Date().toISOString();
-    const baseArtifact = await baseFiles(base, { dataset, classes: options.pretrainClasses, createdAt });
+    const baseArtifact = await baseFiles(base, { dataset, classes: options.pretrainClasses, createdAt, fit: input.fit });
     const { hash } = baseArtifact.metadata;
     const pretrainHead = headOf(model);
     const heads: TransferResult['heads'] = {

@@ -9,9 +9,9 @@ import { evaluate } from '../../core/training/train.js';
 import { decodeImage, imageHeader } from '../../core/data/image.js';
 import { fitImage } from '../../core/data/preprocess.js';
 import { randomSeed } from '../../core/data/random.js';
-import { sizeOf, type InputShape } from '../../core/data/input-shape.js';
+import { sizeOf, type InputSpec } from '../../core/data/input-shape.js';
+import { inputOf, type BaseMetadata } from '../../core/artifacts/bundle.js';
 import type { GrayImage } from '../../core/data/image.js';
-import { inputShapeOf } from '../../core/model/model.js';
 import { startPageWasm } from './backend.js';
 import { TrainingChart } from './chart.js';
 import { confusionTable } from './confusion-table.js';
@@ -30,7 +30,7 @@ const heads = new Map<string, Head>();
 const examples: Array<{ label: string; pixels: Float32Array }> = [];
 let base: tf.LayersModel;
 /** The base's input shape: drawings, files and the gallery are all converted to it. */
-let shape: InputShape;
+let shape: InputSpec;
 const fromPad = (image: GrayImage) => fitImage({ width: image.width, height: image.height, channels: 1, data: image.gray }, shape);
 let pending = false;
 /** Pixels of an image decoded in the page (examples, in-page heads): a 24 MP phone photo, not a header's bomb. */
@@ -327,7 +327,7 @@ async function main(): Promise<void> {
   const backendText = `${info.name} · SIMD ${info.simd ? 'on' : 'off'} · ${info.threads} thread${info.threads === 1 ? '' : 's'}`;
   status.textContent = `Loading the base model… (${backendText})`;
   base = await tf.loadLayersModel('/models/base/model.json');
-  shape = inputShapeOf(base);
+  shape = inputOf((base.getUserDefinedMetadata() as { edgetune?: BaseMetadata } | undefined)?.edgetune);
   const list = (await (await fetch('/v1/heads')).json()) as { heads: Array<{ name: string; labels: string[] }> };
   for (const h of list.heads) addHeadOption(h.name, { labels: h.labels, url: `/models/heads/${h.name}/model.json` }, h.name === 'finetune');
   await gallery();

@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, Option } from 'commander';
 import type { ImageSet, Split } from '../../core/data/dataset.js';
-import { describeShape, sameShape, type InputShape } from '../../core/data/input-shape.js';
+import { describeShape, sameShape, type InputSpec } from '../../core/data/input-shape.js';
 import { InputError } from '../../core/errors.js';
 import { loadImageFolders, loadImageFolderTest } from './image-folders.js';
 import type { Log } from './log.js';
@@ -33,7 +33,7 @@ export interface LoadedData {
  * converted to `shape`; IDX images keep theirs, which must be `shape` when
  * one is required.
  */
-export async function loadData(flags: DataFlags, shape: InputShape, seed: number, log: Log): Promise<LoadedData> {
+export async function loadData(flags: DataFlags, shape: InputSpec, seed: number, log: Log): Promise<LoadedData> {
   const given = flags.data ?? flags.dataDir;
   const dir = given ?? defaultMnistDir();
   const name = given ? path.basename(path.resolve(given)) : 'mnist';
@@ -43,7 +43,7 @@ export async function loadData(flags: DataFlags, shape: InputShape, seed: number
 }
 
 /** The images to evaluate a head on: an IDX directory's test files, or an image folder's test folder (else all its images). */
-export async function loadTestData(dir: string, shape: InputShape, log: Log): Promise<ImageSet> {
+export async function loadTestData(dir: string, shape: InputSpec, log: Log): Promise<ImageSet> {
   if (await isIdxDir(dir)) return checkIdxShape(await loadMnistDir(dir), dir, shape).test;
   return withProgress((onImage) => loadImageFolderTest(dir, { shape, log, onImage }));
 }
@@ -56,7 +56,7 @@ async function isIdxDir(dir: string): Promise<boolean> {
   return listing.some((f) => /-idx\d-ubyte(\.gz)?$/.test(f));
 }
 
-function checkIdxShape(data: Split, dir: string, shape: InputShape): Split {
+function checkIdxShape(data: Split, dir: string, shape: InputSpec): Split {
   if (!sameShape(data.train.shape, shape)) {
     throw new InputError(`${dir}: IDX images are ${describeShape(data.train.shape)}, but ${describeShape(shape)} is needed; IDX images are not resized (image folders are)`);
   }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { checkClassNames } from '../../core/data/classes.js';
 import { stratifiedSplit, type ImageSet, type Split } from '../../core/data/dataset.js';
 import { decodeImage } from '../../core/data/image.js';
-import { describeShape, sizeOf, type InputShape } from '../../core/data/input-shape.js';
+import { describeShape, sizeOf, type InputSpec } from '../../core/data/input-shape.js';
 import { fitImage } from '../../core/data/preprocess.js';
 import { seededRandom } from '../../core/data/random.js';
 import { InputError } from '../../core/errors.js';
@@ -18,7 +18,7 @@ const NAMED_FAILURES = 5;
 
 export interface ReadOptions {
   /** The input shape the images are converted to. */
-  shape: InputShape;
+  shape: InputSpec;
   log: Log;
   /** Called after each image is read, for a progress display. */
   onImage?(done: number, total: number): void;

@@ -39,12 +39,13 @@ describe('image folders through the CLI', () => {
   let heads: string;
   beforeAll(async () => {
     await startTestWasm();
-    base = path.join((await quickModels(33)).out, 'base');
+    // The resize fit takes a 28x28 picture exactly as IDX holds it; the digit fit would re-orient garments.
+    base = path.join((await quickModels(33, 'resize')).out, 'base');
     heads = await mkdtemp(path.join(os.tmpdir(), 'edgetune-store-'));
   });
 
   const finetune = async (data: string, name: string, extra: string[] = []) => {
-    const run = await runCli(['finetune', '--base', base, '--heads', heads, '--name', name, '--data', data, '--epochs', '8', '--seed', '3', '--threads', '2', ...extra]);
+    const run = await runCli(['finetune', '--base', base, '--heads', heads, '--name', name, '--data', data, '--epochs', '20', '--seed', '3', '--threads', '2', ...extra]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const meta = (await new FileHeadStore(heads).get(name))!.versions.at(-1)!.metadata;
@@ -53,8 +54,8 @@ describe('image folders through the CLI', () => {
 
   it("Fashion-MNIST (dataset-fashion-mnist's files) as IDX, as PNG folders and as JPEG folders: the same accuracy within a point", async () => {
     const fashion = await loadMnistDir(FASHION);
-    const train = selectClasses(fashion.train, [0, 1, 2, 3, 4], 1500);
-    const test = selectClasses(fashion.test, [0, 1, 2, 3, 4], 500);
+    const train = selectClasses(fashion.train, [0, 1, 2, 3, 4], 3000);
+    const test = selectClasses(fashion.test, [0, 1, 2, 3, 4], 1000);
     const folders = async (format: 'png' | 'jpeg') => {
       const dir = await tempDataDir();
       for (const [part, set] of [['train', train], ['test', test]] as const) await writeClassFolders(path.join(dir, part), set, { format, name: (l) => GARMENTS[l] });
@@ -63,42 +64,46 @@ describe('image folders through the CLI', () => {
     const fromIdx = await finetune(await writeIdxDir(train, test), 'fashion-idx', ['--classes', '0,1,2,3,4']);
     const fromPng = await finetune(await folders('png'), 'fashion-png');
     const fromJpeg = await finetune(await folders('jpeg'), 'fashion-jpeg');
-    expect(fromIdx.accuracy).toBeGreaterThan(0.7);
-    expect(Math.abs(fromPng.accuracy - fromIdx.accuracy)).toBeLessThanOrEqual(0.01);
-    expect(Math.abs(fromJpeg.accuracy - fromIdx.accuracy)).toBeLessThanOrEqual(0.01);
+    // Measured here: IDX 87.3%, PNG 87.0%, JPEG (quality 95) 86.3%; the PNGs hold IDX's exact bytes, so what differs is the order examples are read in.
+    expect(fromIdx.accuracy).toBeGreaterThan(0.8);
+    expect(Math.abs(fromPng.accuracy - fromIdx.accuracy), `PNG ${fromPng.accuracy} vs IDX ${fromIdx.accuracy}`).toBeLessThanOrEqual(0.01 + 1e-9);
+    expect(Math.abs(fromJpeg.accuracy - fromIdx.accuracy), `JPEG ${fromJpeg.accuracy} vs IDX ${fromIdx.accuracy}`).toBeLessThanOrEqual(0.01 + 1e-9);
     // Folder names become the head's labels, in sorted order.
     expect(fromPng.meta.labels).toEqual([...GARMENTS].sort());
-    expect(fromPng.meta.metrics.testSamples).toBe(500);
-    expect(fromPng.meta.input).toEqual({ rows: 28, cols: 28, channels: 1 });
-    expect(fromPng.stdout).toContain(`Reading 2000 images in 5 classes`);
-  });
+    expect(fromPng.meta.metrics.testSamples).toBe(1000);
+    expect(fromPng.meta.input).toEqual({ rows: 28, cols: 28, channels: 1, fit: 'resize' });
+    expect(fromPng.stdout).toContain(`Reading 4000 images in 5 classes`);
+  }, 300_000);
 
   it('transfer from colour JPEG/PNG folders of another size at a chosen input shape, then predict --data on a folder', async () => {
-    const digits = selectClasses((await mnist()).train, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 2400);
+    const digits = selectClasses((await mnist()).train, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 4000);
     const words = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
     const dir = await tempDataDir();
     await writeClassFolders(dir, digits, { format: 'both', colour: true, size: 40, name: (l) => words[l] });
     const out = await mkdtemp(path.join(os.tmpdir(), 'edgetune-out-'));
     const run = await runCli(
       ['transfer', '--data', dir, '--input-shape', '32x32x3', '--pretrain-classes', 'five,six,seven,eight,nine', '--finetune-classes', 'zero,one,two,three,four',
-        '--epochs', '2', '--finetune-epochs', '8', '--seed', '2', '--threads', '2', '--out', out],
+        '--epochs', '4', '--finetune-epochs', '8', '--seed', '2', '--threads', '2', '--out', out],
       { timeoutMs: 300_000 },
     );
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const report = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as TransferReport;
-    expect(report.dataset.input).toEqual({ rows: 32, cols: 32, channels: 3 });
+    expect(report.dataset.input).toEqual({ rows: 32, cols: 32, channels: 3, fit: 'resize' });
     expect(report.finetune.classNames).toEqual(['zero', 'one', 'two', 'three', 'four']);
-    // 20% of each class held out (seeded): ~240 of the 1200 images of 0-4.
-    expect(report.finetune.testSamples).toBeGreaterThan(200);
+    // 20% of each class held out (seeded): ~400 of the ~2000 images of 0-4.
+    expect(report.finetune.testSamples).toBeGreaterThan(350);
     expect(report.pretrain.testAccuracy).toBeGreaterThan(0.8);
     expect(report.finetune.testAccuracy).toBeGreaterThan(0.8);
     const baseMeta = JSON.parse(await readFile(path.join(out, 'base', 'model.json'), 'utf8')).userDefinedMetadata.edgetune;
-    expect(baseMeta.input).toEqual({ rows: 32, cols: 32, channels: 3 });
+    expect(baseMeta.input).toEqual({ rows: 32, cols: 32, channels: 3, fit: 'resize' });
 
     const predicted = await runCli(['predict', '--base', path.join(out, 'base'), '--head', path.join(out, 'heads', 'finetune'), '--data', dir, '--threads', '2']);
-    expect(predicted.stderr).toBe('');
+    expect(predicted.stderr).toBe('warning: the head does not know classes eight, five, nine, seven, six (its classes: zero, one, two, three, four); those images are left out\n');
     expect(predicted.code).toBe(0);
-    expect(predicted.stdout).toMatch(/Accuracy on \d+ images in 5 classes: (\d+\.\d+)%/);
+    // Every image of 0-4 in the folder, training ones included, so above the held-out accuracy.
+    const accuracy = Number(/Accuracy on (\d+) images in 5 classes: (\d+\.\d+)%/.exec(predicted.stdout)![2]) / 100;
+    expect(accuracy).toBeGreaterThanOrEqual(report.finetune.testAccuracy - 0.02);
+    expect(predicted.stdout).toMatch(/true \\ predicted +zero +one +two +three +four +accuracy +examples/);
   }, 400_000);
 });

@@ -11,7 +11,7 @@ const NAMES = ['zero', 'one', 'two'];
 
 function options(overrides: Partial<FolderOptions> = {}): FolderOptions & { warnings: string[] } {
   const warnings: string[] = [];
-  return { shape: { rows: 28, cols: 28, channels: 1 }, testSplit: 0.2, seed: 1, log: { info: () => {}, warn: (l) => warnings.push(l) }, warnings, ...overrides };
+  return { shape: { rows: 28, cols: 28, channels: 1, fit: 'digit' }, testSplit: 0.2, seed: 1, log: { info: () => {}, warn: (l) => warnings.push(l) }, warnings, ...overrides };
 }
 
 const sorted = (set: { images: Uint8Array; count: number }, size: number) =>
@@ -47,7 +47,7 @@ describe('image folders as a dataset (real MNIST digits written as PNG and JPEG)
     const part = (from: number, to: number) => ({ ...digits, images: digits.images.subarray(from * 784, to * 784), labels: digits.labels.subarray(from, to), count: to - from });
     await writeClassFolders(path.join(dir, 'train'), part(0, half), { format: 'both', colour: true, size: 40 });
     await writeClassFolders(path.join(dir, 'test'), part(half, digits.count), { format: 'jpeg', colour: true, size: 20 });
-    const data = await loadImageFolders(dir, options({ shape: { rows: 32, cols: 32, channels: 3 } }));
+    const data = await loadImageFolders(dir, options({ shape: { rows: 32, cols: 32, channels: 3, fit: 'resize' } }));
     expect(data.train.count).toBe(half);
     expect(data.test.count).toBe(digits.count - half);
     expect(data.train.shape).toEqual({ rows: 32, cols: 32, channels: 3 });

@@ -7,7 +7,7 @@ import { decodeIdx, isGzip } from '../../../core/data/idx.js';
 import { declaredInput, loadBase, loadHead } from '../../../core/artifacts/loaded.js';
 import { nameOf, presentLabels, type ImageSet } from '../../../core/data/dataset.js';
 import { decodeImage, sniffImage } from '../../../core/data/image.js';
-import { describeShape, sizeOf, type InputShape } from '../../../core/data/input-shape.js';
+import { describeShape, sizeOf, type InputSpec } from '../../../core/data/input-shape.js';
 import { fitImage } from '../../../core/data/preprocess.js';
 import { emptyConfusion, formatConfusion, matrixAccuracy, perClassResults, tally } from '../../../core/training/confusion.js';
 import { startNodeBackend } from '../backend.js';
@@ -42,7 +42,7 @@ const MAX_FILE_PIXELS = 100_000_000;
  * input each, converted to the base's `shape`; IDX image files give all
  * their images, which must be of that shape.
  */
-async function readInputs(file: string, shape: InputShape): Promise<Input[]> {
+async function readInputs(file: string, shape: InputSpec): Promise<Input[]> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
@@ -68,7 +68,7 @@ async function readInputs(file: string, shape: InputShape): Promise<Input[]> {
 const BATCH = 512;
 
 /** `count` images from `pixelsOf(i)` through base and head, in batches. */
-function classifyAll(base: tf.LayersModel, head: tf.LayersModel, labels: string[], shape: InputShape, count: number, pixelsOf: (i: number, out: Float32Array) => void): Prediction[] {
+function classifyAll(base: tf.LayersModel, head: tf.LayersModel, labels: string[], shape: InputSpec, count: number, pixelsOf: (i: number, out: Float32Array) => void): Prediction[] {
   const size = sizeOf(shape);
   const predictions: Prediction[] = [];
   for (let start = 0; start < count; start += BATCH) {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { checkClassLists, nameOf, presentLabels, type ImageSet } from '../../../core/data/dataset.js';
 import { resolveClasses, splitList } from '../../../core/data/classes.js';
-import { describeShape, SEED_SHAPE, type InputShape } from '../../../core/data/input-shape.js';
+import { describeShape, FITS, inputSpec, SEED_SHAPE, type Fit, type InputShape } from '../../../core/data/input-shape.js';
 import { InputError } from '../../../core/errors.js';
 import { randomSeed } from '../../../core/data/random.js';
 import { FINETUNE_CLASSES, PRETRAIN_CLASSES, TRAINING } from '../../../core/seed.js';
@@ -28,6 +28,7 @@ import { kerasProgress } from '../progress.js';
 
 export interface TransferFlags extends BackendFlags, DataFlags {
   inputShape: InputShape;
+  fit?: Fit;
   pretrainClasses?: string[];
   finetuneClasses?: string[];
   epochs: number;
@@ -81,7 +82,8 @@ export async function transfer(flags: TransferFlags, log: Log = consoleLog): Pro
   await ensureWritableDir(flags.out, '--out');
   if (flags.report) await ensureWritableDir(path.dirname(path.resolve(flags.report)), 'the directory of --report');
   const seed = flags.seed ?? randomSeed();
-  const { data, name: dataset, dir } = await loadData(flags, flags.inputShape, seed, log);
+  const input = inputSpec(flags.inputShape, flags.fit);
+  const { data, name: dataset, dir } = await loadData(flags, input, seed, log);
   const { pretrainClasses, finetuneClasses } = transferClasses(flags, data.train);
 
   const backend = await startNodeBackend(toBackendOptions(flags), log.warn);
@@ -99,6 +101,7 @@ export async function transfer(flags: TransferFlags, log: Log = consoleLog): Pro
       {
         pretrainClasses,
         finetuneClasses,
+        fit: input.fit,
         epochs: flags.epochs,
         finetuneEpochs: flags.finetuneEpochs,
         batchSize: flags.batchSize,
@@ -144,6 +147,11 @@ export const transferOptions = (cmd: Command): Command => {
       new Option('--input-shape <RxCxC>', 'the base\'s input: rows x columns x channels (1 gray, 3 RGB); image folders are converted to it')
         .argParser(inputShapeArg)
         .default(SEED_SHAPE, describeShape(SEED_SHAPE)),
+    )
+    .addOption(
+      new Option('--fit <how>', 'how pictures become input: digit (MNIST-style: ink found, cropped, centred; 28x28x1 only) or resize (the whole picture)')
+        .choices(FITS)
+        .default(undefined, 'digit for 28x28x1, else resize'),
     )
     .addOption(classOption('--pretrain-classes <list>', 'classes to pretrain on: labels, or class folder names', PRETRAIN_CLASSES))
     .addOption(classOption('--finetune-classes <list>', 'classes to fine-tune the new head on', FINETUNE_CLASSES))
