@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { HEAD_NAME } from './head-store.js';
+import { FITS } from '../core/data/input-shape.js';
 import type { Limits } from './limits.js';
 import { checkImages } from './validation.js';
 
@@ -22,7 +23,7 @@ export const Image = (z.unknown() as z.ZodType<ImageInput>).openapi('Image', {
     {
       type: 'array',
       items: pixels,
-      description: 'rows x cols x channels numbers in [0, 1] for the base\'s input shape (GET /v1/info: inputShape), row-major, channels interleaved; 784 for the seed\'s 28x28x1, 1 = ink',
+      description: 'rows x cols x channels numbers in [0, 1] for the base\'s input shape (GET /v1/model: inputShape), row-major, channels interleaved; 784 for the seed\'s 28x28x1, 1 = ink',
     },
     {
       type: 'array',
@@ -128,6 +129,10 @@ export const HeadSchema = z
     metrics: z.record(z.string(), z.number()),
     createdAt: z.string(),
     baseHash: z.string(),
+    input: z
+      .object({ rows: z.number().int(), cols: z.number().int(), channels: z.number().int(), fit: z.enum(FITS) })
+      .optional()
+      .openapi({ description: 'the images it takes: its base\'s input shape and fit (absent for heads saved before shapes were a choice: 28x28x1, digit)' }),
     versions: z.array(HeadVersionSchema),
   })
   .openapi('Head');
@@ -180,7 +185,8 @@ export const RollbackBody = z
 export const ModelSchema = z
   .object({
     hash: z.string(),
-    inputShape: z.array(z.number()),
+    inputShape: z.array(z.number()).openapi({ description: 'rows, cols, channels (1 gray, 3 RGB) of the images the base takes' }),
+    fit: z.enum(FITS).openapi({ description: 'how a PNG or JPEG becomes input: digit (MNIST-style: ink found, cropped, centred) or resize (the whole picture, area-averaged)' }),
     featureSize: z.number(),
     layers: z.array(z.object({ name: z.string(), type: z.string(), outputShape: z.array(z.number().nullable()), params: z.number() })),
     params: z.object({ total: z.number(), trainable: z.number(), nonTrainable: z.number() }),

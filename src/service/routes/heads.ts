@@ -26,6 +26,7 @@ export function headView(record: HeadRecord) {
     metrics: current.metadata.metrics,
     createdAt: current.createdAt,
     baseHash: current.metadata.baseHash,
+    ...(current.metadata.input ? { input: current.metadata.input } : {}),
     versions: record.versions.map(versionView),
   };
 }

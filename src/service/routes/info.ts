@@ -40,6 +40,7 @@ export function infoRoutes(app: OpenAPIHono, { deps, metrics, gate }: RouteConte
         {
           hash: base.hash,
           inputShape: [base.input.rows, base.input.cols, base.input.channels],
+          fit: base.input.fit,
           featureSize: outputSize(base.model),
           layers: summary.layers.map(({ name, type, outputShape, params }) => ({ name, type, outputShape, params })),
           params: summary.params,

@@ -20,7 +20,7 @@ describe('the Hono app (app.request): /healthz, /v1/model, /models/base, /openap
 
   it('GET /v1/model describes the base', async () => {
     const body = (await (await request('/v1/model')).json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ hash: base.hash, inputShape: [28, 28, 1], featureSize: 4608, params: { total: 9568 }, dataset: 'mnist', classes: [5, 6, 7, 8, 9] });
+    expect(body).toMatchObject({ hash: base.hash, inputShape: [28, 28, 1], fit: 'digit', featureSize: 4608, params: { total: 9568 }, dataset: 'mnist', classes: [5, 6, 7, 8, 9] });
     expect((body.layers as unknown[]).length).toBe(7);
   });
 
