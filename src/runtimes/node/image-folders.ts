@@ -110,7 +110,8 @@ async function readImages(root: string, classes: ClassFolder[], names: string[],
         (more > 0 ? `\n  ... and ${more} more` : ''),
     );
   }
-  return { images, labels, count, shape: options.shape, names };
+  const { rows, cols, channels } = options.shape;
+  return { images, labels, count, shape: { rows, cols, channels }, names };
 }
 
 /** Whether `dir` holds a train and a test folder (else it holds the class folders). */

@@ -34,7 +34,7 @@ describe('the transfer experiment on a real MNIST subset', () => {
     const { report } = result;
     expect(report.version).toBe(1);
     expect(report.backend).toEqual(backend);
-    expect(report.dataset).toEqual({ name: 'mnist', trainSamples: 60000, testSamples: 3000 });
+    expect(report.dataset).toEqual({ name: 'mnist', trainSamples: 60000, testSamples: 3000, input: { rows: 28, cols: 28, channels: 1, fit: 'digit' } });
     expect(report.pretrain.classes).toEqual([5, 6, 7, 8, 9]);
     expect(report.pretrain.trainSamples).toBe(2048);
     expect(report.pretrain.params).toEqual({ total: 600165, trainable: 600165, nonTrainable: 0 });
