@@ -3,65 +3,32 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectClasses, type ClassSet, type ImageSet } from '../../src/core/data/dataset.js';
-import { inputSpec, sizeOf } from '../../src/core/data/input-shape.js';
-import { fitImage } from '../../src/core/data/preprocess.js';
-import { runTransfer } from '../../src/core/experiment/transfer.js';
+import { selectClasses, type ClassSet } from '../../src/core/data/dataset.js';
 import { FileHeadStore } from '../../src/runtimes/node/file-head-store.js';
 import { startTestWasm } from '../helpers/backend.js';
-import { baselineJpeg, inkOnPaper } from '../helpers/jpeg.js';
+import { colourDigitJpeg, colourModels } from '../helpers/colour-digits.js';
 import { mnist } from '../helpers/mnist.js';
 import { auth, expectProblem, post } from '../helpers/requests.js';
 import { appWith, serviceBase } from '../helpers/service.js';
 
-const SPEC = inputSpec({ rows: 32, cols: 32, channels: 3 });
 const b64 = (data: Uint8Array) => Buffer.from(data).toString('base64');
-
-/** An MNIST digit as an RGB picture: ink and paper colours that vary per image, `scale` times its size. */
-function colourDigit(set: ImageSet, i: number, scale: number) {
-  const tints = [[20, 30, 140], [150, 20, 20], [10, 110, 40]];
-  const { data, width, height } = inkOnPaper(set.images.subarray(i * 784, (i + 1) * 784), 28, 28, { scale, ink: tints[i % 3], paper: [250, 240, 200 - 60 * (i % 2)] });
-  return { width, height, rgb: Uint8Array.from({ length: width * height * 3 }, (_, k) => data[Math.floor(k / 3) * 4 + (k % 3)]) };
-}
-
-/** Colour digits at 32x32x3, as a transfer would read them from folders. */
-function colourSet(set: ImageSet): ImageSet {
-  const size = sizeOf(SPEC);
-  const images = new Uint8Array(set.count * size);
-  for (let i = 0; i < set.count; i++) {
-    const { width, height, rgb } = colourDigit(set, i, 1);
-    const input = fitImage({ width, height, channels: 3, data: Float32Array.from(rgb, (v) => v / 255) }, SPEC);
-    images.set(Uint8Array.from(input, (v) => Math.round(v * 255)), i * size);
-  }
-  return { ...set, images, shape: SPEC };
-}
 
 describe('a base of another input shape (32x32x3) served by the app', () => {
   let request: (path: string, init?: RequestInit) => Promise<Response>;
   let test: ClassSet;
-  const jpegOf = (i: number) => {
-    const { width, height, rgb } = colourDigit(test, i, 2);
-    return baselineJpeg(rgb, width, height, 3);
-  };
+  const jpegOf = (i: number) => colourDigitJpeg(test, i);
 
   beforeAll(async () => {
     await startTestWasm();
-    const data = await mnist();
-    test = selectClasses(data.test, [0, 1, 2, 3, 4], 200);
-    const result = await runTransfer(
-      { train: colourSet(selectClasses(data.train, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 8000)), test: colourSet(selectClasses(data.test, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 1000)) },
-      'colour-digits',
-      { name: 'wasm', simd: true, threads: 2 },
-      { pretrainClasses: [5, 6, 7, 8, 9], finetuneClasses: [0, 1, 2, 3, 4], epochs: 2, finetuneEpochs: 2, batchSize: 128, seed: 4, limit: 3000, finetuneModes: ['cached'] },
-      { log: () => {}, progress: () => ({}) },
-    );
+    test = selectClasses((await mnist()).test, [0, 1, 2, 3, 4], 200);
+    const { result } = await colourModels();
     const base = await serviceBase(result);
     const store = new FileHeadStore(await mkdtemp(path.join(os.tmpdir(), 'edgetune-colour-')));
     const edgetune = appWith(base, store);
     request = async (p, init) => edgetune.app.request(p, init);
   }, 300_000);
 
-  it('describes its input, trains a head from colour JPEGs and PNG-free pixels alike, and predicts colour JPEGs of another size', async () => {
+  it('describes its input, trains a head from colour JPEGs, and predicts colour JPEGs of another size', async () => {
     const model = (await (await request('/v1/model')).json()) as { inputShape: number[]; fit: string };
     expect(model).toMatchObject({ inputShape: [32, 32, 3], fit: 'resize' });
 
