@@ -94,7 +94,12 @@ export const trainBody = (limits: Limits) =>
       epochs: z.number().int().min(1).max(limits.maxEpochs).optional(),
       batchSize: z.number().int().min(1).max(1024).optional(),
       learningRate: z.number().positive().max(100).optional(),
-      validationSplit: z.number().min(0).max(0.5).optional(),
+      validationSplit: z
+        .number()
+        .min(0)
+        .max(0.5)
+        .optional()
+        .openapi({ description: "share of each label's examples held out to validate the head (never a label's last example)" }),
     })
     .strict()
     .openapi('TrainRequest');

@@ -1,8 +1,8 @@
 import { headFiles, headMetadata } from '../core/artifacts/bundle.js';
-import type { ClassSet } from '../core/data/dataset.js';
+import { stratifiedIndices, type ClassSet } from '../core/data/dataset.js';
 import { epochsFor, finetune } from '../core/training/finetune.js';
 import { disposeModels } from '../core/model/model.js';
-import { permutation, seededRandom } from '../core/data/random.js';
+import { seededRandom } from '../core/data/random.js';
 import { ADADELTA, TRAINING } from '../core/seed.js';
 import { sizeOf, type InputShape } from '../core/data/input-shape.js';
 import type { EpochLog } from '../core/training/train.js';
@@ -58,10 +58,19 @@ function examplesSet(body: TrainBody, shape: InputShape, pixels: Float32Array, i
   return { images, labels, count: indices.length, shape, classes: body.labels.map((_, i) => i), names: body.labels };
 }
 
-/** How a train body's examples split (train / held out) and how many epochs and steps it runs. */
+/**
+ * Examples of a class of `n` held out by `validationSplit`: its share, but
+ * never the class's last one, so every class is trained on (a class of one
+ * is then not validated).
+ */
+const heldOfClass = (n: number, split: number) => Math.min(n - 1, Math.round(n * split));
+
+/** How a train body's examples split (train / held out, class by class) and how many epochs and steps it runs. */
 export function trainingPlan(body: TrainBody) {
   const n = body.examples.length;
-  const held = Math.min(n - 1, Math.round(n * (body.validationSplit ?? 0)));
+  const perClass = new Map<string, number>();
+  for (const e of body.examples) perClass.set(e.label, (perClass.get(e.label) ?? 0) + 1);
+  const held = [...perClass.values()].reduce((sum, count) => sum + heldOfClass(count, body.validationSplit ?? 0), 0);
   const batchSize = body.batchSize ?? TRAINING.batchSize;
   const epochs = body.epochs ?? TRAINING.epochs;
   const minSteps = body.epochs === undefined ? DEFAULT_MIN_STEPS : 0;
@@ -78,9 +87,14 @@ export function trainingPlan(body: TrainBody) {
 export async function trainHead(base: ServiceBase, store: HeadStore, job: TrainJob): Promise<TrainJobResult> {
   const { body } = job;
   const { held, batchSize, epochs, minSteps } = trainingPlan(body);
-  const order = permutation(body.examples.length, seededRandom(job.seed));
-  const train = examplesSet(body, base.input, job.pixels, order.subarray(held));
-  const validation = held > 0 ? examplesSet(body, base.input, job.pixels, order.subarray(0, held)) : undefined;
+  const split = stratifiedIndices(
+    body.examples.map((e) => body.labels.indexOf(e.label)),
+    (n) => heldOfClass(n, body.validationSplit ?? 0),
+    seededRandom(job.seed),
+  );
+  // Training draws its batches at random anyway; the examples' order in the request is kept.
+  const train = examplesSet(body, base.input, job.pixels, split.train);
+  const validation = held > 0 ? examplesSet(body, base.input, job.pixels, split.test) : undefined;
   const result = await finetune(
     base.model,
     train,

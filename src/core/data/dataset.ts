@@ -105,21 +105,31 @@ export const heldOutOf = (n: number, fraction: number): number => Math.max(1, Ma
  */
 export function stratifiedSplit(set: ImageSet, fraction: number, random: () => number, name: string): Split {
   if (!(fraction > 0 && fraction < 1)) throw new InputError(`${name}: the test split must be between 0 and 1 (exclusive), got ${fraction}`);
+  const { train, test } = stratifiedIndices(
+    set.labels,
+    (n, label) => {
+      if (n < 2) throw new InputError(`${name}: class "${nameOf(set, label)}" has ${n} image; a split needs at least 2 per class (one to train on, one to test with)`);
+      return heldOutOf(n, fraction);
+    },
+    random,
+  );
+  return { train: subsetOf(set, train), test: subsetOf(set, test) };
+}
+
+/**
+ * Positions split class by class: `heldOf(n, label)` of each class's n
+ * examples, drawn at random (seeded), are held out; both parts ascending.
+ */
+export function stratifiedIndices(labels: ArrayLike<number>, heldOf: (n: number, label: number) => number, random: () => number): { train: Uint32Array; test: Uint32Array } {
   const byClass = new Map<number, number[]>();
-  set.labels.forEach((label, i) => {
-    if (!byClass.has(label)) byClass.set(label, []);
-    byClass.get(label)!.push(i);
-  });
+  for (let i = 0; i < labels.length; i++) {
+    if (!byClass.has(labels[i])) byClass.set(labels[i], []);
+    byClass.get(labels[i])!.push(i);
+  }
   const train: number[] = [];
   const test: number[] = [];
   for (const [label, members] of [...byClass].sort((a, b) => a[0] - b[0])) {
-    const held = heldOutOf(members.length, fraction);
-    if (members.length - held < 1) {
-      throw new InputError(
-        `${name}: class "${nameOf(set, label)}" has ${members.length} image${members.length === 1 ? '' : 's'}; ` +
-          'a split needs at least 2 per class (one to train on, one to test with)',
-      );
-    }
+    const held = heldOf(members.length, label);
     for (let i = members.length - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));
       [members[i], members[j]] = [members[j], members[i]];
@@ -128,7 +138,7 @@ export function stratifiedSplit(set: ImageSet, fraction: number, random: () => n
     train.push(...members.slice(held));
   }
   const ascending = (xs: number[]) => Uint32Array.from(xs.sort((a, b) => a - b));
-  return { train: subsetOf(set, ascending(train)), test: subsetOf(set, ascending(test)) };
+  return { train: ascending(train), test: ascending(test) };
 }
 
 /** The examples of `set` at `indices`, in that order (labels unchanged). */

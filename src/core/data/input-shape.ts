@@ -16,8 +16,8 @@ export const SEED_SHAPE: InputShape = { rows: IMAGE.rows, cols: IMAGE.cols, chan
  * 128 the flattened features (126² / 4 x 32 ≈ 127k) already give the first
  * dense layer 16M weights, past what an edge isolate holds comfortably.
  */
-export const MIN_SIDE = 6;
-export const MAX_SIDE = 128;
+const MIN_SIDE = 6;
+const MAX_SIDE = 128;
 
 /** Values per image of this shape. */
 export const sizeOf = (shape: InputShape): number => shape.rows * shape.cols * shape.channels;

@@ -38,9 +38,25 @@ describe('the Hono app (app.request): /v1/heads/{name}/train', () => {
     expect(validation.accuracy).toBe(result.head.metrics.valAccuracy);
     expect(validation.perClass.map((c) => c.class)).toEqual(validation.labels);
     expect(validation.perClass.map((c) => c.examples)).toEqual(validation.confusion.map((row) => row.reduce((s, n) => s + n, 0)));
+    // Held out class by class: 6 of each label's 30.
+    expect(validation.perClass.map((c) => c.examples)).toEqual([6, 6, 6, 6, 6]);
     const predicted = (await (await request('/v1/heads/five/predict', post({ images: test.images }))).json()) as { predictions: Array<{ label: string }> };
     const accuracy = predicted.predictions.filter((p, i) => p.label === test.labels[i]).length / test.labels.length;
     expect(accuracy).toBeGreaterThan(0.85);
+  });
+
+  it("holds out each label's share but never its last example, so every label is trained on", async () => {
+    const { body } = await digitsRequest([3, 8], 9, 0);
+    const lonely = { ...body, labels: [...body.labels, 'odd'], examples: [...body.examples, { image: body.examples[0].image, label: 'odd' }] };
+    const res = await request('/v1/heads/lonely/train', post({ ...lonely, epochs: 2, validationSplit: 0.5 }, auth));
+    expect(res.status, await res.clone().text()).toBe(200);
+    const { validation } = (await res.json()) as { validation: { examples: number; perClass: Array<{ class: string; accuracy: number | null; examples: number }> } };
+    expect(validation.perClass).toEqual([
+      { class: '3', accuracy: expect.any(Number), examples: 5 },
+      { class: '8', accuracy: expect.any(Number), examples: 5 },
+      { class: 'odd', accuracy: null, examples: 0 },
+    ]);
+    expect(validation.examples).toBe(10);
   });
 
   it('streams SSE: one epoch event per epoch, then done with the stored version', async () => {
