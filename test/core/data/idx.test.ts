@@ -2,19 +2,11 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../src/core/errors.js';
 import { decodeIdx } from '../../../src/core/data/idx.js';
-
-function idx(dims: number[], data: number[], type = 0x08): Uint8Array {
-  const header = new Uint8Array(4 + 4 * dims.length);
-  const view = new DataView(header.buffer);
-  header[2] = type;
-  header[3] = dims.length;
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
-  return new Uint8Array([...header, ...data]);
-}
+import { encodeIdx } from '../../helpers/idx.js';
 
 describe('decodeIdx', () => {
-  const labels = idx([5], [3, 1, 4, 1, 5]);
-  const images = idx([2, 2, 3], [0, 1, 2, 3, 4, 5, 250, 251, 252, 253, 254, 255]);
+  const labels = encodeIdx([5], [3, 1, 4, 1, 5]);
+  const images = encodeIdx([2, 2, 3], [0, 1, 2, 3, 4, 5, 250, 251, 252, 253, 254, 255]);
 
   it('decodes plain IDX vectors and images', async () => {
     expect(await decodeIdx(labels, 'labels')).toEqual({ dims: [5], data: new Uint8Array([3, 1, 4, 1, 5]) });
@@ -30,7 +22,7 @@ describe('decodeIdx', () => {
   const corrupt: Array<[string, Uint8Array, RegExp]> = [
     ['bad magic', new Uint8Array([1, 2, 8, 1, 0, 0, 0, 1, 7]), /bad magic/],
     ['too short for a magic number', new Uint8Array([0, 0]), /bad magic/],
-    ['non-byte element type', idx([1], [0, 0, 0, 0], 0x0d), /element type 0x0d/],
+    ['non-byte element type', encodeIdx([1], [0, 0, 0, 0], 0x0d), /element type 0x0d/],
     ['truncated header', new Uint8Array([0, 0, 8, 3, 0, 0, 0, 2]), /truncated IDX header/],
     ['truncated data', labels.subarray(0, labels.length - 2), /truncated, header says 5 bytes of data but 3 follow/],
     ['trailing bytes', new Uint8Array([...labels, 9, 9]), /2 unexpected bytes/],

@@ -9,17 +9,8 @@ import { runCli } from '../../helpers/cli.js';
 import { encode } from 'fast-png';
 import { colourJpeg, inkOnPaper } from '../../helpers/jpeg.js';
 import { mnist } from '../../helpers/mnist.js';
+import { encodeIdx } from '../../helpers/idx.js';
 import { quickModels } from '../../helpers/models.js';
-
-function idxImages(images: Uint8Array, count: number): Uint8Array {
-  const header = new Uint8Array(16);
-  const view = new DataView(header.buffer);
-  view.setUint32(0, 0x00000803);
-  view.setUint32(4, count);
-  view.setUint32(8, 28);
-  view.setUint32(12, 28);
-  return new Uint8Array([...header, ...images.subarray(0, count * 784)]);
-}
 
 describe('edgetune finetune and predict (CLI)', () => {
   let base: string;
@@ -34,7 +25,7 @@ describe('edgetune finetune and predict (CLI)', () => {
     heads = await mkdtemp(path.join(os.tmpdir(), 'edgetune-store-'));
     const test = selectClasses((await mnist()).test, [0, 1, 2, 3, 4]);
     testIdx = path.join(out, 'test-0-4-idx3-ubyte');
-    await writeFile(testIdx, idxImages(test.images, test.count));
+    await writeFile(testIdx, encodeIdx([test.count, 28, 28], test.images));
     testLabels = [...test.labels].map((l) => test.classes[l]);
   });
 

@@ -9,6 +9,7 @@ import { loadMnistDir } from '../../../src/runtimes/node/mnist-files.js';
 import { startTestWasm } from '../../helpers/backend.js';
 import { runCli } from '../../helpers/cli.js';
 import { tempDataDir, writeClassFolders } from '../../helpers/image-folders.js';
+import { encodeIdx } from '../../helpers/idx.js';
 import { mnist } from '../../helpers/mnist.js';
 import { quickModels } from '../../helpers/models.js';
 
@@ -16,21 +17,13 @@ import { quickModels } from '../../helpers/models.js';
 const FASHION = '/usr/share/datasets/fashion-mnist';
 const GARMENTS = ['T-shirt', 'Trouser', 'Pullover', 'Dress', 'Coat'];
 
-function idx(dims: number[], data: Uint8Array): Uint8Array {
-  const header = new Uint8Array(4 + 4 * dims.length);
-  header[2] = 0x08;
-  header[3] = dims.length;
-  dims.forEach((d, i) => new DataView(header.buffer).setUint32(4 + 4 * i, d, false));
-  return new Uint8Array([...header, ...data]);
-}
-
 async function writeIdxDir(train: ClassSet, test: ClassSet): Promise<string> {
   const dir = await tempDataDir();
   const original = (set: ClassSet) => Uint8Array.from(set.labels, (l) => set.classes[l]);
-  await writeFile(path.join(dir, 'train-images-idx3-ubyte'), idx([train.count, 28, 28], train.images));
-  await writeFile(path.join(dir, 'train-labels-idx1-ubyte'), idx([train.count], original(train)));
-  await writeFile(path.join(dir, 't10k-images-idx3-ubyte'), idx([test.count, 28, 28], test.images));
-  await writeFile(path.join(dir, 't10k-labels-idx1-ubyte'), idx([test.count], original(test)));
+  await writeFile(path.join(dir, 'train-images-idx3-ubyte'), encodeIdx([train.count, 28, 28], train.images));
+  await writeFile(path.join(dir, 'train-labels-idx1-ubyte'), encodeIdx([train.count], original(train)));
+  await writeFile(path.join(dir, 't10k-images-idx3-ubyte'), encodeIdx([test.count, 28, 28], test.images));
+  await writeFile(path.join(dir, 't10k-labels-idx1-ubyte'), encodeIdx([test.count], original(test)));
   return dir;
 }
 

@@ -7,24 +7,17 @@ import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TransferReport } from '../../../src/core/experiment/report.js';
 import { runCli } from '../../helpers/cli.js';
+import { encodeIdx } from '../../helpers/idx.js';
 import { mnist } from '../../helpers/mnist.js';
-
-function idx(dims: number[], data: Uint8Array): Uint8Array {
-  const header = new Uint8Array(4 + 4 * dims.length);
-  header[2] = 0x08;
-  header[3] = dims.length;
-  dims.forEach((d, i) => new DataView(header.buffer).setUint32(4 + 4 * i, d, false));
-  return new Uint8Array([...header, ...data]);
-}
 
 /** A data dir with the first `n` real train and test images; `mutate` corrupts it per case. */
 async function dataDir(n: number, mutate: (files: Record<string, Uint8Array>) => void = () => {}): Promise<string> {
   const data = await mnist();
   const files: Record<string, Uint8Array> = {
-    'train-images-idx3-ubyte': idx([n, 28, 28], data.train.images.subarray(0, n * 784)),
-    'train-labels-idx1-ubyte': idx([n], data.train.labels.subarray(0, n)),
-    't10k-images-idx3-ubyte.gz': gzipSync(idx([n, 28, 28], data.test.images.subarray(0, n * 784))),
-    't10k-labels-idx1-ubyte.gz': gzipSync(idx([n], data.test.labels.subarray(0, n))),
+    'train-images-idx3-ubyte': encodeIdx([n, 28, 28], data.train.images.subarray(0, n * 784)),
+    'train-labels-idx1-ubyte': encodeIdx([n], data.train.labels.subarray(0, n)),
+    't10k-images-idx3-ubyte.gz': gzipSync(encodeIdx([n, 28, 28], data.test.images.subarray(0, n * 784))),
+    't10k-labels-idx1-ubyte.gz': gzipSync(encodeIdx([n], data.test.labels.subarray(0, n))),
   };
   mutate(files);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'edgetune-data-'));
@@ -81,12 +74,12 @@ describe('edgetune transfer (CLI)', () => {
     [
       'a truncated gzipped IDX file',
       async () =>
-        ['--data-dir', await dataDir(50, (f) => (f['t10k-images-idx3-ubyte.gz'] = gzipSync(idx([50, 28, 28], new Uint8Array(49 * 784)).subarray(0, 16 + 49 * 784))))],
+        ['--data-dir', await dataDir(50, (f) => (f['t10k-images-idx3-ubyte.gz'] = gzipSync(encodeIdx([50, 28, 28], new Uint8Array(49 * 784)).subarray(0, 16 + 49 * 784))))],
       /t10k-images-idx3-ubyte.gz: truncated/,
     ],
     [
       'images and labels that do not pair up',
-      async () => ['--data-dir', await dataDir(50, (f) => (f['train-labels-idx1-ubyte'] = idx([49], new Uint8Array(49))))],
+      async () => ['--data-dir', await dataDir(50, (f) => (f['train-labels-idx1-ubyte'] = encodeIdx([49], new Uint8Array(49))))],
       /50 images but 49 labels/,
     ],
     ['the tensorflow backend when tfjs-node is absent', async () => ['--backend', 'tensorflow', '--data-dir', smallData], /needs @tensorflow\/tfjs-node/],
