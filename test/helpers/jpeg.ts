@@ -48,18 +48,8 @@ const DC_VALUES = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
 const AC_COUNTS = [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 const AC_VALUES = [0]; // end of block only
 
-const segment = (marker: number, body: number[]) => [0xff, marker, (body.length + 2) >> 8, (body.length + 2) & 255, ...body];
-
-/**
- * A real one-component JPEG of an 8-bit gray image where every source pixel
- * is one flat 8x8 block (so `width` x `height` becomes 8x as large): each
- * block's DC coefficient carries the pixel exactly (quantiser 1) and its AC
- * coefficients are all zero. Baseline (SOF0), or `progressive` (SOF2) with
- * its one DC scan, which leaves the AC coefficients zero too.
- */
-export function grayJpeg(gray: Uint8Array, width: number, height: number, { progressive = false } = {}): Uint8Array {
-  const dc = huffmanCodes(DC_COUNTS, DC_VALUES);
-  const eob = huffmanCodes(AC_COUNTS, AC_VALUES).get(0)!;
+/** Entropy-coded bits, most significant first, with JPEG's byte stuffing (0xff is followed by 0); `flush` pads the last byte with ones. */
+function bitWriter() {
   const out: number[] = [];
   let acc = 0;
   let bits = 0;
@@ -74,6 +64,25 @@ export function grayJpeg(gray: Uint8Array, width: number, height: number, { prog
       }
     }
   };
+  const flush = () => {
+    if (bits) put(0x7f, 8 - bits);
+  };
+  return { put, out, flush };
+}
+
+const segment = (marker: number, body: number[]) => [0xff, marker, (body.length + 2) >> 8, (body.length + 2) & 255, ...body];
+
+/**
+ * A real one-component JPEG of an 8-bit gray image where every source pixel
+ * is one flat 8x8 block (so `width` x `height` becomes 8x as large): each
+ * block's DC coefficient carries the pixel exactly (quantiser 1) and its AC
+ * coefficients are all zero. Baseline (SOF0), or `progressive` (SOF2) with
+ * its one DC scan, which leaves the AC coefficients zero too.
+ */
+export function grayJpeg(gray: Uint8Array, width: number, height: number, { progressive = false } = {}): Uint8Array {
+  const dc = huffmanCodes(DC_COUNTS, DC_VALUES);
+  const eob = huffmanCodes(AC_COUNTS, AC_VALUES).get(0)!;
+  const { put, out, flush } = bitWriter();
   let previous = 0;
   for (const v of gray) {
     const coefficient = 8 * (v - 128);
@@ -84,7 +93,7 @@ export function grayJpeg(gray: Uint8Array, width: number, height: number, { prog
     if (size) put(diff > 0 ? diff : diff + (1 << size) - 1, size);
     if (!progressive) put(...eob);
   }
-  if (bits) put(0x7f, 8 - bits); // pad with ones
+  flush();
   const w = width * 8;
   const h = height * 8;
   return new Uint8Array([
@@ -189,20 +198,7 @@ export function baselineJpeg(pixels: Uint8Array, width: number, height: number, 
       planes[2][p] = 0.5 * r - 0.418688 * g - 0.081312 * b;
     }
   }
-  const out: number[] = [];
-  let acc = 0;
-  let bits = 0;
-  const put = (value: number, length: number) => {
-    for (let i = length - 1; i >= 0; i--) {
-      acc = (acc << 1) | ((value >> i) & 1);
-      if (++bits === 8) {
-        out.push(acc);
-        if (acc === 0xff) out.push(0);
-        acc = 0;
-        bits = 0;
-      }
-    }
-  };
+  const { put, out, flush } = bitWriter();
   const block = new Float64Array(64);
   const rows = new Float64Array(64);
   const previous = new Array<number>(channels).fill(0);
@@ -243,7 +239,7 @@ export function baselineJpeg(pixels: Uint8Array, width: number, height: number, 
       }
     }
   }
-  if (bits) put(0x7f, 8 - bits);
+  flush();
   const components = Array.from({ length: channels }, (_, c) => [c + 1, 0x11, 0]).flat();
   return new Uint8Array([
     0xff, 0xd8,
