@@ -1,13 +1,10 @@
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { selectClasses, type ImageSet } from '../../src/core/data/dataset.js';
 import { inputSpec, sizeOf } from '../../src/core/data/input-shape.js';
 import { fitImage } from '../../src/core/data/preprocess.js';
 import { runTransfer, type TransferResult } from '../../src/core/experiment/transfer.js';
-import { layout, saveModelDir } from '../../src/runtimes/node/model-files.js';
 import { baselineJpeg, inkOnPaper } from './jpeg.js';
 import { mnist } from './mnist.js';
+import { saveTransfer } from './models.js';
 
 /** The input the colour tests use: 32x32 RGB, resized. */
 export const COLOUR_SPEC = inputSpec({ rows: 32, cols: 32, channels: 3 });
@@ -52,9 +49,5 @@ export async function colourModels(seed = 4): Promise<{ out: string; result: Tra
     { pretrainClasses: [5, 6, 7, 8, 9], finetuneClasses: [0, 1, 2, 3, 4], epochs: 2, finetuneEpochs: 2, batchSize: 128, seed, limit: 3000, finetuneModes: ['cached'] },
     { log: () => {}, progress: () => ({}) },
   );
-  const out = await mkdtemp(path.join(os.tmpdir(), 'edgetune-colour-models-'));
-  const where = layout(out);
-  await saveModelDir(where.base, result.base);
-  for (const [name, files] of Object.entries(result.heads)) if (files) await saveModelDir(where.head(name), files);
-  return { out, result };
+  return { out: await saveTransfer(result), result };
 }

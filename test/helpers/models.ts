@@ -21,9 +21,14 @@ export async function quickModels(seed = 5, fit?: Fit): Promise<{ out: string; r
     { pretrainClasses: [5, 6, 7, 8, 9], finetuneClasses: [0, 1, 2, 3, 4], epochs: 1, finetuneEpochs: 1, batchSize: 128, seed, limit: 2048, finetuneModes: ['cached'], fit },
     { log: () => {}, progress: () => ({}) },
   );
+  return { out: await saveTransfer(result), result };
+}
+
+/** Writes a transfer's base and heads to a new temporary directory, as `edgetune transfer` lays them out; returns it. */
+export async function saveTransfer(result: TransferResult): Promise<string> {
   const out = await mkdtemp(path.join(os.tmpdir(), 'edgetune-models-'));
   const where = layout(out);
   await saveModelDir(where.base, result.base);
   for (const [name, files] of Object.entries(result.heads)) if (files) await saveModelDir(where.head(name), files);
-  return { out, result };
+  return out;
 }
