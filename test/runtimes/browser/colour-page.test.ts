@@ -1,47 +1,26 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectClasses, type ClassSet } from '../../../src/core/data/dataset.js';
-import { startServer, type RunningServer } from '../../../src/runtimes/node/server.js';
 import { startTestWasm } from '../../helpers/backend.js';
 import { colourDigitJpeg, colourModels } from '../../helpers/colour-digits.js';
 import { mnist } from '../../helpers/mnist.js';
-import { launchChromium } from '../../../harness/chromium.js';
-import { root } from '../../../harness/wrangler.js';
+import { openPage, type OpenPage } from '../../helpers/page.js';
 
 /** The page on a base of another input shape (32x32x3): what it sends, draws and decodes is fitted to the base's input. */
 describe('the web page on a 32x32x3 base, in Chromium', () => {
-  let server: RunningServer;
-  let browser: Browser;
-  let page: Page;
+  let opened: OpenPage | undefined;
   let test: ClassSet;
-  const errors: string[] = [];
 
   beforeAll(async () => {
     await startTestWasm();
     test = selectClasses((await mnist()).test, [0, 1, 2, 3, 4], 12);
-    const { out } = await colourModels(8);
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'edgetune-colour-page-'));
-    const web = path.join(dir, 'web');
-    const built = spawnSync(process.execPath, [path.join(root, 'scripts/build-web.js'), '--out', web], { encoding: 'utf8' });
-    expect(built.status, built.stderr).toBe(0);
-    server = await startServer({ models: out, heads: path.join(dir, 'heads'), web, host: '127.0.0.1', port: 0, tokenFile: path.join(dir, 'token') }, { name: 'wasm', simd: true, threads: 2 }, { info: () => {}, warn: () => {} });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(server.url);
-    await page.waitForSelector('body[data-ready]', { timeout: 60_000 });
+    opened = await openPage((await colourModels(8)).out);
   }, 300_000);
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await opened?.close();
   });
 
   it('answers picked colour JPEGs as the server does, and classifies a drawing with the base in the page', async () => {
+    const { page, server, errors } = opened!;
     const files = Array.from({ length: test.count }, (_, i) => ({ name: `digit-${i}.jpg`, mimeType: 'image/jpeg', buffer: Buffer.from(colourDigitJpeg(test, i)) }));
     await page.selectOption('#head', 'finetune');
     await page.setInputFiles('#pick', files);

@@ -1,13 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectClasses } from '../../../src/core/data/dataset.js';
-import { startServer, type RunningServer } from '../../../src/runtimes/node/server.js';
 import { startTestWasm } from '../../helpers/backend.js';
-import { launchChromium } from '../../../harness/chromium.js';
+import { openPage, type OpenPage } from '../../helpers/page.js';
 import { encode } from 'fast-png';
 import { colourJpeg, inkOnPaper } from '../../helpers/jpeg.js';
 import { mnist } from '../../helpers/mnist.js';
@@ -56,32 +53,21 @@ async function prediction(page: Page): Promise<string> {
 }
 
 describe('the web page in Chromium', () => {
-  let server: RunningServer;
-  let browser: Browser;
-  let page: Page;
+  let opened: OpenPage | undefined;
+  let server: OpenPage['server'];
+  let browser: OpenPage['browser'];
+  let page: OpenPage['page'];
   let tokenFile: string;
-  const errors: string[] = [];
+  let errors: string[];
 
   beforeAll(async () => {
     await startTestWasm();
-    const { out } = await quickModels(29);
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'edgetune-page-'));
-    const web = path.join(dir, 'web');
-    const built = spawnSync(process.execPath, [path.join(root, 'scripts/build-web.js'), '--out', web], { encoding: 'utf8' });
-    expect(built.status, built.stderr).toBe(0);
-    tokenFile = path.join(dir, 'token');
-    server = await startServer({ models: out, heads: path.join(dir, 'heads'), web, host: '127.0.0.1', port: 0, tokenFile }, { name: 'wasm', simd: true, threads: 2 }, { info: () => {}, warn: () => {} });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(server.url);
-    await page.waitForSelector('body[data-ready]', { timeout: 60_000 });
+    opened = await openPage((await quickModels(29)).out);
+    ({ server, browser, page, tokenFile, errors } = opened);
     await mkdir(OUTPUT, { recursive: true });
   });
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await opened?.close();
   });
 
   it('is cross-origin isolated and reports the backend it got, and why', async () => {
