@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { checkClassNames } from '../../core/data/classes.js';
@@ -36,6 +37,8 @@ interface ClassFolder {
 }
 
 const isDir = async (p: string) => (await stat(p).catch(() => undefined))?.isDirectory() === true;
+/** Whether a listed entry is a directory: from the listing itself, with a stat only for a symbolic link (one per entry would be thousands). */
+const isDirEntry = async (entry: Dirent, parent: string) => entry.isDirectory() || (entry.isSymbolicLink() && (await isDir(path.join(parent, entry.name))));
 
 async function entries(dir: string) {
   try {
@@ -53,7 +56,7 @@ async function classFolders(root: string, log: Log): Promise<ClassFolder[]> {
   for (const entry of await entries(root)) {
     if (entry.name.startsWith('.')) continue;
     const dir = path.join(root, entry.name);
-    if (!(await isDir(dir))) {
+    if (!(await isDirEntry(entry, root))) {
       strayFiles++;
       continue;
     }
@@ -61,7 +64,7 @@ async function classFolders(root: string, log: Log): Promise<ClassFolder[]> {
     let skipped = 0;
     for (const file of await entries(dir)) {
       if (file.name.startsWith('.')) continue;
-      if (IMAGE_FILE.test(file.name) && !(await isDir(path.join(dir, file.name)))) files.push(file.name);
+      if (IMAGE_FILE.test(file.name) && !(await isDirEntry(file, dir))) files.push(file.name);
       else skipped++;
     }
     if (skipped) log.warn(`${dir}: skipped ${skipped} entr${skipped === 1 ? 'y' : 'ies'} (not .png, .jpg or .jpeg files)`);
