@@ -28,24 +28,28 @@ export const nameOf = (set: Pick<ImageSet, 'names'>, label: number): string => s
 
 /** Pairs an images IDX (N x rows x cols, or N x rows x cols x 1|3) with a labels IDX, checking they agree. */
 export function imageSet(images: IdxArray, labels: IdxArray, name: string): ImageSet {
-  const [n, rows, cols, channels = 1] = images.dims;
-  if (images.dims.length !== 3 && images.dims.length !== 4) {
-    throw new InputError(`${name}: images must be N x rows x cols (or N x rows x cols x channels), got ${images.dims.join(' x ')}`);
-  }
-  const shape = checkShape({ rows, cols, channels }, `${name}: images`);
+  const shape = idxImageShape(images, name);
+  const n = images.dims[0];
   if (labels.dims.length !== 1) throw new InputError(`${name}: labels must be one-dimensional, got ${labels.dims.join(' x ')}`);
   if (labels.dims[0] !== n) throw new InputError(`${name}: ${n} images but ${labels.dims[0]} labels`);
   return { images: images.data, labels: labels.data, count: n, shape };
 }
 
-/** Checks that a split's two sets hold images of one shape (and the one a base needs, when given). */
-export function checkSplitShape(data: Split, name: string, needed?: InputShape): InputShape {
-  const { shape } = data.train;
-  if (!sameShape(shape, data.test.shape)) {
-    throw new InputError(`${name}: train images are ${describeShape(shape)} but test images ${describeShape(data.test.shape)}`);
+/** The shape of the images in an IDX array: N x rows x cols (gray), or N x rows x cols x channels. */
+export function idxImageShape(images: IdxArray, name: string): InputShape {
+  const [, rows, cols, channels = 1] = images.dims;
+  if (images.dims.length !== 3 && images.dims.length !== 4) {
+    throw new InputError(`${name}: images must be N x rows x cols (or N x rows x cols x channels), got ${images.dims.join(' x ')}`);
   }
-  if (needed && !sameShape(shape, needed)) throw new InputError(`${name}: images are ${describeShape(shape)}, but the base takes ${describeShape(needed)}`);
-  return shape;
+  return checkShape({ rows, cols, channels }, `${name}: images`);
+}
+
+/** A split of two sets, checked to hold images of one shape. */
+export function splitOf(train: ImageSet, test: ImageSet, name: string): Split {
+  if (!sameShape(train.shape, test.shape)) {
+    throw new InputError(`${name}: train images are ${describeShape(train.shape)} but test images ${describeShape(test.shape)}`);
+  }
+  return { train, test };
 }
 
 /** Labels that occur in the set, ascending. */

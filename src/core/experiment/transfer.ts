@@ -5,7 +5,7 @@ import type { ModelFiles } from '../artifacts/artifacts.js';
 import { ImageFeeder } from '../data/batches.js';
 import { baseFiles, baseOf, headFiles, headMetadata, headOf } from '../artifacts/bundle.js';
 import { learningCurve, type CurvePoint } from '../training/curve.js';
-import { checkSplitShape, selectClasses, type ClassSet, type Split } from '../data/dataset.js';
+import { selectClasses, type ClassSet, type Split } from '../data/dataset.js';
 import { inputSpec, type Fit, type InputSpec } from '../data/input-shape.js';
 import { finetune, type FinetuneMode, type FinetuneResult } from '../training/finetune.js';
 import { buildModel, disposeModels } from '../model/model.js';
@@ -190,7 +190,7 @@ export async function runTransfer(
   const pre = sets(options.pretrainClasses);
   const fine = sets(options.finetuneClasses);
 
-  const input = inputSpec(checkSplitShape(data, dataset), options.fit);
+  const input = inputSpec(data.train.shape, options.fit);
   const model = buildModel(pre.train.classes.length, options.seed, input);
   const base = baseOf(model);
   const owned: tf.LayersModel[] = [model];

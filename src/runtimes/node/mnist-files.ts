@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { imageSet, type Split } from '../../core/data/dataset.js';
+import { imageSet, splitOf, type Split } from '../../core/data/dataset.js';
 import { InputError } from '../../core/errors.js';
 import { decodeIdx } from '../../core/data/idx.js';
 
@@ -41,8 +41,5 @@ export async function loadMnistDir(dir: string): Promise<Split> {
     if (r.status === 'rejected') throw r.reason;
     return r.value;
   });
-  return {
-    train: imageSet(trainImages, trainLabels, path.join(dir, 'train')),
-    test: imageSet(testImages, testLabels, path.join(dir, 't10k')),
-  };
+  return splitOf(imageSet(trainImages, trainLabels, path.join(dir, 'train')), imageSet(testImages, testLabels, path.join(dir, 't10k')), dir);
 }

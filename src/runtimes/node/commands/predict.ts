@@ -5,9 +5,9 @@ import { classify, type Prediction } from '../../../core/model/classify.js';
 import { InputError } from '../../../core/errors.js';
 import { decodeIdx, isGzip } from '../../../core/data/idx.js';
 import { declaredInput, loadBase, loadHead } from '../../../core/artifacts/loaded.js';
-import { nameOf, presentLabels, type ImageSet } from '../../../core/data/dataset.js';
+import { idxImageShape, nameOf, presentLabels, type ImageSet } from '../../../core/data/dataset.js';
 import { decodeImage, sniffImage } from '../../../core/data/image.js';
-import { describeShape, sizeOf, type InputSpec } from '../../../core/data/input-shape.js';
+import { describeShape, sameShape, sizeOf, type InputSpec } from '../../../core/data/input-shape.js';
 import { fitImage } from '../../../core/data/preprocess.js';
 import { emptyConfusion, formatConfusion, matrixAccuracy, perClassResults, tally } from '../../../core/training/confusion.js';
 import { startNodeBackend } from '../backend.js';
@@ -52,12 +52,10 @@ async function readInputs(file: string, shape: InputSpec): Promise<Input[]> {
   if (sniffImage(bytes)) return [{ name: file, pixels: fitImage(decodeImage(bytes, file, MAX_FILE_PIXELS), shape) }];
   if (isGzip(bytes) || (bytes[0] === 0 && bytes[1] === 0)) {
     const idx = await decodeIdx(bytes, file);
-    const [n, rows, cols, channels = 1] = idx.dims;
-    if ((idx.dims.length !== 3 && idx.dims.length !== 4) || rows !== shape.rows || cols !== shape.cols || channels !== shape.channels) {
-      throw new InputError(`${file}: IDX images must be N x ${shape.rows} x ${shape.cols}${shape.channels === 1 ? '' : ` x ${shape.channels}`} for this base, got ${idx.dims.join(' x ')}`);
-    }
+    const found = idxImageShape(idx, file);
+    if (!sameShape(found, shape)) throw new InputError(`${file}: IDX images are ${describeShape(found)}, but this base takes ${describeShape(shape)}`);
     const size = sizeOf(shape);
-    return Array.from({ length: n }, (_, i) => ({
+    return Array.from({ length: idx.dims[0] }, (_, i) => ({
       name: `${file}[${i}]`,
       pixels: Float32Array.from(idx.data.subarray(i * size, (i + 1) * size), (v) => v / 255),
     }));
