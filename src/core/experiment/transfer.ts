@@ -13,7 +13,7 @@ import { seededRandom } from '../data/random.js';
 import type { FinetuneReport, PhaseReport, TransferReport } from './report.js';
 import { ADADELTA } from '../seed.js';
 import { formatSummary, summarize, type ModelSummary } from '../model/summary.js';
-import { evaluate, fit, type SetEvaluation, type TrainCallbacks } from '../training/train.js';
+import { fit, type SetEvaluation, type TrainCallbacks } from '../training/train.js';
 import { formatConfusion, perClassResults } from '../training/confusion.js';
 
 export interface TransferOptions {
@@ -81,16 +81,15 @@ async function pretrain(model: tf.Sequential, train: ClassSet, test: ClassSet, o
   const optimizer = new KerasAdadelta(ADADELTA.learningRate, ADADELTA.rho, ADADELTA.epsilon);
   try {
     const validation = new ImageFeeder(test);
-    const epochs = await fit(
+    const { epochs, validation: score } = await fit(
       model,
       new ImageFeeder(train),
       { epochs: options.epochs, batchSize: options.batchSize, optimizer, random: seededRandom(options.seed), validation, signal: hooks.signal },
       hooks.progress('pretrain'),
     );
     const seconds = epochs.reduce((s, e) => s + e.seconds, 0);
-    const score = await evaluate(model, validation);
-    logResult(hooks, seconds, train.names, score);
-    return { ...phaseReport(train, test, summary), epochs, seconds, ...testReport(train.classes, score) };
+    logResult(hooks, seconds, train.names, score!);
+    return { ...phaseReport(train, test, summary), epochs, seconds, ...testReport(train.classes, score!) };
   } finally {
     optimizer.dispose();
   }

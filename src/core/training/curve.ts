@@ -56,7 +56,7 @@ export async function learningCurve(
     const optimizer = new KerasAdadelta(options.learningRate ?? ADADELTA.learningRate, ADADELTA.rho, ADADELTA.epsilon);
     try {
       const epochs = epochsFor(set.count, { ...options, minSteps: CURVE_MIN_STEPS });
-      const logs = await fit(head, new FeatureFeeder(set), {
+      const { epochs: logs } = await fit(head, new FeatureFeeder(set), {
         epochs,
         batchSize: options.batchSize,
         optimizer,

@@ -8,7 +8,7 @@ import { classifierLayers, disposeModels, outputSize } from '../model/model.js';
 import { seededRandom } from '../data/random.js';
 import { ADADELTA } from '../seed.js';
 import { summarize, type ModelSummary } from '../model/summary.js';
-import { evaluate, fit, type EpochLog, type SetEvaluation, type TrainCallbacks } from './train.js';
+import { fit, type EpochLog, type SetEvaluation, type TrainCallbacks } from './train.js';
 
 export const FINETUNE_MODES = ['cached', 'frozen', 'full'] as const;
 /**
@@ -96,7 +96,7 @@ export async function finetune(
       if (test) testFeeder = new ImageFeeder(test);
     }
     const trained = options.mode === 'cached' ? head : whole;
-    const epochs = await fit(
+    const { epochs, validation } = await fit(
       trained,
       trainFeeder,
       {
@@ -117,7 +117,7 @@ export async function finetune(
       epochs,
       extractSeconds,
       seconds,
-      test: testFeeder && (await evaluate(trained, testFeeder)),
+      test: validation,
       summary,
       baseChanged: options.mode === 'full',
     };

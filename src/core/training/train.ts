@@ -69,6 +69,13 @@ export async function evaluate(model: tf.LayersModel, feeder: Feeder, batchSize 
   return { loss: loss / feeder.count, accuracy: matrixAccuracy(confusion), confusion };
 }
 
+/** What a fit did: each epoch's log, and the trained model's score on the validation set, if one was given. */
+export interface Fitted {
+  epochs: EpochLog[];
+  /** The last epoch's validation pass: the weights do not change after it, so it is the final score. */
+  validation?: SetEvaluation;
+}
+
 /**
  * Mini-batch training of the model's trainable weights (frozen layers stay
  * put), shuffling each epoch, validating after each epoch. Loss and accuracy
@@ -79,12 +86,13 @@ export async function fit(
   feeder: Feeder,
   options: FitOptions,
   callbacks: TrainCallbacks = {},
-): Promise<EpochLog[]> {
+): Promise<Fitted> {
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const { forward, logits } = trainingForward(model, options.random);
   const loss = logits ? softmaxCrossEntropySum : crossEntropySum;
   const steps = Math.ceil(feeder.count / options.batchSize);
   const logs: EpochLog[] = [];
+  let validation: SetEvaluation | undefined;
   for (let epoch = 1; epoch <= options.epochs; epoch++) {
     callbacks.onEpochBegin?.(epoch, options.epochs, steps);
     const started = performance.now();
@@ -111,10 +119,10 @@ export async function fit(
     }
     // The epoch's time is its training steps; validation is reported apart.
     const seconds = (performance.now() - started) / 1000;
-    const val = options.validation ? await evaluate(model, options.validation) : { loss: NaN, accuracy: NaN };
-    const log = { epoch, loss: lossSum / seen, accuracy: correct / seen, valLoss: val.loss, valAccuracy: val.accuracy, seconds };
+    validation = options.validation && (await evaluate(model, options.validation));
+    const log = { epoch, loss: lossSum / seen, accuracy: correct / seen, valLoss: validation?.loss ?? NaN, valAccuracy: validation?.accuracy ?? NaN, seconds };
     logs.push(log);
     callbacks.onEpochEnd?.(log);
   }
-  return logs;
+  return { epochs: logs, validation };
 }

@@ -23,7 +23,7 @@ describe('training on wasm with real MNIST', () => {
     const first = await fit(model, new ImageFeeder(train), { epochs: 1, batchSize: 128, optimizer, random: seededRandom(7) });
     // The first epoch creates the optimizer's slots; after that the count must hold still.
     const tensors = tf.memory().numTensors;
-    const logs = await fit(
+    const { epochs: logs, validation } = await fit(
       model,
       new ImageFeeder(train),
       { epochs: 1, batchSize: 128, optimizer, random: seededRandom(8), validation: new ImageFeeder(test) },
@@ -32,10 +32,14 @@ describe('training on wasm with real MNIST', () => {
     expect(tf.memory().numTensors).toBe(tensors);
     expect(epochsSeen).toEqual([1]);
     expect(steps).toBe(16);
-    expect(logs[0].loss).toBeLessThan(first[0].loss);
+    expect(logs[0].loss).toBeLessThan(first.epochs[0].loss);
+    expect(first.validation).toBeUndefined();
     expect(logs[0].valAccuracy).toBeGreaterThan(0.85);
     const score = await evaluate(model, new ImageFeeder(test));
     expect(score.accuracy).toBeCloseTo(logs[0].valAccuracy, 6);
+    // The last epoch's validation is the trained model's score: callers use it instead of evaluating again.
+    expect(validation!.confusion).toEqual(score.confusion);
+    expect(validation!.loss).toBeCloseTo(score.loss, 6);
     optimizer.dispose();
     disposeModels([model]);
   });
