@@ -1,6 +1,6 @@
 import type { backend_util, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { WINOGRAD_CHUNK as CHUNK, WINOGRAD_TABLES_BYTES as TABLES } from '../simd/exports.generated.js';
+import { WINOGRAD_CHUNK as CHUNK, WINOGRAD_MATRIX_PAD as PAD, WINOGRAD_TABLES_BYTES as TABLES } from '../simd/exports.generated.js';
 import { pointer, type SimdKernels } from '../simd/kernels.js';
 import { stride1Nhwc } from './conv-geometry.js';
 import { withKernelScope } from './kernel-scope.js';
@@ -19,6 +19,9 @@ export interface WinogradConv {
   outHeight: number;
   outWidth: number;
 }
+
+/** Bytes of the kernels' 36 matrices [rows, cols], each followed by its pad (see WINOGRAD_MATRIX_PAD). */
+const matrices = (rows: number, cols: number) => 36 * (rows * cols * 4 + PAD);
 
 /**
  * Whether winogradConv takes this conv and pays: input channels in whole
@@ -61,13 +64,13 @@ export function winogradConv(backend: BackendWasm, backendName: string, simd: Si
   const TW = Math.ceil(conv.outWidth / 4);
   const tiles = B * TH * TW;
   return withKernelScope(backend, backendName, (s) => {
-    const u = s.make([36, C, CO]);
+    const u = s.make([matrices(C, CO) / 4]);
     simd.winogradFilter(pointer(backend, conv.filter), pointer(backend, u), C, CO);
     const y = backend.makeOutput([B, conv.outHeight, conv.outWidth, CO], 'float32');
     const args = [pointer(backend, conv.x), pointer(backend, u), conv.bias ? pointer(backend, conv.bias) : 0, pointer(backend, y)];
     const geometry = [H, W, C, CO, conv.padTop, conv.padLeft, TH, TW, conv.outHeight, conv.outWidth, conv.relu ? 1 : 0, tiles];
     // A small conv (batch 1-3) runs on this thread alone: waking a helper costs more than it takes over.
-    runChunked(s, backend, simd, 'winogradConv', [...args, ...geometry], (C + CO) * 36 * CHUNK * 4 + TABLES, B * conv.outHeight * conv.outWidth * CO);
+    runChunked(s, backend, simd, 'winogradConv', [...args, ...geometry], matrices(CHUNK, C) + matrices(CHUNK, CO) + TABLES, B * conv.outHeight * conv.outWidth * CO);
     return y;
   });
 }
@@ -92,8 +95,8 @@ export function winogradFilterGradient(backend: BackendWasm, backendName: string
   const TH = Math.ceil(OH / 4);
   const TW = Math.ceil(OW / 4);
   const tiles = B * TH * TW;
-  const sumBytes = 36 * C * CO * 4;
-  const slotBytes = TABLES + sumBytes + (C + CO) * 36 * CHUNK * 4;
+  const sumBytes = matrices(C, CO);
+  const slotBytes = TABLES + sumBytes + matrices(CHUNK, C) + matrices(CHUNK, CO);
   return withKernelScope(backend, backendName, (s) => {
     const geometry = [H, W, C, CO, grad.padTop, grad.padLeft, TH, TW, OH, OW, tiles];
     const { scratch: at, slots } = runChunked(s, backend, simd, 'winogradFilterGradient', [pointer(backend, grad.x), pointer(backend, grad.dy), ...geometry], slotBytes, B * OH * OW * CO);

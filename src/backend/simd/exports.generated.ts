@@ -51,5 +51,8 @@ export const PARALLEL_KERNELS = [
 /** Tiles per chunk of the Winograd kernels: a chunk's 36 V and M matrices stay in the core's cache. */
 export const WINOGRAD_CHUNK = 16;
 
+/** Bytes (one cache line) after each of a Winograd kernel's 36 matrices: their sizes are multiples of 2 or 4 KB, so unpadded all 36 fall in the same L1 sets and evict each other (the filter transform took 77 us, padded 6.7). */
+export const WINOGRAD_MATRIX_PAD = 64;
+
 /** Bytes at the start of a Winograd kernel's scratch slot: two tables of 36 matrix addresses, the second at half way. */
 export const WINOGRAD_TABLES_BYTES = 512;

@@ -14,6 +14,12 @@ import { constants } from '../manifest.js';
 import { acc, add, blockLocals, blockStep, get, locals, range, rows, set, zero } from '../wat-block.js';
 
 const CHUNK = constants.WINOGRAD_CHUNK.value;
+const PAD = constants.WINOGRAD_MATRIX_PAD.value;
+/** Bytes from one of 36 matrices [rows, cols] to the next: its values and the pad. */
+const matrixStride = (rows, cols) => `(i32.add (i32.shl (i32.mul ${rows} ${cols}) (i32.const 2)) (i32.const ${PAD}))`;
+/** Address of value (row, col) of matrix k of 36 [rows, cols] at `at`, the matrices `stride` bytes apart. */
+const inMatrix = (at, k, stride, row, cols, col) =>
+  `(i32.add (i32.add (local.get $${at}) (i32.mul ${k} (local.get $${stride}))) (i32.shl (i32.add (i32.mul ${row} ${cols}) ${col}) (i32.const 2)))`;
 /** A scratch slot starts with its two tables of matrix addresses, the second at SECOND. */
 const TABLES = constants.WINOGRAD_TABLES_BYTES.value;
 const SECOND = TABLES / 2;
@@ -270,7 +276,7 @@ function filterTransform() {
   // U = gg Gt: matrix 6i + j
   for (const i of range(6)) {
     for (const j of range(6)) {
-      const at = `(i32.add (local.get $u) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (i32.const ${6 * i + j}) (local.get $C)) (local.get $ci)) (local.get $CO)) (local.get $co)) (i32.const 2)))`;
+      const at = inMatrix('u', `(i32.const ${6 * i + j})`, 'S', '(local.get $ci)', '(local.get $CO)', '(local.get $co)');
       body.push(`(v128.store ${at} ${gRow(j, range(3).map((l) => get(`h${i}_${l}`)))})`);
     }
   }
@@ -279,10 +285,11 @@ function filterTransform() {
   );
   return `
   ;; Winograd filter transform U = G g Gt of a 3x3 filter g [3, 3, C, CO]
-  ;; into 36 matrices [C, CO] one after another at u (CO a multiple of 4).
+  ;; into 36 matrices [C, CO] at u, each followed by ${PAD} bytes of pad (CO a multiple of 4).
   (func $winogradFilter (param $g i32) (param $u i32) (param $C i32) (param $CO i32)
-    (local $ci i32) (local $co i32)
+    (local $ci i32) (local $co i32) (local $S i32)
     ${locals([...grid('g', 3, 3), ...grid('h', 6, 3)], 'v128')}
+    (local.set $S ${matrixStride('(local.get $C)', '(local.get $CO)')})
     ${channelPairLoops([...loads, ...body])})
 `;
 }
@@ -333,16 +340,17 @@ function fusedConv() {
   ;; products and the output transform of a chunk run in this thread's
   ;; scratch, in cache, so only x and y go through memory. Threads take
   ;; chunks from the counter at next and a scratch slot from the counter at
-  ;; slots (both 0 at the start); a slot is (C + CO) * ${36 * CHUNK * 4} + ${TABLES}
-  ;; bytes: the two matrix tables, then V, then M. u: the filter transform's
-  ;; 36 matrices [C, CO], one after another.
+  ;; slots (both 0 at the start); a slot is (C + CO) * ${36 * CHUNK * 4} + ${72 * PAD + TABLES}
+  ;; bytes: the two matrix tables, then V, then M (each matrix followed by
+  ;; ${PAD} bytes of pad). u: the filter transform's 36 padded matrices [C, CO].
   (func $winogradConv
     (param $x i32) (param $u i32) (param $bias i32) (param $y i32) (param $H i32) (param $W i32) (param $C i32) (param $CO i32)
     (param $pt i32) (param $pl i32) (param $TH i32) (param $TW i32) (param $OH i32) (param $OW i32) (param $relu i32)
     (param $tiles i32) (param $scratch i32) (param $slots i32) (param $next i32)
-    (local $base i32) (local $vb i32) (local $mb i32) (local $vSize i32) (local $mSize i32) (local $t i32) (local $len i32) (local $k i32)
-    (local.set $vSize (i32.mul (local.get $C) (i32.const ${CHUNK * 4})))
-    (local.set $mSize (i32.mul (local.get $CO) (i32.const ${CHUNK * 4})))
+    (local $base i32) (local $vb i32) (local $mb i32) (local $vSize i32) (local $mSize i32) (local $uSize i32) (local $t i32) (local $len i32) (local $k i32)
+    (local.set $vSize ${matrixStride(`(i32.const ${CHUNK})`, '(local.get $C)')})
+    (local.set $mSize ${matrixStride(`(i32.const ${CHUNK})`, '(local.get $CO)')})
+    (local.set $uSize ${matrixStride('(local.get $C)', '(local.get $CO)')})
     (local.set $base (i32.add (local.get $scratch)
       (i32.mul (i32.atomic.rmw.add (local.get $slots) (i32.const 1)) (i32.add (i32.mul (i32.add (local.get $vSize) (local.get $mSize)) (i32.const 36)) (i32.const ${TABLES})))))
     (local.set $vb (i32.add (local.get $base) (i32.const ${TABLES})))
@@ -362,7 +370,7 @@ function fusedConv() {
             (br_if $productsDone (i32.ge_u (local.get $k) (i32.const 36)))
             (call $winogradProduct
               (i32.add (local.get $vb) (i32.mul (local.get $k) (local.get $vSize)))
-              (i32.add (local.get $u) (i32.mul (i32.mul (local.get $k) (local.get $C)) (i32.shl (local.get $CO) (i32.const 2))))
+              (i32.add (local.get $u) (i32.mul (local.get $k) (local.get $uSize)))
               (i32.add (local.get $mb) (i32.mul (local.get $k) (local.get $mSize)))
               (local.get $C) (local.get $CO))
             (local.set $k (i32.add (local.get $k) (i32.const 1)))
@@ -448,16 +456,17 @@ function filterGradient() {
   ;; at a time: V = Bt x B and Z = A dy At of a chunk in this thread's
   ;; scratch, then W[k] += V[k]t Z[k] for the 36 k into the thread's own sum
   ;; (its slot, zeroed here). Slots as in winogradConv, with the sum first:
-  ;; ${TABLES} + 36 C CO 4 + (C + CO) * ${36 * CHUNK * 4} bytes. winogradFilterGradientOut
-  ;; turns the summed W into dw.
+  ;; ${TABLES} + 36 (C CO 4 + ${PAD}) + (C + CO) * ${36 * CHUNK * 4} + ${72 * PAD} bytes.
+  ;; winogradFilterGradientOut turns the summed W into dw.
   (func $winogradFilterGradient
     (param $x i32) (param $dy i32) (param $H i32) (param $W i32) (param $C i32) (param $CO i32) (param $pt i32) (param $pl i32)
     (param $TH i32) (param $TW i32) (param $OH i32) (param $OW i32) (param $tiles i32) (param $scratch i32) (param $slots i32) (param $next i32)
-    (local $base i32) (local $sum i32) (local $vb i32) (local $zb i32) (local $sumSize i32) (local $vSize i32) (local $zSize i32)
+    (local $base i32) (local $sum i32) (local $vb i32) (local $zb i32) (local $wSize i32) (local $sumSize i32) (local $vSize i32) (local $zSize i32)
     (local $t i32) (local $len i32) (local $k i32)
-    (local.set $sumSize (i32.shl (i32.mul (i32.mul (local.get $C) (local.get $CO)) (i32.const 36)) (i32.const 2)))
-    (local.set $vSize (i32.mul (local.get $C) (i32.const ${CHUNK * 4})))
-    (local.set $zSize (i32.mul (local.get $CO) (i32.const ${CHUNK * 4})))
+    (local.set $wSize ${matrixStride('(local.get $C)', '(local.get $CO)')})
+    (local.set $sumSize (i32.mul (local.get $wSize) (i32.const 36)))
+    (local.set $vSize ${matrixStride(`(i32.const ${CHUNK})`, '(local.get $C)')})
+    (local.set $zSize ${matrixStride(`(i32.const ${CHUNK})`, '(local.get $CO)')})
     (local.set $base (i32.add (local.get $scratch)
       (i32.mul (i32.atomic.rmw.add (local.get $slots) (i32.const 1))
         (i32.add (i32.add (local.get $sumSize) (i32.mul (i32.add (local.get $vSize) (local.get $zSize)) (i32.const 36))) (i32.const ${TABLES})))))
@@ -482,7 +491,7 @@ function filterGradient() {
             (call $winogradAccumulate
               (i32.add (local.get $vb) (i32.mul (local.get $k) (local.get $vSize)))
               (i32.add (local.get $zb) (i32.mul (local.get $k) (local.get $zSize)))
-              (i32.add (local.get $sum) (i32.mul (local.get $k) (i32.div_u (local.get $sumSize) (i32.const 36))))
+              (i32.add (local.get $sum) (i32.mul (local.get $k) (local.get $wSize)))
               (local.get $len) (local.get $C) (local.get $CO))
             (local.set $k (i32.add (local.get $k) (i32.const 1)))
             (br $sums)))
@@ -497,7 +506,7 @@ function gCol(a, v) {
 }
 
 function filterGradientOut() {
-  const load = (k) => `(v128.load (i32.add (local.get $w) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (i32.const ${k}) (local.get $C)) (local.get $ci)) (local.get $CO)) (local.get $co)) (i32.const 2))))`;
+  const load = (k) => `(v128.load ${inMatrix('w', `(i32.const ${k})`, 'S', '(local.get $ci)', '(local.get $CO)', '(local.get $co)')})`;
   const body = grid('s', 6, 6).map((name, k) => set(name, load(k)));
   // h = Gt W (3 rows of 6), then dw = h G (3 by 3)
   for (const a of range(3)) for (const j of range(6)) body.push(set(`h${a}_${j}`, gCol(a, range(6).map((i) => get(`s${i}_${j}`)))));
@@ -508,10 +517,11 @@ function filterGradientOut() {
     }
   }
   return `
-  ;; dw [3, 3, C, CO] = Gt W G from the 36 summed matrices W [C, CO] at w.
+  ;; dw [3, 3, C, CO] = Gt W G from the 36 summed padded matrices W [C, CO] at w.
   (func $winogradFilterGradientOut (param $w i32) (param $dw i32) (param $C i32) (param $CO i32)
-    (local $ci i32) (local $co i32)
+    (local $ci i32) (local $co i32) (local $S i32)
     ${locals([...grid('s', 6, 6), ...grid('h', 3, 6)], 'v128')}
+    (local.set $S ${matrixStride('(local.get $C)', '(local.get $CO)')})
     ${channelPairLoops(body)})
 `;
 }
