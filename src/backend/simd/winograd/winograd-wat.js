@@ -298,17 +298,18 @@ function gemm() {
   const step = blockStep('up', (r) => `(i32.add (local.get $vp) (i32.mul (i32.const ${r}) (local.get $vRow)))`);
   const stores = rows.flatMap((r) => [0, 1].map((q) => `(v128.store offset=${16 * q} (i32.add (local.get $mp) (i32.mul (i32.const ${r}) (local.get $mRow))) ${get(`a${r}_${q}`)})`));
   return `
-  ;; m = v u for one Winograd matrix of a chunk: v [${CHUNK}, C], u [C, CO],
-  ;; m [${CHUNK}, CO], CO a multiple of 8. Blocks of 4 rows by 8 columns in
-  ;; registers (8 accumulators, 2 weight vectors, 1 broadcast input).
-  (func $winogradProduct (param $v i32) (param $u i32) (param $m i32) (param $C i32) (param $CO i32)
+  ;; m = v u for one Winograd matrix of a chunk's first rows tiles (a multiple
+  ;; of 4): v [rows, C], u [C, CO], m [rows, CO], CO a multiple of 8. Blocks of
+  ;; 4 rows by 8 columns in registers (8 accumulators, 2 weight vectors, 1
+  ;; broadcast input).
+  (func $winogradProduct (param $v i32) (param $u i32) (param $m i32) (param $C i32) (param $CO i32) (param $rows i32)
     (local $r i32) (local $cb i32) (local $ci i32) (local $vp i32) (local $up i32) (local $mp i32) (local $vRow i32) (local $mRow i32)
     ${blockLocals}
     (local.set $vRow (i32.shl (local.get $C) (i32.const 2)))
     (local.set $mRow (i32.shl (local.get $CO) (i32.const 2)))
     (block $rowsDone
       (loop $rows
-        (br_if $rowsDone (i32.ge_u (local.get $r) (i32.const ${CHUNK})))
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
         (local.set $cb (i32.const 0))
         (block $colsDone
           (loop $cols
@@ -363,7 +364,8 @@ function fusedConv() {
         ${chunkTables('vb', 'vSize', 'C', 'mb', 'mSize', 'CO')}
         (call $winogradInput (local.get $x) (local.get $base) (local.get $H) (local.get $W) (local.get $C) (local.get $pt) (local.get $pl)
           (local.get $TH) (local.get $TW) (local.get $t) (i32.add (local.get $t) (local.get $len)))
-        ;; rows past the chunk's last tile (the final chunk) are computed and never read
+        ;; the products cover the chunk's tiles in blocks of 4: in a short final
+        ;; chunk (a small batch) the rows past its last tile are not computed
         (local.set $k (i32.const 0))
         (block $productsDone
           (loop $products
@@ -372,7 +374,7 @@ function fusedConv() {
               (i32.add (local.get $vb) (i32.mul (local.get $k) (local.get $vSize)))
               (i32.add (local.get $u) (i32.mul (local.get $k) (local.get $uSize)))
               (i32.add (local.get $mb) (i32.mul (local.get $k) (local.get $mSize)))
-              (local.get $C) (local.get $CO))
+              (local.get $C) (local.get $CO) (i32.and (i32.add (local.get $len) (i32.const 3)) (i32.const -4)))
             (local.set $k (i32.add (local.get $k) (i32.const 1)))
             (br $products)))
         (call $winogradOutput (i32.add (local.get $base) (i32.const ${SECOND})) (local.get $bias) (local.get $y) (local.get $OH) (local.get $OW) (local.get $CO)
