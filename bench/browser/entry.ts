@@ -2,7 +2,7 @@
 // of inference (batch 128, batch-1 latency) and a fine-tune step on cached
 // features, with the same code the page uses.
 import * as tf from '@tensorflow/tfjs';
-import { FeatureFeeder } from '../../src/core/data/batches.js';
+import { FeatureFeeder, featureSet } from '../../src/core/data/batches.js';
 import { classify } from '../../src/core/model/classify.js';
 import { KerasAdadelta } from '../../src/core/ops/adadelta.js';
 import { buildHead } from '../../src/core/training/finetune.js';
@@ -36,7 +36,7 @@ window.bench = async (config) => {
     if (i >= config.warmup) latencyMs.push(performance.now() - started);
   }
   const count = (config.warmup + config.steps) * 128;
-  const features = { features: Float32Array.from({ length: count * 4608 }, () => random()), labels: Uint8Array.from({ length: count }, (_, i) => i % 5), count, dim: 4608, classes: [0, 1, 2, 3, 4] };
+  const features = featureSet(Float32Array.from({ length: count * 4608 }, () => random()), Uint8Array.from({ length: count }, (_, i) => i % 5), 4608, [0, 1, 2, 3, 4]);
   const optimizer = new KerasAdadelta();
   const times: number[] = [];
   let last = performance.now();

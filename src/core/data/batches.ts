@@ -73,13 +73,36 @@ export class ImageFeeder extends BufferedFeeder {
   }
 }
 
-/** Feature vectors cached by the frozen base, one row per example. */
+/**
+ * Feature vectors cached by the frozen base, one row per example, held in
+ * blocks of `blockRows` rows (the last may hold fewer): extraction keeps each
+ * batch's array as the backend hands it over. Copying them all into one
+ * array cost a third of the extraction (1.6 of 4.4 s for 30,596 MNIST
+ * images), most of it first-touch page faults on the 563 MB.
+ */
 export interface FeatureSet {
-  features: Float32Array;
+  blocks: Float32Array[];
+  blockRows: number;
   labels: Uint8Array;
   count: number;
   dim: number;
   classes: number[];
+}
+
+/** A feature set whose rows are all in one array. */
+export const featureSet = (features: Float32Array, labels: Uint8Array, dim: number, classes: number[]): FeatureSet => ({
+  blocks: [features],
+  blockRows: labels.length,
+  labels,
+  count: labels.length,
+  dim,
+  classes,
+});
+
+/** Row `i` of a feature set (a view, not a copy). */
+export function featureRow(set: FeatureSet, i: number): Float32Array {
+  const start = (i % set.blockRows) * set.dim;
+  return set.blocks[Math.floor(i / set.blockRows)].subarray(start, start + set.dim);
 }
 
 /** Batches of cached feature vectors. */
@@ -89,6 +112,6 @@ export class FeatureFeeder extends BufferedFeeder {
   }
 
   protected fill(target: Float32Array, example: number): void {
-    target.set(this.set.features.subarray(example * this.set.dim, (example + 1) * this.set.dim));
+    target.set(featureRow(this.set, example));
   }
 }

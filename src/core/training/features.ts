@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { ImageFeeder, span, type FeatureSet } from '../data/batches.js';
+import { featureRow, featureSet, ImageFeeder, span, type FeatureSet } from '../data/batches.js';
 import type { ClassSet } from '../data/dataset.js';
 import { InputError } from '../errors.js';
 import { infer } from '../model/inference.js';
@@ -21,9 +21,10 @@ export interface ExtractOptions {
 
 /**
  * Runs the frozen base once over `set` in inference mode (feature Dropout
- * off) and keeps the features in one plain Float32Array, not a tensor:
- * tens of thousands of 4608-d rows would crowd the wasm heap, while
- * training only ever needs one batch of them at a time on the backend.
+ * off) and keeps the features in plain Float32Arrays, one per batch as read
+ * off the backend, not in tensors: tens of thousands of 4608-d rows would
+ * crowd the wasm heap, while training only ever needs one batch of them at
+ * a time on the backend.
  */
 export async function extractFeatures(base: tf.LayersModel, set: ClassSet, options: ExtractOptions = {}): Promise<FeatureSet> {
   const batchSize = options.batchSize ?? 256;
@@ -36,19 +37,20 @@ export async function extractFeatures(base: tf.LayersModel, set: ClassSet, optio
         `${(maxBytes / 2 ** 20).toFixed(0)} MiB; use fewer examples or raise the limit`,
     );
   }
-  const features = new Float32Array(set.count * dim);
+  const blocks: Float32Array[] = [];
   const images = new ImageFeeder(set);
   for (let start = 0; start < set.count; start += batchSize) {
     if (options.signal?.aborted) throw new TrainingStopped('training stopped');
     const end = Math.min(start + batchSize, set.count);
     const { xs, ys } = images.batch(span(start, end));
     const out = tf.tidy(() => infer(base, xs));
-    features.set((await out.data()) as Float32Array, start * dim);
+    // data() is a copy on every backend but cpu, whose array it is anyway once out is disposed.
+    blocks.push((await out.data()) as Float32Array);
     tf.dispose([xs, ys, out]);
     options.onProgress?.(end, set.count);
     await options.pause?.();
   }
-  return { features, labels: set.labels, count: set.count, dim, classes: set.classes };
+  return { blocks, blockRows: batchSize, labels: set.labels, count: set.count, dim, classes: set.classes };
 }
 
 /** The rows of `set` at `indices`, copied. */
@@ -56,8 +58,8 @@ export function featureSubset(set: FeatureSet, indices: ArrayLike<number>): Feat
   const features = new Float32Array(indices.length * set.dim);
   const labels = new Uint8Array(indices.length);
   for (let i = 0; i < indices.length; i++) {
-    features.set(set.features.subarray(indices[i] * set.dim, (indices[i] + 1) * set.dim), i * set.dim);
+    features.set(featureRow(set, indices[i]), i * set.dim);
     labels[i] = set.labels[indices[i]];
   }
-  return { features, labels, count: indices.length, dim: set.dim, classes: set.classes };
+  return featureSet(features, labels, set.dim, set.classes);
 }

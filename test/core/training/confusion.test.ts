@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FeatureFeeder, ImageFeeder, span } from '../../../src/core/data/batches.js';
+import { FeatureFeeder, featureSet, ImageFeeder, span } from '../../../src/core/data/batches.js';
 import { classCounts } from '../../../src/core/data/dataset.js';
 import { buildModel, disposeModels } from '../../../src/core/model/model.js';
 import { emptyConfusion, formatConfusion, matrixAccuracy, perClassResults, tally } from '../../../src/core/training/confusion.js';
@@ -52,7 +52,7 @@ describe('confusion matrices', () => {
     const labels = Uint8Array.from([0, 1, 2, 1, 1, 0, 1]);
     const features = new Float32Array(predicted.length * 3);
     predicted.forEach((p, i) => (features[i * 3 + p] = 5));
-    const feeder = new FeatureFeeder({ features, labels, count: labels.length, dim: 3, classes: [0, 1, 2] });
+    const feeder = new FeatureFeeder(featureSet(features, labels, 3, [0, 1, 2]));
     const before = tf.memory().numTensors;
     const score = await evaluate(model, feeder, 3);
     expect(tf.memory().numTensors).toBe(before);
