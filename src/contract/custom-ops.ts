@@ -29,3 +29,16 @@ export interface KerasAdadeltaAttrs {
   rho: number;
   epsilon: number;
 }
+
+/**
+ * A conv with bias and ReLU, then a 2x2, stride-2 max pool, as one kernel:
+ * inputs x, filter, bias (optional); outputs the pooled values and, with
+ * keepConv, the conv's output as well (a gradient through the pool reads it).
+ */
+export const CONV_RELU_POOL = 'EdgetuneConvReluPool';
+
+export interface ConvReluPoolAttrs {
+  strides: [number, number];
+  pad: 'valid' | 'same';
+  keepConv: boolean;
+}

@@ -2,6 +2,7 @@ import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '
 import { batchMatMulConfig } from './batch-matmul.js';
 import { castConfig } from './cast.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
+import { convReluPoolConfig } from './conv-relu-pool.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { dropoutMaskConfig } from './dropout-mask.js';
 import { fusedConv2dConfig } from './fused-conv2d.js';
@@ -30,7 +31,7 @@ function replaceKernel(config: KernelConfig): void {
  * adds Conv2DBackpropFilter, replaces the scalar-loop Conv2DBackpropInput,
  * the Dense layers' BatchMatMul and _FusedMatMul, Transpose, MaxPool and its gradient,
  * bias-gradient sums, large same-shape products, and the copies of Identity and same-dtype Cast, and adds the fused Keras Adadelta
- * update, ReLU gradient (alone and after MaxPool's) and dropout masks, and runs 3x3 convs by Winograd
+ * update, ReLU gradient (alone and after MaxPool's), dropout masks and a conv + ReLU + 2x2 pool in one pass, and runs 3x3 convs by Winograd
  * and single-channel convs by a SIMD kernel. Idempotent.
  */
 export function registerTrainingKernels(backendName = 'wasm'): void {
@@ -64,5 +65,6 @@ export function registerTrainingKernels(backendName = 'wasm'): void {
   replaceKernel(multiplyConfig(backendName, stockMultiply));
   replaceKernel(dropoutMaskConfig(backendName));
   replaceKernel(fusedConv2dConfig(backendName, stockFusedConv));
+  replaceKernel(convReluPoolConfig(backendName));
   registered.add(backendName);
 }

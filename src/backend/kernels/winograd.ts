@@ -3,7 +3,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { WINOGRAD_CHUNK as CHUNK, WINOGRAD_MATRIX_PAD as PAD, WINOGRAD_TABLES_BYTES as TABLES } from '../simd/exports.generated.js';
 import { pointer, type SimdKernels } from '../simd/kernels.js';
 import { stride1Nhwc } from './conv-geometry.js';
-import { withKernelScope } from './kernel-scope.js';
+import { withKernelScope, type KernelScope } from './kernel-scope.js';
 import { runChunked } from './run-counted.js';
 
 export interface WinogradConv {
@@ -50,6 +50,12 @@ export function winogradTakes(info: backend_util.Conv2DInfo, pass: WinogradPass)
     : winogradPays(info.inChannels, info.outChannels, info.batchSize * info.outHeight * info.outWidth);
 }
 
+/** Where winogradRun writes: the conv's output (or none), and its 2x2 max pool (or none). */
+interface WinogradOutputs {
+  y?: TensorInfo;
+  pooled?: TensorInfo;
+}
+
 /**
  * A 3x3, stride-1 convolution (NHWC) by Winograd F(4x4, 3x3): 4x fewer
  * multiplies than the direct conv. One SIMD kernel does it chunk by chunk
@@ -57,22 +63,49 @@ export function winogradTakes(info: backend_util.Conv2DInfo, pass: WinogradPass)
  * thread's cache-sized scratch, with helper threads taking chunks where
  * they run. Padding is read as zeros, not copied.
  */
-export function winogradConv(backend: BackendWasm, backendName: string, simd: SimdKernels, conv: WinogradConv): TensorInfo {
+function winogradRun(backend: BackendWasm, s: KernelScope, simd: SimdKernels, conv: WinogradConv, out: WinogradOutputs): void {
   const [B, H, W, C] = conv.x.shape;
   const CO = conv.outChannels;
   const TH = Math.ceil(conv.outHeight / 4);
   const TW = Math.ceil(conv.outWidth / 4);
   const tiles = B * TH * TW;
+  const u = s.make([matrices(C, CO) / 4]);
+  simd.winogradFilter(pointer(backend, conv.filter), pointer(backend, u), C, CO);
+  const at = (t: TensorInfo | undefined) => (t ? pointer(backend, t) : 0);
+  const args = [pointer(backend, conv.x), pointer(backend, u), at(conv.bias), at(out.y), at(out.pooled)];
+  const geometry = [H, W, C, CO, conv.padTop, conv.padLeft, TH, TW, conv.outHeight, conv.outWidth, conv.relu ? 1 : 0, tiles];
+  // A small conv (batch 1-3) runs on this thread alone: waking a helper costs more than it takes over.
+  runChunked(s, backend, simd, 'winogradConv', [...args, ...geometry], matrices(CHUNK, C) + matrices(CHUNK, CO) + TABLES, B * conv.outHeight * conv.outWidth * CO);
+}
+
+/** The conv by Winograd (see winogradRun). */
+export function winogradConv(backend: BackendWasm, backendName: string, simd: SimdKernels, conv: WinogradConv): TensorInfo {
   return withKernelScope(backend, backendName, (s) => {
-    const u = s.make([matrices(C, CO) / 4]);
-    simd.winogradFilter(pointer(backend, conv.filter), pointer(backend, u), C, CO);
-    const y = backend.makeOutput([B, conv.outHeight, conv.outWidth, CO], 'float32');
-    const args = [pointer(backend, conv.x), pointer(backend, u), conv.bias ? pointer(backend, conv.bias) : 0, pointer(backend, y)];
-    const geometry = [H, W, C, CO, conv.padTop, conv.padLeft, TH, TW, conv.outHeight, conv.outWidth, conv.relu ? 1 : 0, tiles];
-    // A small conv (batch 1-3) runs on this thread alone: waking a helper costs more than it takes over.
-    runChunked(s, backend, simd, 'winogradConv', [...args, ...geometry], matrices(CHUNK, C) + matrices(CHUNK, CO) + TABLES, B * conv.outHeight * conv.outWidth * CO);
+    const y = backend.makeOutput([conv.x.shape[0], conv.outHeight, conv.outWidth, conv.outChannels], 'float32');
+    winogradRun(backend, s, simd, conv, { y });
     return y;
   });
+}
+
+/** Whether winogradConvPool takes the conv's output: whole 4x4 tiles, so each 2x2 pool window lies in one tile. */
+export const winogradPools = (conv: Pick<WinogradConv, 'outHeight' | 'outWidth'>): boolean => conv.outHeight % 4 === 0 && conv.outWidth % 4 === 0;
+
+/**
+ * The conv by Winograd with the 2x2, stride-2 max pool of its output taken
+ * as each tile is written (needs winogradPools): the pooled output, and the
+ * conv's own output only if `keep` (training's gradient reads it). Without
+ * it, the conv's 9 MB output (the seed CNN at batch 128) is never written.
+ */
+export function winogradConvPool(backend: BackendWasm, backendName: string, simd: SimdKernels, conv: WinogradConv, keep: boolean): { pooled: TensorInfo; y?: TensorInfo } {
+  const [B] = conv.x.shape;
+  let y: TensorInfo | undefined;
+  const pooled = withKernelScope(backend, backendName, (s) => {
+    const p = backend.makeOutput([B, conv.outHeight / 2, conv.outWidth / 2, conv.outChannels], 'float32');
+    if (keep) y = backend.makeOutput([B, conv.outHeight, conv.outWidth, conv.outChannels], 'float32');
+    winogradRun(backend, s, simd, conv, { y, pooled: p });
+    return p;
+  });
+  return { pooled, y };
 }
 
 export interface WinogradFilterGradient {

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { convReluPool, poolReluGradAvailable, type PoolAttrs } from '../ops/conv-relu-pool.js';
+import { convReluPool, poolReluGradAvailable } from '../ops/conv-relu-pool.js';
 import { dropoutMask } from '../ops/dropout.js';
 import { fusedConv2d, type FusedActivation } from '../ops/fused-conv.js';
-import { isReluLayer, type Config } from './layer-config.js';
+import { isReluLayer, maxPoolAttrs, type Config } from './layer-config.js';
 
 /**
  * The training-time forward pass, op by op from the layers' own variables.
@@ -40,15 +40,6 @@ function activation(name: unknown): Forward {
 }
 
 const variable = (layer: tf.layers.Layer, i: number) => layer.weights[i].read();
-
-/** A MaxPooling2D layer's attributes when it is channels-last, else undefined. */
-function maxPoolAttrs(layer: tf.layers.Layer | undefined): PoolAttrs | undefined {
-  if (layer?.getClassName() !== 'MaxPooling2D') return undefined;
-  const config = layer.getConfig() as Config;
-  if ((config.dataFormat ?? 'channelsLast') !== 'channelsLast') return undefined;
-  const filterSize = config.poolSize as [number, number];
-  return { filterSize, strides: (config.strides ?? filterSize) as [number, number], pad: config.padding as 'valid' | 'same' };
-}
 
 /**
  * A channels-last, undilated Conv2D with ReLU or no activation, with the

@@ -1,12 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Forward } from './forward.js';
-import { isReluLayer, type Config } from './layer-config.js';
+import { convReluPool2x2, isPool2x2 } from '../ops/conv-relu-pool.js';
+import { isReluLayer, maxPoolAttrs, type Config } from './layer-config.js';
 
 const cache = new WeakMap<tf.LayersModel, Forward>();
 
 /**
  * The model's inference pass as a chain of tf ops, each Conv2D or Dense fused
- * with its bias and a following ReLU (one XNNPACK call each). Skips the
+ * with its bias and a following ReLU (one kernel each), and an undilated
+ * ReLU conv followed by a 2x2 max pool as one step (convReluPool2x2). Skips the
  * per-call bookkeeping of layer.apply, which costs more than the kernels for
  * a single image. Layers it does not know run through apply.
  */
@@ -22,6 +24,15 @@ function compile(model: tf.LayersModel): Forward {
     const relu = own === 'relu' || (own === 'linear' && isReluLayer(layers[i + 1]));
     const activation = relu ? 'relu' : 'linear';
     const bias = () => (config.useBias === false ? undefined : read(1));
+    const next = relu && own === 'linear' ? i + 2 : i + 1;
+    const pool = maxPoolAttrs(layers[next]);
+    const undilated = [config.dilationRate ?? 1].flat().every((d) => d === 1);
+    if (layer.getClassName() === 'Conv2D' && relu && undilated && pool && isPool2x2(pool) && (config.dataFormat ?? 'channelsLast') === 'channelsLast') {
+      const conv = { strides: config.strides as [number, number], pad: config.padding as 'valid' | 'same' };
+      steps.push((x) => convReluPool2x2(x as tf.Tensor4D, read(0) as tf.Tensor4D, bias() as tf.Tensor1D | undefined, conv));
+      i = next;
+      continue;
+    }
     if (layer.getClassName() === 'Conv2D' && fusable && (config.dataFormat ?? 'channelsLast') === 'channelsLast') {
       steps.push((x) =>
         tf.fused.conv2d({

@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { POOL_RELU_GRAD } from '../../../src/contract/custom-ops.js';
-import { convReluPool, poolReluGradAvailable } from '../../../src/core/ops/conv-relu-pool.js';
+import { CONV_RELU_POOL, POOL_RELU_GRAD } from '../../../src/contract/custom-ops.js';
+import { convReluPool, convReluPool2x2, poolReluGradAvailable } from '../../../src/core/ops/conv-relu-pool.js';
+import { infer } from '../../../src/core/model/inference.js';
 import { trainingForward } from '../../../src/core/model/forward.js';
 import { buildModel } from '../../../src/core/model/model.js';
 import { seededRandom } from '../../../src/core/data/random.js';
-import { startTestWasm } from '../../helpers/backend.js';
-import { onBackend, randomValues, relativeError } from '../../helpers/compare.js';
+import { forEachKernelPath, startTestWasm } from '../../helpers/backend.js';
+import { expectLikeCpu, onBackend, randomValues, relativeError } from '../../helpers/compare.js';
 
 interface Case {
   x: [number, number, number, number];
@@ -47,6 +48,9 @@ describe('conv + ReLU + MaxPool as one training step', () => {
     // The seed CNN's second conv and pool (2x2 windows tiling the output; the SIMD pass).
     { x: [3, 14, 14, 8], filter: [3, 3, 8, 16], pad: 'valid', pool: 2, poolStrides: 2, poolPad: 'valid', bias: true },
     { x: [2, 10, 10, 4], filter: [3, 3, 4, 6], pad: 'valid', pool: 2, poolStrides: 2, poolPad: 'valid', bias: false },
+    // Big enough for Winograd: the pool is taken as its tiles are written (padded, and without bias in the second).
+    { x: [5, 26, 26, 32], filter: [3, 3, 32, 32], pad: 'valid', pool: 2, poolStrides: 2, poolPad: 'valid', bias: true },
+    { x: [4, 16, 16, 8], filter: [3, 3, 8, 16], pad: 'same', pool: 2, poolStrides: 2, poolPad: 'valid', bias: false },
     // Overlapping, padded windows: the general pass.
     { x: [2, 9, 9, 3], filter: [3, 3, 3, 4], pad: 'same', pool: 3, poolStrides: 2, poolPad: 'same', bias: true },
   ];
@@ -88,5 +92,56 @@ describe('conv + ReLU + MaxPool as one training step', () => {
     } finally {
       await tf.setBackend('wasm');
     }
+  });
+});
+
+interface PoolCase {
+  name: string;
+  x: [number, number, number, number];
+  filter: [number, number, number, number];
+  pad: 'valid' | 'same';
+  bias: boolean;
+}
+
+// The pooled Winograd pass (whole 4x4 tiles, enough of them; threads, one
+// thread, batch 1 alone) and the shapes that go to the fused conv and the
+// pool apart: outputs not in whole tiles (odd, so the pool drops a row and
+// a column), too few tiles, output channels not in pairs of vectors.
+const poolCases: PoolCase[] = [
+  { name: 'model conv 2', x: [5, 26, 26, 32], filter: [3, 3, 32, 32], pad: 'valid', bias: true },
+  { name: 'model conv 2 at batch 1', x: [1, 26, 26, 32], filter: [3, 3, 32, 32], pad: 'valid', bias: true },
+  { name: 'same padding, no bias', x: [4, 16, 16, 8], filter: [3, 3, 8, 16], pad: 'same', bias: false },
+  { name: 'apart: odd output', x: [6, 23, 21, 8], filter: [3, 3, 8, 16], pad: 'valid', bias: true },
+  { name: 'apart: 9 tiles', x: [1, 14, 14, 32], filter: [3, 3, 32, 32], pad: 'valid', bias: true },
+  { name: 'apart: 4 output channels', x: [4, 18, 18, 8], filter: [3, 3, 8, 4], pad: 'valid', bias: true },
+];
+
+describe('conv + ReLU + 2x2 MaxPool for inference matches the cpu backend', () => {
+  forEachKernelPath(() => {
+    for (const c of poolCases) {
+      it(c.name, async () => {
+        const [xv, fv, bv] = [randomValues(tf.util.sizeFromShape(c.x), 21), randomValues(tf.util.sizeFromShape(c.filter), 22), randomValues(c.filter[3], 23)];
+        await expectLikeCpu(
+          () => tf.tidy(() => convReluPool2x2(tf.tensor4d(xv, c.x), tf.tensor4d(fv, c.filter), c.bias ? tf.tensor1d(bv) : undefined, { strides: [1, 1], pad: c.pad })),
+          1e-5,
+        );
+      });
+    }
+  });
+
+  it('is how the seed CNN infers on wasm: one kernel for conv 2, its ReLU and the pool, nothing left behind', async () => {
+    await startTestWasm();
+    const model = buildModel(5, 1);
+    const xs = tf.randomUniform([8, 28, 28, 1]);
+    const run = () => tf.tidy(() => infer(model, xs)).dispose();
+    run();
+    const before = tf.memory().numTensors;
+    const kernels = (await tf.profile(run)).kernels.map((k) => k.name);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(kernels).toContain(CONV_RELU_POOL);
+    expect(kernels).not.toContain('MaxPool');
+    expect(kernels.filter((k) => k === 'FusedConv2D')).toHaveLength(1);
+    xs.dispose();
+    model.dispose();
   });
 });

@@ -185,23 +185,48 @@ function chunkTables(first, firstSize, firstRow, second, secondSize, secondRow) 
             (br $tables)))`;
 }
 
-function outputTransform() {
+/** The output transform's loads and column pass: locals s{r}_{j} = (At m)[r][j] for the tile and channel group. */
+function outputColumns() {
   const body = range(36).map((k) => set(`m${Math.floor(k / 6)}_${k % 6}`, `(v128.load ${matrix('m', k)})`));
-  // Columns: s[.][j] = At m[.][j].
   for (const j of range(6)) {
     const { pre, out } = outputRows(range(6).map((i) => get(`m${i}_${j}`)));
     body.push(...pre, ...out.map((e, r) => set(`s${r}_${j}`, e)));
   }
-  // Rows: y[r][.] = At s[r][.], plus bias, then the floor (0 for ReLU).
+  return body;
+}
+
+/** Row r of the tile's outputs from row r of s: the statements, and the four values plus bias, floored (at 0 for ReLU). */
+function outputValues(r) {
+  const { pre, out } = outputRows(range(6).map((j) => get(`s${r}_${j}`)));
+  return { pre, out: out.map((e) => `(f32x4.max (local.get $low) (f32x4.add (local.get $add) ${e}))`) };
+}
+
+/** The channel group's bias, or 0, into $add. */
+const loadBias = `(local.set $add (if (result v128) (local.get $bias)
+              (then (v128.load (i32.add (local.get $bias) (i32.shl (local.get $c) (i32.const 2)))))
+              (else (v128.const f32x4 0 0 0 0))))`;
+
+/** Address of output (r, c) of the tile whose first value is at $q. */
+const outputAt = (r, c) => `(i32.add (local.get $q) (i32.add (i32.mul (i32.const ${r}) (local.get $rowStep)) (i32.mul (i32.const ${c}) (local.get $colStep))))`;
+
+/** The output transforms' locals (and `extra` v128 ones) and set-up. */
+const outputLocals = (extra) => `(local $t i32) (local $b i32) (local $r i32) (local $oh i32) (local $ow i32) (local $c i32) (local $o i32)
+    (local $q i32) (local $rowStep i32) (local $colStep i32) (local $rows i32) (local $cols i32) (local $full i32)
+    ${locals([...grid('m', 6, 6), ...grid('s', 4, 6), 'q0', 'q1', 'q2', 'q3', 'add', 'low', ...extra], 'v128')}
+    (local.set $rowStep (i32.shl (i32.mul (local.get $OW) (local.get $CO)) (i32.const 2)))
+    (local.set $colStep (i32.shl (local.get $CO) (i32.const 2)))
+    ;; without ReLU, a floor below every float
+    (local.set $low (select (v128.const f32x4 0 0 0 0) (v128.const f32x4 -inf -inf -inf -inf) (local.get $relu)))`;
+
+function outputTransform() {
   const stores = (checked) =>
     range(4)
       .flatMap((r) => {
-        const { pre, out } = outputRows(range(6).map((j) => get(`s${r}_${j}`)));
+        const { pre, out } = outputValues(r);
         return [
           ...pre,
           ...out.map((e, c) => {
-            const at = `(i32.add (local.get $q) (i32.add (i32.mul (i32.const ${r}) (local.get $rowStep)) (i32.mul (i32.const ${c}) (local.get $colStep))))`;
-            const store = `(v128.store ${at} (f32x4.max (local.get $low) (f32x4.add (local.get $add) ${e})))`;
+            const store = `(v128.store ${outputAt(r, c)} ${e})`;
             return checked ? `(if (i32.and (i32.lt_u (i32.const ${r}) (local.get $rows)) (i32.lt_u (i32.const ${c}) (local.get $cols))) (then ${store}))` : store;
           }),
         ];
@@ -215,24 +240,46 @@ function outputTransform() {
   (func $winogradOutput
     (param $m i32) (param $bias i32) (param $y i32) (param $OH i32) (param $OW i32) (param $CO i32)
     (param $TH i32) (param $TW i32) (param $relu i32) (param $t0 i32) (param $t1 i32)
-    (local $t i32) (local $b i32) (local $r i32) (local $oh i32) (local $ow i32) (local $c i32) (local $o i32)
-    (local $q i32) (local $rowStep i32) (local $colStep i32) (local $rows i32) (local $cols i32) (local $full i32)
-    ${locals([...grid('m', 6, 6), ...grid('s', 4, 6), 'q0', 'q1', 'q2', 'q3', 'add', 'low'], 'v128')}
-    (local.set $rowStep (i32.shl (i32.mul (local.get $OW) (local.get $CO)) (i32.const 2)))
-    (local.set $colStep (i32.shl (local.get $CO) (i32.const 2)))
-    ;; without ReLU, a floor below every float
-    (local.set $low (select (v128.const f32x4 0 0 0 0) (v128.const f32x4 -inf -inf -inf -inf) (local.get $relu)))
+    ${outputLocals([])}
+    ${tileLoops('CO', [outputTile('q', 'y')], [...outputColumns(), loadBias, `(if (local.get $full) (then ${stores(false)}) (else ${stores(true)}))`], ['q'])}
+`;
+}
+
+function outputPoolTransform() {
+  const body = [...outputColumns(), loadBias];
+  for (const r of range(4)) {
+    const { pre, out } = outputValues(r);
+    body.push(...pre, ...out.map((e, c) => set(`y${r}_${c}`, e)));
+  }
+  body.push(`(if (local.get $y) (then ${range(16).map((n) => `(v128.store ${outputAt(Math.floor(n / 4), n % 4)} ${get(`y${Math.floor(n / 4)}_${n % 4}`)})`).join('\n')}))`);
+  const max = (a, b) => `(f32x4.max ${a} ${b})`;
+  for (const i of range(2)) {
+    for (const j of range(2)) {
+      const [a, b, c, d] = [0, 1].flatMap((di) => [0, 1].map((dj) => get(`y${2 * i + di}_${2 * j + dj}`)));
+      const at = `(i32.add (local.get $pq) (i32.add (i32.mul (i32.const ${i}) (local.get $pRowStep)) (i32.mul (i32.const ${j}) (local.get $colStep))))`;
+      body.push(`(v128.store ${at} ${max(max(a, b), max(c, d))})`);
+    }
+  }
+  const half = (name) => `(i32.shr_u (local.get $${name}) (i32.const 1))`;
+  return `
+  ;; The output transform with the 2x2, stride-2 max pool after it: as
+  ;; $winogradOutput, but every tile whole (OH and OW multiples of 4), the
+  ;; max of each 2x2 of the tile stored to p [B, OH / 2, OW / 2, CO], and y
+  ;; stored only where y is not 0 (training keeps it for the gradient).
+  (func $winogradOutputPool
+    (param $m i32) (param $bias i32) (param $y i32) (param $p i32) (param $OH i32) (param $OW i32) (param $CO i32)
+    (param $TH i32) (param $TW i32) (param $relu i32) (param $t0 i32) (param $t1 i32)
+    (local $pq i32) (local $pRowStep i32)
+    ${outputLocals(grid('y', 4, 4))}
+    (local.set $pRowStep (i32.shr_u (local.get $rowStep) (i32.const 1)))
     ${tileLoops(
       'CO',
-      [outputTile('q', 'y')],
       [
-        ...body,
-        `(local.set $add (if (result v128) (local.get $bias)
-              (then (v128.load (i32.add (local.get $bias) (i32.shl (local.get $c) (i32.const 2)))))
-              (else (v128.const f32x4 0 0 0 0))))`,
-        `(if (local.get $full) (then ${stores(false)}) (else ${stores(true)}))`,
+        outputTile('q', 'y'),
+        set('pq', `(i32.add (local.get $p) (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) ${half('OH')}) ${half('oh')}) ${half('OW')}) ${half('ow')}) (local.get $CO)) (i32.const 2)))`),
       ],
-      ['q'],
+      body,
+      ['q', 'pq'],
     )}
 `;
 }
@@ -344,8 +391,10 @@ function fusedConv() {
   ;; slots (both 0 at the start); a slot is (C + CO) * ${36 * CHUNK * 4} + ${72 * PAD + TABLES}
   ;; bytes: the two matrix tables, then V, then M (each matrix followed by
   ;; ${PAD} bytes of pad). u: the filter transform's 36 padded matrices [C, CO].
+  ;; With p (not 0), the 2x2 max pool of the output goes to p, and y is
+  ;; written only if not 0.
   (func $winogradConv
-    (param $x i32) (param $u i32) (param $bias i32) (param $y i32) (param $H i32) (param $W i32) (param $C i32) (param $CO i32)
+    (param $x i32) (param $u i32) (param $bias i32) (param $y i32) (param $p i32) (param $H i32) (param $W i32) (param $C i32) (param $CO i32)
     (param $pt i32) (param $pl i32) (param $TH i32) (param $TW i32) (param $OH i32) (param $OW i32) (param $relu i32)
     (param $tiles i32) (param $scratch i32) (param $slots i32) (param $next i32)
     (local $base i32) (local $vb i32) (local $mb i32) (local $vSize i32) (local $mSize i32) (local $uSize i32) (local $t i32) (local $len i32) (local $k i32)
@@ -377,8 +426,11 @@ function fusedConv() {
               (local.get $C) (local.get $CO) (i32.and (i32.add (local.get $len) (i32.const 3)) (i32.const -4)))
             (local.set $k (i32.add (local.get $k) (i32.const 1)))
             (br $products)))
-        (call $winogradOutput (i32.add (local.get $base) (i32.const ${SECOND})) (local.get $bias) (local.get $y) (local.get $OH) (local.get $OW) (local.get $CO)
-          (local.get $TH) (local.get $TW) (local.get $relu) (local.get $t) (i32.add (local.get $t) (local.get $len)))
+        (if (local.get $p)
+          (then (call $winogradOutputPool (i32.add (local.get $base) (i32.const ${SECOND})) (local.get $bias) (local.get $y) (local.get $p) (local.get $OH) (local.get $OW)
+            (local.get $CO) (local.get $TH) (local.get $TW) (local.get $relu) (local.get $t) (i32.add (local.get $t) (local.get $len))))
+          (else (call $winogradOutput (i32.add (local.get $base) (i32.const ${SECOND})) (local.get $bias) (local.get $y) (local.get $OH) (local.get $OW)
+            (local.get $CO) (local.get $TH) (local.get $TW) (local.get $relu) (local.get $t) (i32.add (local.get $t) (local.get $len)))))
         (br $take))))
 `;
 }
@@ -529,5 +581,5 @@ function filterGradientOut() {
 }
 
 export default function winogradWat() {
-  return [inputTransform(), outputTransform(), filterTransform(), gemm(), fusedConv(), gradTransform(), accumulate(), filterGradient(), filterGradientOut()].join('');
+  return [inputTransform(), outputTransform(), outputPoolTransform(), filterTransform(), gemm(), fusedConv(), gradTransform(), accumulate(), filterGradient(), filterGradientOut()].join('');
 }
