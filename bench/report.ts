@@ -55,11 +55,21 @@ export interface BenchResults {
   http?: LoadResult[];
   /** Each side's own limit: V8's f32x4 peak on one core, and the native BLAS's large sgemm. */
   roofline?: { wasm?: { mulAdd: number; relaxedMadd: number | null }; blas?: { blas: string; gflops: Record<string, number> } };
-  /** The whole seed experiment (5 + 5 epochs, batch 128) in each stack: wall seconds and test accuracies. */
-  endToEnd?: Array<{ id: string; seconds: number; pretrainAccuracy: number; finetuneAccuracy: number; setup?: Record<string, unknown> } | { id: string; skipped: string }>;
+  /** The whole seed experiment (5 + 5 epochs, batch 128) in each stack, --repeat times interleaved. */
+  endToEnd?: EndToEnd[];
   /** The same predict-1 JSON request over HTTP to workerd (wrangler dev) and to `edgetune serve`, in interleaved rounds: client-side ms. */
   edge?: EdgeLatency;
 }
+
+/** One run of the whole experiment: wall seconds and test accuracies. */
+export interface ExperimentRun {
+  seconds: number;
+  pretrainAccuracy: number;
+  finetuneAccuracy: number;
+}
+
+/** A stack's runs of the whole experiment: the median wall time, the lowest accuracies, and every repetition in order. */
+export type EndToEnd = ({ id: string; runs: ExperimentRun[]; setup?: Record<string, unknown> } & ExperimentRun) | { id: string; skipped: string };
 
 export interface EdgeLatency {
   rounds: number;
@@ -128,10 +138,10 @@ export function markdown(results: BenchResults): string {
     lines.push('', `Roofline: ${parts.join('; ')}. Each row's GFLOP/s above is the model's useful work, to read against its own side's limit.`);
   }
   if (results.endToEnd?.length) {
-    lines.push('', '| end to end: the seed experiment, 5 + 5 epochs, batch 128 | wall s | pretrain 5-9 test acc | fine-tune 0-4 test acc |', '|---|---|---|---|');
+    lines.push('', '| end to end: the seed experiment, 5 + 5 epochs, batch 128 | wall s median (each run) | pretrain 5-9 test acc, lowest | fine-tune 0-4 test acc, lowest |', '|---|---|---|---|');
     for (const e of results.endToEnd) {
       if ('skipped' in e) lines.push(`| ${e.id} | skipped: ${e.skipped} | | |`);
-      else lines.push(`| ${e.id} | ${f(e.seconds, 1)} | ${f(e.pretrainAccuracy * 100, 2)}% | ${f(e.finetuneAccuracy * 100, 2)}% |`);
+      else lines.push(`| ${e.id} | ${f(e.seconds, 1)} (${e.runs.map((r) => f(r.seconds, 1)).join(', ')}) | ${f(e.pretrainAccuracy * 100, 2)}% | ${f(e.finetuneAccuracy * 100, 2)}% |`);
     }
   }
   if (results.edge) {

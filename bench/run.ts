@@ -2,7 +2,7 @@
 // JS on the same model, data and batch size, in one run. Never part of npm test.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,7 @@ import { positiveInt } from '../src/runtimes/node/integer-args.js';
 import { chartSvg } from './chart.js';
 import { goals } from './goals.js';
 import { browserRow, httpLoad, workerdRow, type Effort } from './remote.js';
-import { markdown, type BenchResults, type BenchRow, type EdgeLatency, type LoadResult } from './report.js';
+import { markdown, type BenchResults, type BenchRow, type EdgeLatency, type ExperimentRun, type LoadResult } from './report.js';
 import type { RowConfig, RowMeasurements } from './rows/node-row.js';
 import { edgetuneTransfer, nodeRow, ortWebRow, pythonJson, pythonLacks, pythonRow, wasmPeak, type Outcome, type PeerMeasurements } from './rows.js';
 import { latency, spread } from './stats.js';
@@ -34,7 +34,7 @@ const program = new Command('bench')
   .option('--models <dir>', 'a trained base + heads for the browser/workerd/HTTP rows (default data/models, else a quick one is trained)')
   .option('--out <dir>', 'where results go', path.join(root, 'bench', 'results'))
   .option('--skip <parts>', 'comma list of parts to skip: node,native,browser,workerd,http,e2e, or a Node row by id (cpu: pure-JS training, ~10 min)', '')
-  .option('--repeat <n>', 'measure the rows the goals compare (wasm SIMD and every peer) n times, interleaved, for the spread between runs', positiveInt, 1)
+  .option('--repeat <n>', 'measure the rows the goals compare (wasm SIMD and every peer) and the end-to-end experiment n times, interleaved, for the spread between runs', positiveInt, 1)
   .option('--python <path>', 'the Python with torch, tensorflow, keras and onnxruntime (bench/reference/setup.sh makes it)', path.join(root, '.venv-bench', 'bin', 'python'))
   .option('--debian-python <path>', "the Python of Debian's python3-torch", '/usr/bin/python3')
   .parse();
@@ -287,23 +287,50 @@ if (!skip.has('native') && !(await pythonLacks(opts.python, ['torch']))) {
   if (!('skipped' in blas) && !('refused' in blas)) roofline.blas = blas;
 }
 
-// The whole experiment, as a user runs it, in edgetune and in the seed's own stack.
+// The whole experiment, as a user runs it, in edgetune and in the seed's own
+// stack, --repeat times interleaved (a slow spell of the machine hits both).
 let endToEnd: BenchResults['endToEnd'];
 if (!quick && !skip.has('e2e')) {
-  endToEnd = [];
-  log('bench: end to end, edgetune transfer (defaults)…');
-  const out = await mkdtemp(path.join(os.tmpdir(), 'edgetune-bench-e2e-'));
-  const ours = await edgetuneTransfer(out);
-  if ('seconds' in ours) {
-    const report = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as { pretrain: { testAccuracy: number }; finetune: { testAccuracy: number }; backend: Record<string, unknown> };
-    endToEnd.push({ id: 'edgetune-transfer', seconds: ours.seconds, pretrainAccuracy: report.pretrain.testAccuracy, finetuneAccuracy: report.finetune.testAccuracy, setup: { backend: report.backend } });
-  } else endToEnd.push({ id: 'edgetune-transfer', skipped: 'skipped' in ours ? ours.skipped : ours.refused });
-  log(`bench: end to end, the seed notebook in Keras/TensorFlow (t${cores})…`);
   const lacks = skip.has('native') ? 'native rows skipped' : await pythonLacks(opts.python, ['tensorflow', 'keras']);
-  const keras = lacks
-    ? { skipped: lacks }
-    : await pythonJson<{ seconds: number; pretrainAccuracy: number; finetuneAccuracy: number; setup: Record<string, unknown> }>(opts.python, 'keras_transfer.py', [JSON.stringify({ threads: cores }), defaultMnistDir()]);
-  endToEnd.push('skipped' in keras || 'refused' in keras ? { id: `keras-tf-t${cores}`, skipped: 'skipped' in keras ? keras.skipped : keras.refused } : { id: `keras-tf-t${cores}`, ...keras });
+  const sides = [
+    { id: 'edgetune-transfer', runs: [] as ExperimentRun[], skipped: undefined as string | undefined, setup: undefined as Record<string, unknown> | undefined },
+    { id: `keras-tf-t${cores}`, runs: [] as ExperimentRun[], skipped: lacks || undefined, setup: undefined as Record<string, unknown> | undefined },
+  ];
+  const [ours, keras] = sides;
+  for (let rep = 1; rep <= opts.repeat; rep++) {
+    if (!ours.skipped) {
+      log(`bench: end to end, edgetune transfer (defaults) (${rep}/${opts.repeat})…`);
+      const out = await mkdtemp(path.join(os.tmpdir(), 'edgetune-bench-e2e-'));
+      const run = await edgetuneTransfer(out);
+      if ('seconds' in run) {
+        const report = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as { pretrain: { testAccuracy: number }; finetune: { testAccuracy: number }; backend: Record<string, unknown> };
+        ours.runs.push({ seconds: run.seconds, pretrainAccuracy: report.pretrain.testAccuracy, finetuneAccuracy: report.finetune.testAccuracy });
+        ours.setup = { backend: report.backend };
+      } else ours.skipped = 'skipped' in run ? run.skipped : run.refused;
+      await rm(out, { recursive: true, force: true });
+    }
+    if (!keras.skipped) {
+      log(`bench: end to end, the seed notebook in Keras/TensorFlow (t${cores}) (${rep}/${opts.repeat})…`);
+      const run = await pythonJson<ExperimentRun & { setup: Record<string, unknown> }>(opts.python, 'keras_transfer.py', [JSON.stringify({ threads: cores }), defaultMnistDir()]);
+      if ('skipped' in run || 'refused' in run) keras.skipped = 'skipped' in run ? run.skipped : run.refused;
+      else {
+        keras.runs.push({ seconds: run.seconds, pretrainAccuracy: run.pretrainAccuracy, finetuneAccuracy: run.finetuneAccuracy });
+        keras.setup = run.setup;
+      }
+    }
+  }
+  endToEnd = sides.map(({ id, runs, skipped, setup }) =>
+    skipped || runs.length === 0
+      ? { id, skipped: skipped ?? 'no run' }
+      : {
+          id,
+          runs,
+          seconds: spread(runs.map((r) => r.seconds)).median,
+          pretrainAccuracy: Math.min(...runs.map((r) => r.pretrainAccuracy)),
+          finetuneAccuracy: Math.min(...runs.map((r) => r.finetuneAccuracy)),
+          ...(setup ? { setup } : {}),
+        },
+  );
 }
 
 let http: LoadResult[] | undefined;
