@@ -42,7 +42,11 @@ export function goals(runs: Runs, cores: number, nativeIds: string[], endToEnd: 
   const wasm = runs.get(`wasm-simd-t${cores}`);
   const one = runs.get('wasm-simd-t1');
   const edgeGoal = edge ? goal('predict-1 over HTTP p50, workerd / Node (same request, interleaved rounds)', '≤ 1.5', edge.roundRatios, (m) => m <= 1.5, 'edgetune serve') : [];
-  if (!wasm) return edgeGoal;
+  return [...(wasm ? rowGoals(runs, wasm, one, cores, nativeIds) : []), ...edgeGoal, ...endToEndGoal(endToEnd)];
+}
+
+/** The goals on the Node rows: wasm against the fastest native row for each figure, and against itself on one thread. */
+function rowGoals(runs: Runs, wasm: BenchRow[], one: BenchRow[] | undefined, cores: number, nativeIds: string[]): Goal[] {
   const natives = nativeIds.filter((id) => id.endsWith(`-t${cores}`) && runs.has(id));
   /** The native row with the best median of `of` over every repetition (higher, or lower when `lower`). */
   const best = (of: (r: BenchRow) => number, lower = false) => {
@@ -54,27 +58,28 @@ export function goals(runs: Runs, cores: number, nativeIds: string[], endToEnd: 
   const train = best(trainOf);
   const infer = best(inferOf);
   const fastest = best(latencyOf, true);
-  const out = [
+  return [
     ...(train ? goal(`training images/s, wasm t${cores} / best native t${cores}`, '≥ 1.3', per(runs.get(train)!, (w, o) => trainOf(w) / trainOf(o)), (m) => m >= 1.3, train) : []),
     ...(infer ? goal(`inference images/s at batch 128, wasm t${cores} / best native t${cores}`, '≥ 1.0', per(runs.get(infer)!, (w, o) => inferOf(w) / inferOf(o)), (m) => m >= 1, infer) : []),
     ...(fastest ? goal(`batch-1 latency p50, best native t${cores} / wasm t${cores}`, '≥ 1 (wasm at or below)', per(runs.get(fastest)!, (w, o) => latencyOf(o) / latencyOf(w)), (m) => m >= 1, fastest) : []),
-    ...edgeGoal,
     ...(one && cores > 1 ? goal(`training images/s, wasm t${cores} / wasm t1`, '≥ 1.8', per(one, (w, o) => trainOf(w) / trainOf(o)), (m) => m >= 1.8, 'wasm-simd-t1') : []),
   ];
+}
+
+/** edgetune transfer against the seed notebook in Keras, repetition by repetition, with the accuracy floors held in every run. */
+function endToEndGoal(endToEnd: NonNullable<BenchResults['endToEnd']>): Goal[] {
   const ours = endToEnd.find((e) => e.id === 'edgetune-transfer');
   const keras = endToEnd.find((e) => e.id.startsWith('keras-tf'));
   if (ours && keras && !('skipped' in ours) && !('skipped' in keras)) {
     // ours carries its lowest accuracies: the floors hold in every run.
     const floors = ours.pretrainAccuracy >= FLOORS.pretrain && ours.finetuneAccuracy >= FLOORS.finetune;
-    out.push(
-      ...goal(
-        'end to end wall time, edgetune transfer / Keras seed notebook (accuracy floors 99.0% / 98.5%)',
-        '≤ 0.8, floors held',
-        ours.runs.map((r, i) => (keras.runs[i] ? r.seconds / keras.runs[i].seconds : NaN)),
-        (m) => m <= 0.8 && floors,
-        keras.id,
-      ),
+    return goal(
+      'end to end wall time, edgetune transfer / Keras seed notebook (accuracy floors 99.0% / 98.5%)',
+      '≤ 0.8, floors held',
+      ours.runs.map((r, i) => (keras.runs[i] ? r.seconds / keras.runs[i].seconds : NaN)),
+      (m) => m <= 0.8 && floors,
+      keras.id,
     );
   }
-  return out;
+  return [];
 }

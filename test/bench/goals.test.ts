@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { goals } from '../../bench/goals.js';
+import type { EndToEnd, ExperimentRun } from '../../bench/report.js';
+
+const run = (seconds: number, pretrainAccuracy = 0.992, finetuneAccuracy = 0.998): ExperimentRun => ({ seconds, pretrainAccuracy, finetuneAccuracy });
+
+/** A stack's entry as bench/run.ts makes it: median seconds, lowest accuracies, every run. */
+function side(id: string, runs: ExperimentRun[]): EndToEnd {
+  const sorted = runs.map((r) => r.seconds).sort((a, b) => a - b);
+  return {
+    id,
+    runs,
+    seconds: sorted[Math.floor(sorted.length / 2)],
+    pretrainAccuracy: Math.min(...runs.map((r) => r.pretrainAccuracy)),
+    finetuneAccuracy: Math.min(...runs.map((r) => r.finetuneAccuracy)),
+  };
+}
+
+const endToEndGoal = (ours: ExperimentRun[], keras: ExperimentRun[]) => goals(new Map(), 2, [], [side('edgetune-transfer', ours), side('keras-tf-t2', keras)]).find((g) => g.name.startsWith('end to end'));
+
+describe('the end-to-end goal', () => {
+  it('is judged on the ratio of each interleaved repetition, its median against 0.8', () => {
+    const goal = endToEndGoal([run(67.3), run(58.3), run(59.9)], [run(76.1), run(78.5), run(78.5)])!;
+    expect(goal.runs.map((r) => r.toFixed(3))).toEqual(['0.884', '0.743', '0.763']);
+    expect(goal.spread.median).toBeCloseTo(0.763, 3);
+    expect(goal.met).toBe(true);
+    expect(goal.against).toBe('keras-tf-t2');
+  });
+
+  it('is not met when the median ratio is above 0.8, however fast one run was', () => {
+    expect(endToEndGoal([run(50), run(70), run(72)], [run(80), run(80), run(80)])!.met).toBe(false);
+  });
+
+  it('is not met when any run falls under an accuracy floor, however fast', () => {
+    expect(endToEndGoal([run(50), run(50, 0.989), run(50)], [run(80), run(80), run(80)])!.met).toBe(false);
+    expect(endToEndGoal([run(50), run(50), run(50, 0.995, 0.98)], [run(80), run(80), run(80)])!.met).toBe(false);
+  });
+
+  it('is left out when a side was skipped', () => {
+    expect(goals(new Map(), 2, [], [side('edgetune-transfer', [run(50)]), { id: 'keras-tf-t2', skipped: 'no tensorflow' }])).toEqual([]);
+  });
+});
