@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RowConfig, RowMeasurements } from './rows/node-row.js';
 
@@ -84,8 +85,29 @@ export async function wasmPeak(): Promise<Outcome<{ mulAdd: number; relaxedMadd:
   return outcome('wasm-peak', await run(process.execPath, [...flags, '--import', 'tsx', here('./peaks/wasm-peak.ts')], 5 * 60_000));
 }
 
+/** The newest modification time of the files under `dir`, in ms. */
+function newest(dir: string): number {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .reduce((t, e) => Math.max(t, statSync(path.join(e.parentPath, e.name)).mtimeMs), 0);
+}
+
+/**
+ * Why the built CLI cannot stand for the source, or undefined: `bin/edgetune.js`
+ * runs `dist/`, which loads the SIMD module from `build/`, so a `dist` older
+ * than `src` runs old code, or old code against a new module (one such run
+ * trained on a single core for minutes).
+ */
+function staleBuild(): string | undefined {
+  const entry = here('../dist/runtimes/node/main.js');
+  if (!existsSync(entry)) return 'not built (run npm run build)';
+  return newest(here('../src')) > statSync(entry).mtimeMs ? 'dist/ is older than src/ (run npm run build)' : undefined;
+}
+
 /** `edgetune transfer` with its defaults, timed as a user runs it; its report gives the accuracies. */
 export async function edgetuneTransfer(out: string): Promise<Outcome<{ seconds: number }>> {
+  const stale = staleBuild();
+  if (stale) return { skipped: `edgetune transfer: ${stale}` };
   const started = performance.now();
   const r = await run(process.execPath, [here('../bin/edgetune.js'), 'transfer', '--out', out, '--report', `${out}/report.json`], 60 * 60_000);
   const o = outcome<object>('edgetune transfer', { ...r, stdout: '{}' });
