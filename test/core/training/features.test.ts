@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { modelFromFiles } from '../../../src/core/artifacts/artifacts.js';
-import { FeatureFeeder, featureRow, span } from '../../../src/core/data/batches.js';
+import { FeatureFeeder, featureRow, ImageFeeder, span } from '../../../src/core/data/batches.js';
 import { InputError } from '../../../src/core/errors.js';
 import { infer } from '../../../src/core/model/inference.js';
 import { extractFeatures, featureSubset } from '../../../src/core/training/features.js';
@@ -16,15 +16,12 @@ describe('cached features', () => {
     base = (await modelFromFiles((await quickModels()).result.base)) as tf.Sequential;
   });
 
-  /** The base's features of images start..end-1 of `set`, one batch, straight from the model. */
+  /** The base's features of the images at `indices` of `set`, in one batch, straight from the model. */
   const direct = async (set: Awaited<ReturnType<typeof subset>>['train'], indices: number[]) => {
-    const xs = tf.tensor4d(
-      Float32Array.from(indices.flatMap((i) => Array.from(set.images.subarray(i * 784, (i + 1) * 784), (v) => v / 255))),
-      [indices.length, 28, 28, 1],
-    );
+    const { xs, ys } = new ImageFeeder(set).batch(indices);
     const out = tf.tidy(() => infer(base, xs));
     const values = (await out.data()) as Float32Array;
-    tf.dispose([xs, out]);
+    tf.dispose([xs, ys, out]);
     return values;
   };
 
