@@ -42,3 +42,15 @@ export interface ConvReluPoolAttrs {
   pad: 'valid' | 'same';
   keepConv: boolean;
 }
+
+/**
+ * A ReLU's gradient and the gradient of the bias added before it, in one
+ * pass: inputs dy and y (the ReLU's output), [..., C]; outputs the bias
+ * gradient [C] (dy where y > 0, summed over every axis but the last) and,
+ * with keepGrad, the ReLU's gradient itself.
+ */
+export const RELU_BIAS_GRAD = 'EdgetuneReluBiasGrad';
+
+export interface ReluBiasGradAttrs {
+  keepGrad: boolean;
+}

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { CONV_RELU_POOL, POOL_RELU_GRAD, type ConvReluPoolAttrs } from '../../contract/custom-ops.js';
-import { biasGradient, convFilterGradient, convInputGradient, fusedConv2d, type FusedConvAttrs } from './fused-conv.js';
+import { biasGradient, convFilterGradient, convInputGradient, fusedConv2d, reluBiasGrad, type FusedConvAttrs } from './fused-conv.js';
 
 export type ConvAttrs = Omit<FusedConvAttrs, 'activation'>;
 
@@ -35,7 +35,7 @@ export function convReluPool2x2(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Te
   return tf.tidy(() => tf.maxPool(fusedConv2d(x, filter, bias, { ...conv, activation: 'relu' }), 2, 2, 'valid'));
 }
 
-type Saved = [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+type Saved = [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
 
 /**
  * maxPool(relu(conv2d(x, filter) + bias)) (NHWC, no dilation) for training,
@@ -54,14 +54,19 @@ export function convReluPool(conv: ConvAttrs, pool: PoolAttrs, withBias: boolean
     const [x, filter, bias] = args as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D | undefined];
     const fused = isPool2x2(pool) ? convReluPoolKernel(x, filter, bias, conv, true) : undefined;
     const y = fused ? fused[1] : fusedConv2d(x, filter, bias, { ...conv, activation: 'relu' });
-    save([x, filter, y]);
+    const pooled = fused ? fused[0] : tf.maxPool(y, pool.filterSize, pool.strides, pool.pad);
+    save([x, filter, y, pooled]);
     return {
-      value: fused ? fused[0] : tf.maxPool(y, pool.filterSize, pool.strides, pool.pad),
+      value: pooled,
       gradFunc: (dp: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sFilter, sy] = saved as Saved;
+        const [sx, sFilter, sy, sPooled] = saved as Saved;
         const dz = tf.engine().runKernel(POOL_RELU_GRAD, { dy: dp, input: sy }, { ...pool, dimRoundingMode: undefined as unknown as string }) as tf.Tensor4D;
         const grads: tf.Tensor[] = [convInputGradient(dz, sFilter, sx.shape, conv.strides, conv.pad), convFilterGradient(sx, dz, sFilter.shape, conv.strides, conv.pad)];
-        return withBias ? [...grads, biasGradient(dz)] : grads;
+        if (!withBias) return grads;
+        // The pool routes each output's dp to one input, kept where that max
+        // (the pooled value) is positive: the bias gradient is dp where
+        // pooled > 0, summed, a quarter of the values dz has.
+        return [...grads, reluBiasGrad(dp, sPooled, false)?.db ?? biasGradient(dz)];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);

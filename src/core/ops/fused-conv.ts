@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { RELU_GRAD } from '../../contract/custom-ops.js';
+import { RELU_BIAS_GRAD, RELU_GRAD, type ReluBiasGradAttrs } from '../../contract/custom-ops.js';
 
 export type FusedActivation = 'linear' | 'relu';
 
@@ -25,6 +25,18 @@ function reluGrad(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
 }
 
 /**
+ * The gradient of the bias added before a ReLU (dy where y > 0, summed over
+ * every axis but the last) and, with keepGrad, that masked dy: one pass
+ * where the backend has the kernel, else undefined.
+ */
+export function reluBiasGrad(dy: tf.Tensor, y: tf.Tensor, keepGrad: boolean): { db: tf.Tensor1D; dz?: tf.Tensor4D } | undefined {
+  if (tf.getKernel(RELU_BIAS_GRAD, tf.getBackend()) == null) return undefined;
+  const attrs: ReluBiasGradAttrs = { keepGrad };
+  const [db, dz] = tf.engine().runKernel(RELU_BIAS_GRAD, { dy, y }, attrs as unknown as tf.NamedAttrMap) as unknown as [tf.Tensor1D, tf.Tensor4D?];
+  return { db, dz };
+}
+
+/**
  * The gradient of FusedConv2D as the tape sees it when the kernel is run
  * directly: one lazy function per input, so a gradient nobody needs (the
  * images' under the first conv) is never computed. tf.fused.conv2d instead
@@ -38,11 +50,13 @@ function registerFusedConvGradient(): void {
     gradFunc: (dy, saved, attrs) => {
       const [x, filter, y] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
       const { strides, pad, activation } = attrs as unknown as FusedConvAttrs;
-      const dz = (activation === 'relu' ? reluGrad(dy as tf.Tensor, y) : dy) as tf.Tensor4D;
+      // Under a ReLU, the bias gradient is summed in the pass that masks dy.
+      const fused = activation === 'relu' ? reluBiasGrad(dy as tf.Tensor, y, true) : undefined;
+      const dz = (fused?.dz ?? (activation === 'relu' ? reluGrad(dy as tf.Tensor, y) : dy)) as tf.Tensor4D;
       return {
         x: () => convInputGradient(dz, filter, x.shape, strides, pad),
         filter: () => convFilterGradient(x, dz, filter.shape, strides, pad),
-        bias: () => biasGradient(dz),
+        bias: () => fused?.db ?? biasGradient(dz),
       };
     },
   });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CONV_RELU_POOL, POOL_RELU_GRAD } from '../../../src/contract/custom-ops.js';
+import { CONV_RELU_POOL, POOL_RELU_GRAD, RELU_BIAS_GRAD } from '../../../src/contract/custom-ops.js';
 import { convReluPool, convReluPool2x2, poolReluGradAvailable } from '../../../src/core/ops/conv-relu-pool.js';
 import { infer } from '../../../src/core/model/inference.js';
 import { trainingForward } from '../../../src/core/model/forward.js';
@@ -89,8 +89,11 @@ describe('conv + ReLU + MaxPool as one training step', () => {
     // The forward pools as conv 2 writes its output.
     expect(kernels).toContain(CONV_RELU_POOL);
     expect(kernels).not.toContain('MaxPool');
-    // The first conv's ReLU still has its own gradient; the second's is in the pool's.
-    expect(kernels.filter((k) => k === 'EdgetuneReluGrad')).toHaveLength(1);
+    // The second conv's ReLU gradient is in the pool's; the first's is one
+    // pass with its bias gradient, and the second's bias gradient is summed
+    // from the pooled gradient: no Sum reads either conv's gradient back.
+    expect(kernels.filter((k) => k === 'EdgetuneReluGrad')).toHaveLength(0);
+    expect(kernels.filter((k) => k === RELU_BIAS_GRAD)).toHaveLength(2);
     xs.dispose();
     model.dispose();
   });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { RELU_BIAS_GRAD } from '../../../src/contract/custom-ops.js';
 import { fusedConv2d } from '../../../src/core/ops/fused-conv.js';
 import { startTestWasm } from '../../helpers/backend.js';
 import { onBackend, randomValues, relativeError } from '../../helpers/compare.js';
@@ -54,6 +55,9 @@ describe('fused conv + bias + activation for training', () => {
     const kernels = profile.kernels.map((k) => k.name);
     expect(kernels).toContain('Conv2DBackpropFilter');
     expect(kernels).not.toContain('Conv2DBackpropInput');
+    // The bias gradient is summed as the ReLU's gradient is made, not read back by a Sum (the one Sum is the loss).
+    expect(kernels).toContain(RELU_BIAS_GRAD);
+    expect(kernels.filter((k) => k === 'Sum')).toHaveLength(1);
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([x, w, b]);
   });
