@@ -9,7 +9,7 @@ import { forwardConvInfo, padOrCrop } from './conv-geometry.js';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { simdKernels } from '../simd/kernels.js';
 import { type KernelScope, requireInputs, withKernelScope } from './kernel-scope.js';
-import { winogradConv, winogradTakes } from './winograd.js';
+import { winogradConv, winogradInputGradient, winogradInputGradientTakes, winogradTakes } from './winograd.js';
 
 type Shape4 = [number, number, number, number];
 
@@ -24,11 +24,11 @@ function dilate(s: KernelScope, dy: TensorInfo, sh: number, sw: number): TensorI
   return s.run('Reshape', { x: t }, { shape: [b, h * sh, w * sw, c] });
 }
 
-/** A 3x3 filter w [3, 3, C, CO] turned 180 degrees with its channels swapped, into out [3, 3, CO, C]. */
-function flipSwap(w: Float32Array, out: Float32Array, C: number, CO: number): void {
+/** A 3x3 filter w [3, 3, C, CO] with its channels swapped, into out [3, 3, CO, C]; turned 180 degrees too if `turn`. */
+function swapChannels(w: Float32Array, out: Float32Array, C: number, CO: number, turn: boolean): void {
   for (let k = 0; k < 9; k++) {
     for (let ci = 0; ci < C; ci++) {
-      for (let co = 0; co < CO; co++) out[(k * CO + co) * C + ci] = w[((8 - k) * C + ci) * CO + co];
+      for (let co = 0; co < CO; co++) out[(k * CO + co) * C + ci] = w[((turn ? 8 - k : k) * C + ci) * CO + co];
     }
   }
 }
@@ -48,14 +48,17 @@ export function conv2dBackpropInput(backendName: string): KernelFunc {
     const left = kw - 1 - info.padInfo.left;
     const simd = simdKernels();
     if (simd && top >= 0 && left >= 0 && winogradTakes(info, 'input gradient')) {
-      // The same correlation by Winograd (conv 2 of the CNN: 44 → 21 ms on one thread, 23 → 11 on two).
       const wasm = backend as BackendWasm;
+      const adjoint = winogradInputGradientTakes(info);
       return withKernelScope(backend, backendName, (s) => {
-        const turned = s.make([3, 3, info.outChannels, info.inChannels]);
-        flipSwap(wasm.typedArrayFromHeap(filter) as Float32Array, wasm.typedArrayFromHeap(turned) as Float32Array, info.inChannels, info.outChannels);
+        const swapped = s.make([3, 3, info.outChannels, info.inChannels]);
+        swapChannels(wasm.typedArrayFromHeap(filter) as Float32Array, wasm.typedArrayFromHeap(swapped) as Float32Array, info.inChannels, info.outChannels, !adjoint);
+        // The forward conv's Winograd run backwards, on its own tiles.
+        if (adjoint) return winogradInputGradient(wasm, backendName, simd, { dy, swapped, inputShape: a.inputShape, padTop: info.padInfo.top, padLeft: info.padInfo.left });
+        // Else the same correlation by Winograd (conv 2 of the CNN: 44 → 21 ms on one thread, 23 → 11 on two).
         return winogradConv(wasm, backendName, simd, {
           x: dy,
-          filter: turned,
+          filter: swapped,
           outChannels: info.inChannels,
           relu: false,
           padTop: top,

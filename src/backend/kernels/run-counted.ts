@@ -25,7 +25,7 @@ export function runChunked(
   s: KernelScope,
   backend: BackendWasm,
   simd: SimdKernels,
-  kernel: 'winogradConv' | 'winogradFilterGradient' | 'sumRows',
+  kernel: 'winogradConv' | 'winogradInputGradient' | 'winogradFilterGradient' | 'sumRows',
   args: number[],
   slotBytes: number,
   values = Infinity,

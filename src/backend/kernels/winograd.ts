@@ -108,6 +108,49 @@ export function winogradConvPool(backend: BackendWasm, backendName: string, simd
   return { pooled, y };
 }
 
+/** Tiles an image at most for winogradInputGradient: each thread's scratch holds one image's 36 Z and W matrices. */
+const INPUT_GRADIENT_MAX_TILES = 64;
+
+/**
+ * Whether winogradInputGradient takes the input gradient of a conv that
+ * winogradTakes for it: input channels in pairs of vectors, output channels
+ * in vectors, and few enough tiles an image.
+ */
+export const winogradInputGradientTakes = (info: backend_util.Conv2DInfo): boolean =>
+  info.inChannels % 8 === 0 && info.outChannels % 4 === 0 && Math.ceil(info.outHeight / 4) * Math.ceil(info.outWidth / 4) <= INPUT_GRADIENT_MAX_TILES;
+
+export interface WinogradInputGradient {
+  dy: TensorInfo;
+  /** The filter with its channels swapped, [3, 3, CO, C]. */
+  swapped: TensorInfo;
+  inputShape: number[];
+  padTop: number;
+  padLeft: number;
+}
+
+/**
+ * The input gradient of a 3x3, stride-1 convolution by Winograd F(4x4, 3x3),
+ * as the adjoint of the forward pass: dx = Σ over dy's 4x4 tiles of B [(A
+ * dY Aᵀ) Uᵀ] Bᵀ on each tile's input window. The conv's own tiles, not the
+ * transposed conv's over dx: 36 an image for the CNN's second conv, not 49.
+ * Each thread takes whole images (their windows overlap).
+ */
+export function winogradInputGradient(backend: BackendWasm, backendName: string, simd: SimdKernels, grad: WinogradInputGradient): TensorInfo {
+  const [B, H, W, C] = grad.inputShape;
+  const [, OH, OW, CO] = grad.dy.shape;
+  const TH = Math.ceil(OH / 4);
+  const TW = Math.ceil(OW / 4);
+  const rows = (TH * TW + 3) & ~3;
+  return withKernelScope(backend, backendName, (s) => {
+    const u = s.make([matrices(CO, C) / 4]);
+    simd.winogradFilter(pointer(backend, grad.swapped), pointer(backend, u), CO, C);
+    const dx = backend.makeOutput([B, H, W, C], 'float32');
+    const args = [pointer(backend, grad.dy), pointer(backend, u), pointer(backend, dx), H, W, C, CO, grad.padTop, grad.padLeft, TH, TW, OH, OW, B];
+    runChunked(s, backend, simd, 'winogradInputGradient', args, TABLES + matrices(rows, C) + matrices(rows, CO), B * H * W * C);
+    return dx;
+  });
+}
+
 export interface WinogradFilterGradient {
   x: TensorInfo;
   dy: TensorInfo;

@@ -77,7 +77,13 @@ export const families = [
   {
     folder: 'winograd',
     sources: ['winograd-wat.js'],
-    exports: { winogradFilter: {}, winogradConv: { threaded: true }, winogradFilterGradient: { threaded: true }, winogradFilterGradientOut: {} },
+    exports: {
+      winogradFilter: {},
+      winogradConv: { threaded: true },
+      winogradInputGradient: { threaded: true },
+      winogradFilterGradient: { threaded: true },
+      winogradFilterGradientOut: {},
+    },
   },
   { folder: 'matmul', sources: ['matmul-wat.js'], exports: { matmulPack: { threaded: true }, matmul: { threaded: true } } },
   { folder: 'single-channel-conv', sources: ['single-channel-conv-wat.js'], exports: { singleChannelConv: { threaded: true } } },

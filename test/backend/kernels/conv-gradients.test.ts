@@ -17,9 +17,11 @@ const cases: Case[] = [
   { name: 'model conv 1', x: [8, 28, 28, 1], filter: [3, 3, 1, 32], strides: 1, pad: 'valid' },
   { name: 'model conv 2', x: [3, 26, 26, 32], filter: [3, 3, 32, 32], strides: 1, pad: 'valid' },
   { name: 'same stride 1', x: [3, 9, 11, 4], filter: [3, 3, 4, 5], strides: 1, pad: 'same' },
-  // Winograd (enough tiles, see winogradPays) for both gradients, with padding and edge tiles on odd sizes;
+  // Winograd (enough tiles, see winogradPays) for both gradients, with padding and edge tiles on odd sizes
+  // (the input gradient as the forward's adjoint, then on images of more than 64 tiles as the transposed conv);
   // then for the filter gradient only (the input gradient's 4 output channels are too few).
   { name: 'same stride 1, 8 to 8 channels', x: [9, 21, 19, 8], filter: [3, 3, 8, 8], strides: 1, pad: 'same' },
+  { name: 'same stride 1, 8 to 8 channels, 81 tiles an image', x: [2, 35, 33, 8], filter: [3, 3, 8, 8], strides: 1, pad: 'same' },
   { name: 'valid stride 1, 4 to 16 channels', x: [11, 18, 17, 4], filter: [3, 3, 4, 16], strides: 1, pad: 'valid' },
   { name: 'valid stride 2', x: [3, 10, 9, 4], filter: [3, 3, 4, 5], strides: 2, pad: 'valid' },
   { name: 'same stride 2', x: [2, 9, 10, 3], filter: [3, 2, 3, 6], strides: 2, pad: 'same' },
