@@ -36,7 +36,9 @@ function swapChannels(w: Float32Array, out: Float32Array, C: number, CO: number,
 /**
  * dx is the full correlation of the stride-dilated dy with the filter turned
  * 180 degrees and its in/out channels swapped: one XNNPACK conv instead of
- * upstream's scalar loop.
+ * upstream's scalar loop. Where Winograd applies, the forward's Winograd
+ * run backwards on the conv's own tiles (winogradInputGradient), or for
+ * images of many tiles that correlation by Winograd.
  */
 export function conv2dBackpropInput(backendName: string): KernelFunc {
   return ({ inputs, backend, attrs }) => {
