@@ -2,9 +2,6 @@
 // has registered them (and falls back to tf ops elsewhere); backend/kernels
 // registers them. Here so that neither side imports the other.
 
-/** ReLU's gradient from its output in one pass: inputs dy, y. */
-export const RELU_GRAD = 'EdgetuneReluGrad';
-
 /** MaxPoolGrad going on through the ReLU whose output the pool read: inputs dy, input; MaxPoolGrad's attributes. */
 export const POOL_RELU_GRAD = 'EdgetuneMaxPoolReluGrad';
 

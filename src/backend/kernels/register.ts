@@ -13,7 +13,7 @@ import { maxPoolConfig } from './max-pool.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { poolReluGradConfig } from './max-pool-relu-grad.js';
 import { multiplyConfig } from './multiply.js';
-import { reluBiasGradConfig, reluGradConfig } from './relu-grad.js';
+import { reluBiasGradConfig } from './relu-grad.js';
 import { sumConfig } from './sum.js';
 import { transposeConfig } from './transpose.js';
 
@@ -61,7 +61,6 @@ export function registerTrainingKernels(backendName = 'wasm'): void {
   replaceKernel(sumConfig(backendName, stockSum));
   replaceKernel(identityConfig(backendName));
   replaceKernel(castConfig(backendName, stockCast));
-  replaceKernel(reluGradConfig(backendName));
   replaceKernel(reluBiasGradConfig(backendName));
   replaceKernel(multiplyConfig(backendName, stockMultiply));
   replaceKernel(dropoutMaskConfig(backendName));

@@ -65,10 +65,8 @@ export const families = [
   { folder: 'conv-filter-grad', sources: ['conv-filter-grad.wat'], exports: { convFilterGrad: {}, convFilterGradShared: { threaded: true } } },
   {
     folder: 'elementwise',
-    sources: ['relu-grad.wat', 'multiply.wat', 'dropout-mask.wat'],
+    sources: ['multiply.wat', 'dropout-mask.wat'],
     exports: {
-      reluGrad: {},
-      reluGradShared: { chunks: { of: 'reluGrad', count: 'n', size: 32768, step: perValue('dy', 'y', 'out') } },
       multiplyShared: { chunks: { of: 'multiply', count: 'n', size: 32768, step: perValue('a', 'b', 'out') } },
       dropoutMask: {},
       dropoutMaskShared: { chunks: { of: 'dropoutMask', count: 'n', size: 32768, step: { out: 4, seed: MULBERRY32_STEP } } },

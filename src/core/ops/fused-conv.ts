@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { RELU_BIAS_GRAD, RELU_GRAD, type ReluBiasGradAttrs } from '../../contract/custom-ops.js';
+import { RELU_BIAS_GRAD, type ReluBiasGradAttrs } from '../../contract/custom-ops.js';
 
 export type FusedActivation = 'linear' | 'relu';
 
@@ -17,12 +17,6 @@ export const convFilterGradient = (x: tf.Tensor4D, dz: tf.Tensor4D, filterShape:
   tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: dz }, { strides, pad, dataFormat: 'NHWC', filterShape }) as tf.Tensor4D;
 
 export const biasGradient = (dz: tf.Tensor4D) => tf.sum(dz, [0, 1, 2]);
-
-/** dy where y (a ReLU's output) is positive, else 0. */
-function reluGrad(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
-  if (tf.getKernel(RELU_GRAD, tf.getBackend()) != null) return tf.engine().runKernel(RELU_GRAD, { dy, y }) as tf.Tensor;
-  return tf.mul(dy, tf.step(y));
-}
 
 /**
  * The gradient of the bias added before a ReLU (dy where y > 0, summed over
@@ -50,9 +44,10 @@ function registerFusedConvGradient(): void {
     gradFunc: (dy, saved, attrs) => {
       const [x, filter, y] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
       const { strides, pad, activation } = attrs as unknown as FusedConvAttrs;
-      // Under a ReLU, the bias gradient is summed in the pass that masks dy.
+      // Under a ReLU, the bias gradient is summed in the pass that masks dy
+      // where the backend has it; else dy * step(y), summed apart.
       const fused = activation === 'relu' ? reluBiasGrad(dy as tf.Tensor, y, true) : undefined;
-      const dz = (fused?.dz ?? (activation === 'relu' ? reluGrad(dy as tf.Tensor, y) : dy)) as tf.Tensor4D;
+      const dz = (fused?.dz ?? (activation === 'relu' ? tf.mul(dy as tf.Tensor, tf.step(y)) : dy)) as tf.Tensor4D;
       return {
         x: () => convInputGradient(dz, filter, x.shape, strides, pad),
         filter: () => convFilterGradient(x, dz, filter.shape, strides, pad),

@@ -5,7 +5,7 @@ import { nodeSimdKernels, nodeSimdPool } from '../../../src/runtimes/node/simd.j
 import { pointer, simdKernels, simdPool, startSimdKernels, useSimdKernels, type SimdPool } from '../../../src/backend/simd/kernels.js';
 import { KerasAdadelta } from '../../../src/core/ops/adadelta.js';
 import { dropoutMask } from '../../../src/core/ops/dropout.js';
-import { RELU_GRAD } from '../../../src/contract/custom-ops.js';
+import { RELU_BIAS_GRAD } from '../../../src/contract/custom-ops.js';
 import { seededRandom } from '../../../src/core/data/random.js';
 import { startTestWasm } from '../../helpers/backend.js';
 import { onBackend, randomValues, relativeError } from '../../helpers/compare.js';
@@ -27,13 +27,17 @@ const big = randomValues(8 * 24 * 24 * 32, 3).map((v) => Math.max(0, v));
 const grads = randomValues(big.length, 4);
 const onePassKernels: Array<[string, () => tf.Tensor, number]> = [
   [
-    'ReLU gradient',
+    'ReLU gradient with its bias gradient',
     () => {
-      const [dy, y] = [tf.tensor(grads), tf.tensor(big)];
+      const [dy, y] = [tf.tensor4d(grads, [8, 24, 24, 32]), tf.tensor4d(big, [8, 24, 24, 32])];
       // The kernel is wasm's own; cpu's answer is the op-by-op one.
-      return tf.getBackend() === 'wasm' ? (tf.engine().runKernel(RELU_GRAD, { dy, y }) as tf.Tensor) : tf.mul(dy, tf.step(y));
+      const [db, dz] =
+        tf.getBackend() === 'wasm'
+          ? (tf.engine().runKernel(RELU_BIAS_GRAD, { dy, y }, { keepGrad: true }) as unknown as tf.Tensor[])
+          : [tf.sum(tf.mul(dy, tf.step(y)), [0, 1, 2]), tf.mul(dy, tf.step(y))];
+      return tf.concat([db, dz.flatten()]);
     },
-    0,
+    1e-5,
   ],
   ['dropout mask', () => dropoutMask([big.length], 0.3, seededRandom(7)), 0],
   [
