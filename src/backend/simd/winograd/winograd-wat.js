@@ -218,6 +218,21 @@ function outputTile(at, tensor) {
   ].join('\n        ');
 }
 
+/** The 36 matrices in turn, local $k their index: `statements` for each. */
+const eachMatrix = (...statements) => `(local.set $k (i32.const 0))
+        (block $matricesDone
+          (loop $matrices
+            (br_if $matricesDone (i32.ge_u (local.get $k) (i32.const 36)))
+            ${statements.join('\n            ')}
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $matrices)))`;
+
+/** Address of matrix $k of the 36 at local `base`, `size` bytes apart. */
+const kth = (base, size) => `(i32.add (local.get $${base}) (i32.mul (local.get $k) (local.get $${size})))`;
+
+/** For each of the 36 matrices, `fn` on matrix $k of each [base, size] pair, then the arguments `rest`. */
+const callEach = (fn, pairs, rest) => eachMatrix(`(call $${fn} ${[...pairs.map(([base, size]) => kth(base, size)), ...rest].join(' ')})`);
+
 /**
  * The two tables of 36 matrix addresses at $base and $base + SECOND for the
  * chunk from tile $t: matrix k of each at first + k * firstSize (resp.
@@ -225,15 +240,9 @@ function outputTile(at, tensor) {
  * the transforms address matrix k at tile t.
  */
 function chunkTables(first, firstSize, firstRow, second, secondSize, secondRow) {
-  const entry = (base, size, row) => `(i32.sub (i32.add (local.get $${base}) (i32.mul (local.get $k) (local.get $${size}))) (i32.mul (local.get $t) (i32.shl (local.get $${row}) (i32.const 2))))`;
-  return `(local.set $k (i32.const 0))
-        (block $tablesDone
-          (loop $tables
-            (br_if $tablesDone (i32.ge_u (local.get $k) (i32.const 36)))
-            (i32.store (i32.add (local.get $base) (i32.shl (local.get $k) (i32.const 2))) ${entry(first, firstSize, firstRow)})
-            (i32.store offset=${SECOND} (i32.add (local.get $base) (i32.shl (local.get $k) (i32.const 2))) ${entry(second, secondSize, secondRow)})
-            (local.set $k (i32.add (local.get $k) (i32.const 1)))
-            (br $tables)))`;
+  const entry = (base, size, row) => `(i32.sub ${kth(base, size)} (i32.mul (local.get $t) (i32.shl (local.get $${row}) (i32.const 2))))`;
+  const at = '(i32.add (local.get $base) (i32.shl (local.get $k) (i32.const 2)))';
+  return eachMatrix(`(i32.store ${at} ${entry(first, firstSize, firstRow)})`, `(i32.store offset=${SECOND} ${at} ${entry(second, secondSize, secondRow)})`);
 }
 
 /** The output transform's loads and column pass: locals s{r}_{j} = (At m)[r][j] for the tile and channel group. */
@@ -466,17 +475,7 @@ function fusedConv() {
           (local.get $TH) (local.get $TW) (local.get $t) (i32.add (local.get $t) (local.get $len)))
         ;; the products cover the chunk's tiles in blocks of 4: in a short final
         ;; chunk (a small batch) the rows past its last tile are not computed
-        (local.set $k (i32.const 0))
-        (block $productsDone
-          (loop $products
-            (br_if $productsDone (i32.ge_u (local.get $k) (i32.const 36)))
-            (call $winogradProduct
-              (i32.add (local.get $vb) (i32.mul (local.get $k) (local.get $vSize)))
-              (i32.add (local.get $u) (i32.mul (local.get $k) (local.get $uSize)))
-              (i32.add (local.get $mb) (i32.mul (local.get $k) (local.get $mSize)))
-              (local.get $C) (local.get $CO) (i32.and (i32.add (local.get $len) (i32.const 3)) (i32.const -4)))
-            (local.set $k (i32.add (local.get $k) (i32.const 1)))
-            (br $products)))
+        ${callEach('winogradProduct', [['vb', 'vSize'], ['u', 'uSize'], ['mb', 'mSize']], ['(local.get $C)', '(local.get $CO)', '(i32.and (i32.add (local.get $len) (i32.const 3)) (i32.const -4))'])}
         (if (local.get $p)
           (then (call $winogradOutputPool (i32.add (local.get $base) (i32.const ${SECOND})) (local.get $bias) (local.get $y) (local.get $p) (local.get $OH) (local.get $OW)
             (local.get $CO) (local.get $TH) (local.get $TW) (local.get $relu) (local.get $t) (i32.add (local.get $t) (local.get $len))))
@@ -589,17 +588,7 @@ function filterGradient() {
           (local.get $TH) (local.get $TW) (local.get $t) (i32.add (local.get $t) (local.get $len)))
         (call $winogradGradTransform (local.get $dy) (i32.add (local.get $base) (i32.const ${SECOND})) (local.get $OH) (local.get $OW) (local.get $CO)
           (local.get $TH) (local.get $TW) (local.get $t) (i32.add (local.get $t) (local.get $len)))
-        (local.set $k (i32.const 0))
-        (block $sumsDone
-          (loop $sums
-            (br_if $sumsDone (i32.ge_u (local.get $k) (i32.const 36)))
-            (call $winogradAccumulate
-              (i32.add (local.get $vb) (i32.mul (local.get $k) (local.get $vSize)))
-              (i32.add (local.get $zb) (i32.mul (local.get $k) (local.get $zSize)))
-              (i32.add (local.get $sum) (i32.mul (local.get $k) (local.get $wSize)))
-              (local.get $len) (local.get $C) (local.get $CO))
-            (local.set $k (i32.add (local.get $k) (i32.const 1)))
-            (br $sums)))
+        ${callEach('winogradAccumulate', [['vb', 'vSize'], ['zb', 'zSize'], ['sum', 'wSize']], ['(local.get $len)', '(local.get $C)', '(local.get $CO)'])}
         (br $take))))
 `;
 }
@@ -639,17 +628,7 @@ function inputGradient() {
         (memory.fill (i32.add (local.get $dx) (i32.mul (local.get $b) (local.get $image))) (i32.const 0) (local.get $image))
         (call $winogradGradTransform (local.get $dy) (local.get $base) (local.get $OH) (local.get $OW) (local.get $CO)
           (local.get $TH) (local.get $TW) (local.get $t) (i32.add (local.get $t) (local.get $per)))
-        (local.set $k (i32.const 0))
-        (block $productsDone
-          (loop $products
-            (br_if $productsDone (i32.ge_u (local.get $k) (i32.const 36)))
-            (call $winogradProduct
-              (i32.add (local.get $zb) (i32.mul (local.get $k) (local.get $zSize)))
-              (i32.add (local.get $u) (i32.mul (local.get $k) (local.get $uSize)))
-              (i32.add (local.get $wb) (i32.mul (local.get $k) (local.get $wSize)))
-              (local.get $CO) (local.get $C) (local.get $rows))
-            (local.set $k (i32.add (local.get $k) (i32.const 1)))
-            (br $products)))
+        ${callEach('winogradProduct', [['zb', 'zSize'], ['u', 'uSize'], ['wb', 'wSize']], ['(local.get $CO)', '(local.get $C)', '(local.get $rows)'])}
         (call $winogradInputAdjoint (i32.add (local.get $base) (i32.const ${SECOND})) (local.get $dx) (local.get $H) (local.get $W) (local.get $C)
           (local.get $pt) (local.get $pl) (local.get $TH) (local.get $TW) (local.get $t) (i32.add (local.get $t) (local.get $per)))
         (br $take))))
