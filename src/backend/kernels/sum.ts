@@ -18,7 +18,7 @@ export interface RowSum {
  * shared with the helper threads in chunks of 1024 rows when there are
  * enough; float64, added from each thread's slot.
  */
-export function simdRowSum(backend: BackendWasm, s: KernelScope, simd: SimdKernels, { x, C, mask, out }: RowSum): Float64Array {
+function simdRowSum(backend: BackendWasm, s: KernelScope, simd: SimdKernels, { x, C, mask, out }: RowSum): Float64Array {
   const rows = util.sizeFromShape(x.shape) / C;
   const at = (t: TensorInfo | undefined) => (t ? pointer(backend, t) : 0);
   // Each thread's slot: C float32 block sums, then C float64 totals.
@@ -32,7 +32,7 @@ export function simdRowSum(backend: BackendWasm, s: KernelScope, simd: SimdKerne
 }
 
 /** The same totals in JavaScript, for any C or without the SIMD kernels. */
-export function jsRowSum(backend: BackendWasm, { x, C, mask, out }: RowSum): Float64Array {
+function jsRowSum(backend: BackendWasm, { x, C, mask, out }: RowSum): Float64Array {
   const src = f32(backend, x);
   const keep = mask ? f32(backend, mask) : undefined;
   const dst = out ? f32(backend, out) : undefined;
