@@ -30,14 +30,31 @@ export interface KerasAdadeltaAttrs {
 /**
  * A conv with bias and ReLU, then a 2x2, stride-2 max pool, as one kernel:
  * inputs x, filter, bias (optional); outputs the pooled values and, with
- * keepConv, the conv's output as well (a gradient through the pool reads it).
+ * routes, the pool's routes as well (int32, the pooled shape), which is all
+ * a gradient through the pool and the ReLU needs (see UNPOOL_2X2): for each
+ * pooled value, which input of its window (0-3, row by row) was the first
+ * maximum, or 4 if that maximum is not positive (no gradient passes the ReLU).
  */
 export const CONV_RELU_POOL = 'EdgetuneConvReluPool';
 
 export interface ConvReluPoolAttrs {
   strides: [number, number];
   pad: 'valid' | 'same';
-  keepConv: boolean;
+  routes: boolean;
+}
+
+/**
+ * The gradient through a 2x2, stride-2 max pool and the ReLU before it, from
+ * CONV_RELU_POOL's routes: inputs dy (the pooled values' gradient) and
+ * routes; attrs the pool input's height and width (at least twice the
+ * pooled ones: an odd last row or column has no window). Output: the pool
+ * input's gradient, dy where the route names the input, else 0.
+ */
+export const UNPOOL_2X2 = 'EdgetuneUnpool2x2';
+
+export interface Unpool2x2Attrs {
+  inHeight: number;
+  inWidth: number;
 }
 
 /**

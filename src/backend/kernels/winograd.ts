@@ -3,7 +3,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { WINOGRAD_CHUNK as CHUNK, WINOGRAD_MATRIX_PAD as PAD, WINOGRAD_TABLES_BYTES as TABLES } from '../simd/exports.generated.js';
 import { pointer, type SimdKernels } from '../simd/kernels.js';
 import { stride1Nhwc } from './conv-geometry.js';
-import { withKernelScope, type KernelScope } from './kernel-scope.js';
+import { KernelScope, withKernelScope } from './kernel-scope.js';
 import { runChunked } from './run-counted.js';
 
 export interface WinogradConv {
@@ -50,10 +50,11 @@ export function winogradTakes(info: backend_util.Conv2DInfo, pass: WinogradPass)
     : winogradPays(info.inChannels, info.outChannels, info.batchSize * info.outHeight * info.outWidth);
 }
 
-/** Where winogradRun writes: the conv's output (or none), and its 2x2 max pool (or none). */
+/** Where winogradRun writes: the conv's output (or none), or its 2x2 max pool and, if given, the pool's routes. */
 interface WinogradOutputs {
   y?: TensorInfo;
   pooled?: TensorInfo;
+  routes?: TensorInfo;
 }
 
 /**
@@ -72,7 +73,7 @@ function winogradRun(backend: BackendWasm, s: KernelScope, simd: SimdKernels, co
   const u = s.make([matrices(C, CO) / 4]);
   simd.winogradFilter(pointer(backend, conv.filter), pointer(backend, u), C, CO);
   const at = (t: TensorInfo | undefined) => (t ? pointer(backend, t) : 0);
-  const args = [pointer(backend, conv.x), pointer(backend, u), at(conv.bias), at(out.y), at(out.pooled)];
+  const args = [pointer(backend, conv.x), pointer(backend, u), at(conv.bias), at(out.pooled ? out.routes : out.y), at(out.pooled)];
   const geometry = [H, W, C, CO, conv.padTop, conv.padLeft, TH, TW, conv.outHeight, conv.outWidth, conv.relu ? 1 : 0, tiles];
   // A small conv (batch 1-3) runs on this thread alone: waking a helper costs more than it takes over.
   runChunked(s, backend, simd, 'winogradConv', [...args, ...geometry], matrices(CHUNK, C) + matrices(CHUNK, CO) + TABLES, B * conv.outHeight * conv.outWidth * CO);
@@ -92,20 +93,22 @@ export const winogradPools = (conv: Pick<WinogradConv, 'outHeight' | 'outWidth'>
 
 /**
  * The conv by Winograd with the 2x2, stride-2 max pool of its output taken
- * as each tile is written (needs winogradPools): the pooled output, and the
- * conv's own output only if `keep` (training's gradient reads it). Without
- * it, the conv's 9 MB output (the seed CNN at batch 128) is never written.
+ * as each tile is written (needs winogradPools): the pooled output and, with
+ * `routes`, the pool's routes (see CONV_RELU_POOL), all training's gradient
+ * needs. The conv's own output (9 MB for the seed CNN at batch 128) is never
+ * written.
  */
-export function winogradConvPool(backend: BackendWasm, backendName: string, simd: SimdKernels, conv: WinogradConv, keep: boolean): { pooled: TensorInfo; y?: TensorInfo } {
+export function winogradConvPool(backend: BackendWasm, backendName: string, simd: SimdKernels, conv: WinogradConv, routes: boolean): TensorInfo[] {
   const [B] = conv.x.shape;
-  let y: TensorInfo | undefined;
-  const pooled = withKernelScope(backend, backendName, (s) => {
-    const p = backend.makeOutput([B, conv.outHeight / 2, conv.outWidth / 2, conv.outChannels], 'float32');
-    if (keep) y = backend.makeOutput([B, conv.outHeight, conv.outWidth, conv.outChannels], 'float32');
-    winogradRun(backend, s, simd, conv, { y, pooled: p });
-    return p;
-  });
-  return { pooled, y };
+  const shape = [B, conv.outHeight / 2, conv.outWidth / 2, conv.outChannels];
+  const out = [backend.makeOutput(shape, 'float32'), ...(routes ? [backend.makeOutput(shape, 'int32')] : [])];
+  const s = new KernelScope(backend, backendName);
+  try {
+    winogradRun(backend, s, simd, conv, { pooled: out[0], routes: out[1] });
+  } finally {
+    s.dispose();
+  }
+  return out;
 }
 
 /** Tiles an image at most for winogradInputGradient: each thread's scratch holds one image's 36 Z and W matrices. */

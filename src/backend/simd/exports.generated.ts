@@ -8,6 +8,8 @@ export interface SimdKernels {
   maxPool2x2(x: number, y: number, rowsOut: number, OW: number, C: number, next: number): void;
   maxPoolGrad2x2(x: number, g: number, dx: number, rowsOut: number, OW: number, C: number, relu: number): void;
   maxPoolGrad2x2Shared(x: number, g: number, dx: number, rowsOut: number, OW: number, C: number, relu: number, next: number): void;
+  unpool2x2(g: number, routes: number, dx: number, rowsOut: number, OW: number, C: number): void;
+  unpool2x2Shared(g: number, routes: number, dx: number, rowsOut: number, OW: number, C: number, next: number): void;
   sumRows(src: number, mask: number, out: number, rows: number, C: number, scratch: number, slots: number, next: number): void;
   addInto(dst: number, src: number, n: number): void;
   adadelta(w: number, g: number, g2: number, d2: number, nw: number, ng2: number, nd2: number, n: number, lr: number, rho: number, eps: number): void;
@@ -34,6 +36,7 @@ export interface SimdKernels {
 export const PARALLEL_KERNELS = [
   'maxPool2x2',
   'maxPoolGrad2x2Shared',
+  'unpool2x2Shared',
   'sumRows',
   'adadeltaShared',
   'convFilterGradShared',

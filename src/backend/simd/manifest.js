@@ -46,11 +46,13 @@ export const families = [
   { folder: 'transpose', sources: ['transpose.wat'], exports: { transpose2d: {}, swapOuter: {} } },
   {
     folder: 'pool',
-    sources: ['max-pool.wat', 'max-pool-grad.wat'],
+    sources: ['max-pool.wat', 'max-pool-grad.wat', 'unpool.wat'],
     exports: {
       maxPool2x2: { threaded: true },
       maxPoolGrad2x2: {},
       maxPoolGrad2x2Shared: { chunks: { of: 'maxPoolGrad2x2', count: 'rowsOut', size: 64, step: { x: poolRow(4), g: poolRow(2), dx: poolRow(4) } } },
+      unpool2x2: {},
+      unpool2x2Shared: { chunks: { of: 'unpool2x2', count: 'rowsOut', size: 64, step: { g: poolRow(2), routes: poolRow(2), dx: poolRow(4) } } },
     },
   },
   { folder: 'reduce', sources: ['sum-rows.wat', 'add-into.wat'], exports: { sumRows: { threaded: true }, addInto: {} } },

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CONV_RELU_POOL, POOL_RELU_GRAD, RELU_BIAS_GRAD } from '../../../src/contract/custom-ops.js';
+import { CONV_RELU_POOL, POOL_RELU_GRAD, RELU_BIAS_GRAD, UNPOOL_2X2 } from '../../../src/contract/custom-ops.js';
 import { convReluPool, convReluPool2x2, poolReluGradAvailable } from '../../../src/core/ops/conv-relu-pool.js';
 import { infer } from '../../../src/core/model/inference.js';
 import { trainingForward } from '../../../src/core/model/forward.js';
@@ -60,6 +60,8 @@ describe('conv + ReLU + MaxPool as one training step', () => {
     // Big enough for Winograd: the pool is taken as its tiles are written (padded, and without bias in the second).
     { x: [5, 26, 26, 32], filter: [3, 3, 32, 32], pad: 'valid', pool: 2, poolStrides: 2, poolPad: 'valid', bias: true },
     { x: [4, 16, 16, 8], filter: [3, 3, 8, 16], pad: 'same', pool: 2, poolStrides: 2, poolPad: 'valid', bias: false },
+    // An odd output (11 x 9): the pool drops its last row and column, which get no gradient.
+    { x: [2, 13, 11, 4], filter: [3, 3, 4, 8], pad: 'valid', pool: 2, poolStrides: 2, poolPad: 'valid', bias: true },
     // Overlapping, padded windows: the general pass.
     { x: [2, 9, 9, 3], filter: [3, 3, 3, 4], pad: 'same', pool: 3, poolStrides: 2, poolPad: 'same', bias: true },
   ];
@@ -84,7 +86,10 @@ describe('conv + ReLU + MaxPool as one training step', () => {
       const { value, grads } = tf.variableGrads(() => tf.sum(forward(xs)) as tf.Scalar, variables);
       tf.dispose([value, ...Object.values(grads)]);
     });
-    expect(kernels).toContain(POOL_RELU_GRAD);
+    // The gradient goes where the forward's routes point: the conv's output
+    // is neither kept nor read back.
+    expect(kernels).toContain(UNPOOL_2X2);
+    expect(kernels).not.toContain(POOL_RELU_GRAD);
     expect(kernels).not.toContain('MaxPoolGrad');
     // The forward pools as conv 2 writes its output.
     expect(kernels).toContain(CONV_RELU_POOL);

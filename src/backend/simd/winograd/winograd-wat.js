@@ -202,8 +202,8 @@ function inputAdjoint() {
 
 /**
  * Where tile $t lies in an [B, OH, OW, CO] tensor at $tensor: $oh, $ow, the
- * $rows and $cols left from there, whether the tile is $full, and in $at the
- * address of its first value.
+ * $rows and $cols left from there, whether the tile is $full, and in $at (if
+ * given) the address of its first value.
  */
 function outputTile(at, tensor) {
   return [
@@ -214,7 +214,7 @@ function outputTile(at, tensor) {
     set('rows', '(i32.sub (local.get $OH) (local.get $oh))'),
     set('cols', '(i32.sub (local.get $OW) (local.get $ow))'),
     set('full', '(i32.and (i32.ge_u (local.get $rows) (i32.const 4)) (i32.ge_u (local.get $cols) (i32.const 4)))'),
-    set(at, `(i32.add (local.get $${tensor}) (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $OH)) (local.get $oh)) (local.get $OW)) (local.get $ow)) (local.get $CO)) (i32.const 2)))`),
+    ...(at ? [set(at, `(i32.add (local.get $${tensor}) (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $OH)) (local.get $oh)) (local.get $OW)) (local.get $ow)) (local.get $CO)) (i32.const 2)))`)] : []),
   ].join('\n        ');
 }
 
@@ -311,35 +311,53 @@ function outputPoolTransform() {
     const { pre, out } = outputValues(r);
     body.push(...pre, ...out.map((e, c) => set(`y${r}_${c}`, e)));
   }
-  body.push(`(if (local.get $y) (then ${range(16).map((n) => `(v128.store ${outputAt(Math.floor(n / 4), n % 4)} ${get(`y${Math.floor(n / 4)}_${n % 4}`)})`).join('\n')}))`);
   const max = (a, b) => `(f32x4.max ${a} ${b})`;
+  const pick = (a, b, mask) => `(v128.bitselect ${a} ${b} ${mask})`;
+  const lanes = (n) => `(v128.const i32x4 ${n} ${n} ${n} ${n})`;
   for (const i of range(2)) {
     for (const j of range(2)) {
       const [a, b, c, d] = [0, 1].flatMap((di) => [0, 1].map((dj) => get(`y${2 * i + di}_${2 * j + dj}`)));
       const at = `(i32.add (local.get $pq) (i32.add (i32.mul (i32.const ${i}) (local.get $pRowStep)) (i32.mul (i32.const ${j}) (local.get $colStep))))`;
-      body.push(`(v128.store ${at} ${max(max(a, b), max(c, d))})`);
+      // With routes, the max as a chain whose steps say which value won:
+      // strictly greater, so the first maximum in scan order, as
+      // MaxPoolGrad routes on cpu; 4 where it is not positive.
+      body.push(`(if (local.get $routes)
+          (then
+            ${set('m1', `(f32x4.gt ${b} ${a})`)}
+            ${set('best', max(a, b))}
+            ${set('m2', `(f32x4.gt ${c} ${get('best')})`)}
+            ${set('best', max(get('best'), c))}
+            ${set('m3', `(f32x4.gt ${d} ${get('best')})`)}
+            ${set('best', max(get('best'), d))}
+            (v128.store ${at} ${get('best')})
+            (v128.store (i32.add ${at} (local.get $toRoutes))
+              ${pick(pick(lanes(3), pick(lanes(2), `(v128.and ${get('m1')} ${lanes(1)})`, get('m2')), get('m3')), lanes(4), `(f32x4.gt ${get('best')} ${zero})`)}))
+          (else (v128.store ${at} ${max(max(a, b), max(c, d))})))`);
     }
   }
   const half = (name) => `(i32.shr_u (local.get $${name}) (i32.const 1))`;
   return `
   ;; The output transform with the 2x2, stride-2 max pool after it: as
   ;; $winogradOutput, but every tile whole (OH and OW multiples of 4), the
-  ;; max of each 2x2 of the tile stored to p [B, OH / 2, OW / 2, CO], and y
-  ;; stored only where y is not 0 (training keeps it for the gradient).
+  ;; max of each 2x2 of the tile stored to p [B, OH / 2, OW / 2, CO] and,
+  ;; where routes is not 0 (training), its route (int32, p's layout): which
+  ;; of the window's four outputs (0-3, row by row) is its first maximum, or
+  ;; 4 if that is not positive. The conv's own output is never stored.
   (func $winogradOutputPool
-    (param $m i32) (param $bias i32) (param $y i32) (param $p i32) (param $OH i32) (param $OW i32) (param $CO i32)
+    (param $m i32) (param $bias i32) (param $routes i32) (param $p i32) (param $OH i32) (param $OW i32) (param $CO i32)
     (param $TH i32) (param $TW i32) (param $relu i32) (param $t0 i32) (param $t1 i32)
-    (local $pq i32) (local $pRowStep i32)
-    ${outputLocals(grid('y', 4, 4))}
+    (local $pq i32) (local $pRowStep i32) (local $toRoutes i32)
+    ${outputLocals([...grid('y', 4, 4), 'm1', 'm2', 'm3', 'best'])}
     (local.set $pRowStep (i32.shr_u (local.get $rowStep) (i32.const 1)))
+    (local.set $toRoutes (i32.sub (local.get $routes) (local.get $p)))
     ${tileLoops(
       'CO',
       [
-        outputTile('q', 'y'),
+        outputTile(),
         set('pq', `(i32.add (local.get $p) (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) ${half('OH')}) ${half('oh')}) ${half('OW')}) ${half('ow')}) (local.get $CO)) (i32.const 2)))`),
       ],
       body,
-      ['q', 'pq'],
+      ['pq'],
     )}
 `;
 }
@@ -451,8 +469,8 @@ function fusedConv() {
   ;; slots (both 0 at the start); a slot is (C + CO) * ${36 * CHUNK * 4} + ${72 * PAD + TABLES}
   ;; bytes: the two matrix tables, then V, then M (each matrix followed by
   ;; ${PAD} bytes of pad). u: the filter transform's 36 padded matrices [C, CO].
-  ;; With p (not 0), the 2x2 max pool of the output goes to p, and y is
-  ;; written only if not 0.
+  ;; With p (not 0), the 2x2 max pool of the output goes to p and y, if not
+  ;; 0, receives the pool's routes (see winogradOutputPool), not the output.
   (func $winogradConv
     (param $x i32) (param $u i32) (param $bias i32) (param $y i32) (param $p i32) (param $H i32) (param $W i32) (param $C i32) (param $CO i32)
     (param $pt i32) (param $pl i32) (param $TH i32) (param $TW i32) (param $OH i32) (param $OW i32) (param $relu i32)

@@ -1,0 +1,79 @@
+import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { UNPOOL_2X2, type Unpool2x2Attrs } from '../../contract/custom-ops.js';
+import { pointer, runShared, simdKernels } from '../simd/kernels.js';
+import { f32, heapOutputs } from './heap.js';
+import { requireInputs } from './kernel-scope.js';
+
+/** No input of the window gets the gradient: its maximum is not positive, so the ReLU passes none. */
+const NO_ROUTE = 4;
+
+/**
+ * The routes of a 2x2, stride-2 max pool over y [B, H, W, C], a ReLU's
+ * output, into routes [B, floor(H / 2), floor(W / 2), C] (see CONV_RELU_POOL):
+ * the first maximum of each window in scan order, as MaxPoolGrad routes on
+ * cpu, or NO_ROUTE where it is not positive.
+ */
+export function poolRoutes(y: Float32Array, routes: Int32Array, B: number, H: number, W: number, C: number): void {
+  const PH = H >> 1;
+  const PW = W >> 1;
+  for (let b = 0; b < B; b++) {
+    for (let ph = 0; ph < PH; ph++) {
+      for (let pw = 0; pw < PW; pw++) {
+        const p0 = ((b * H + 2 * ph) * W + 2 * pw) * C;
+        const at = [p0, p0 + C, p0 + W * C, p0 + W * C + C];
+        const q = ((b * PH + ph) * PW + pw) * C;
+        for (let c = 0; c < C; c++) {
+          let route = 0;
+          let best = y[p0 + c];
+          for (let k = 1; k < 4; k++) {
+            if (y[at[k] + c] > best) {
+              best = y[at[k] + c];
+              route = k;
+            }
+          }
+          routes[q + c] = best > 0 ? route : NO_ROUTE;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * UNPOOL_2X2: each window's gradient to the input its route names, 0
+ * elsewhere (and in an odd last row or column, which no window covers).
+ * Every input is written once, so there is no zero fill where the windows
+ * tile the input; a SIMD pass there, on the pool's threads.
+ */
+export const unpool2x2: KernelFunc = (args) => {
+  const { dy, routes } = requireInputs(args.inputs, ['dy', 'routes']);
+  const backend = args.backend as BackendWasm;
+  const { inHeight: H, inWidth: W } = args.attrs as unknown as Unpool2x2Attrs;
+  const [B, PH, PW, C] = dy.shape;
+  const [out] = heapOutputs(backend, [[B, H, W, C]]);
+  const simd = simdKernels();
+  if (simd && C % 4 === 0 && H === 2 * PH && W === 2 * PW) {
+    const kernelArgs = [pointer(backend, dy), pointer(backend, routes), pointer(backend, out), B * PH, PW, C] as const;
+    if (!runShared('unpool2x2Shared', [...kernelArgs], B * H * W * C)) simd.unpool2x2(...kernelArgs);
+    return out;
+  }
+  const g = f32(backend, dy);
+  const to = backend.typedArrayFromHeap(routes) as Int32Array;
+  const dx = f32(backend, out);
+  dx.fill(0);
+  for (let b = 0; b < B; b++) {
+    for (let ph = 0; ph < PH; ph++) {
+      for (let pw = 0; pw < PW; pw++) {
+        const p0 = ((b * H + 2 * ph) * W + 2 * pw) * C;
+        const q = ((b * PH + ph) * PW + pw) * C;
+        for (let c = 0; c < C; c++) {
+          const route = to[q + c];
+          if (route !== NO_ROUTE) dx[p0 + (route >> 1) * W * C + (route & 1) * C + c] = g[q + c];
+        }
+      }
+    }
+  }
+  return out;
+};
+
+export const unpool2x2Config = (backendName: string): KernelConfig => ({ kernelName: UNPOOL_2X2, backendName, kernelFunc: unpool2x2 });
