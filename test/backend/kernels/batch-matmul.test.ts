@@ -12,7 +12,7 @@ describe('wasm BatchMatMul with transposed operands matches the cpu backend', ()
   // The Dense layer's three products (y = x·W, dx = dy·Wᵀ, dW = xᵀ·dy) and
   // more that edgetune's SIMD matmul takes (rows in 4s, columns in 16s, k in
   // 4s: several chunks of rows, a last chunk cut short, both transposed, a
-  // leading batch of 1); then sizes it leaves to the stock path, a·bᵀ both
+  // leading batch of 1, short k); then sizes it leaves to the stock path, a·bᵀ both
   // with b the larger operand (computed as (b·aᵀ)ᵀ) and the smaller.
   const cases: Array<{ a: number[]; b: number[]; ta: boolean; tb: boolean }> = [
     { a: [32, 4608], b: [4608, 128], ta: false, tb: false },
@@ -23,6 +23,9 @@ describe('wasm BatchMatMul with transposed operands matches the cpu backend', ()
     { a: [1, 64, 512], b: [1, 512, 64], ta: false, tb: false },
     { a: [64, 4608], b: [4608, 24], ta: false, tb: false },
     { a: [64, 4606], b: [4606, 32], ta: false, tb: false },
+    // Short k: the packing takes blocks and panels four at a time, the last item short (9 blocks + 10 panels).
+    { a: [36, 512], b: [512, 80], ta: false, tb: false },
+    { a: [512, 36], b: [80, 512], ta: true, tb: true },
     { a: [17, 5], b: [17, 9], ta: true, tb: false },
     { a: [7, 13], b: [11, 13], ta: false, tb: true },
     { a: [9, 6], b: [2, 6], ta: false, tb: true },

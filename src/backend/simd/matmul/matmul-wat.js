@@ -37,6 +37,16 @@ const loadRows = (count, rowBytes) =>
 /** The packing kernel's v128 locals: eight rows loaded, the transpose's temporaries and results. */
 const packLocals = locals([...range(8).map((j) => `v${j}`), 't0', 't1', 't2', 't3', 'o0', 'o1', 'o2', 'o3'], 'v128');
 
+/**
+ * Blocks of A or panels of B per work item of the packing where they are
+ * short (K below GROUPED_BELOW_K). One each, two threads took the hundreds
+ * of items of the Dense layer's gradients from the counter in twice the
+ * time one thread took alone; four blocks of a transposed A also read whole
+ * 64-byte lines of its rows, so no line goes to both threads.
+ */
+const UNITS_PER_ITEM = 4;
+const GROUPED_BELOW_K = 1024;
+
 function pack() {
   // A block: rows i..i+3 of A, K values each, as [K][4] (a k's four values together).
   const aRowsContiguous = loop('aT', `(i32.ge_u ${get('k')} (local.get $K))`, [
@@ -71,38 +81,46 @@ function pack() {
   ;; of 4 rows [M/4][K][4] at ap, B [K, N] into panels of 8 columns
   ;; [N/8][K][8] at bp. A[i, k] is at a + 4 (i aRow + k aCol) with aCol = 1
   ;; or aRow = 1; B[k, n] at b + 4 (k bRow + n), or with bT at b + 4 (n bRow
-  ;; + k). K a multiple of 4. Threads take blocks and panels from the counter
-  ;; at next.
+  ;; + k). K a multiple of 4. Threads take blocks and panels (${UNITS_PER_ITEM} at a
+  ;; time where K < ${GROUPED_BELOW_K}) from the counter at next.
   (func $matmulPack
     (param $a i32) (param $b i32) (param $ap i32) (param $bp i32) (param $M i32) (param $N i32) (param $K i32)
     (param $aRow i32) (param $aCol i32) (param $bRow i32) (param $bT i32) (param $next i32)
-    (local $blocks i32) (local $items i32) (local $t i32) (local $k i32) (local $k4 i32) (local $src i32) (local $dst i32)
+    (local $blocks i32) (local $units i32) (local $per i32) (local $u i32) (local $uEnd i32) (local $panel i32) (local $items i32) (local $t i32) (local $k i32) (local $k4 i32) (local $src i32) (local $dst i32)
     (local $rowBytes i32) (local $colBytes i32)
     ${packLocals}
     (local.set $blocks (i32.shr_u (local.get $M) (i32.const 2)))
-    (local.set $items (i32.add (local.get $blocks) (i32.shr_u (local.get $N) (i32.const 3))))
+    (local.set $units (i32.add (local.get $blocks) (i32.shr_u (local.get $N) (i32.const 3))))
+    (local.set $per (select (i32.const ${UNITS_PER_ITEM}) (i32.const 1) (i32.lt_u (local.get $K) (i32.const ${GROUPED_BELOW_K}))))
+    (local.set $items (i32.div_u (i32.add (local.get $units) (i32.sub (local.get $per) (i32.const 1))) (local.get $per)))
     ${loop('take', '(i32.ge_u (local.tee $t (i32.atomic.rmw.add (local.get $next) (i32.const 1))) (local.get $items))', [
-      set('k', i32(0)),
-      `(if (i32.lt_u ${get('t')} ${get('blocks')})
+      set('u', mul(get('t'), get('per'))),
+      set('uEnd', plus(get('u'), get('per'))),
+      set('uEnd', `(select (local.get $units) ${get('uEnd')} (i32.gt_u ${get('uEnd')} (local.get $units)))`),
+      loop('units', `(i32.ge_u ${get('u')} ${get('uEnd')})`, [
+        set('k', i32(0)),
+        `(if (i32.lt_u ${get('u')} ${get('blocks')})
           (then
-            ${set('dst', plus('(local.get $ap)', mul(get('t'), shl('(local.get $K)', 4))))}
-            ${set('src', plus('(local.get $a)', mul(shl(get('t'), 4), '(local.get $aRow)')))}
+            ${set('dst', plus('(local.get $ap)', mul(get('u'), shl('(local.get $K)', 4))))}
+            ${set('src', plus('(local.get $a)', mul(shl(get('u'), 4), '(local.get $aRow)')))}
             ${set('rowBytes', shl('(local.get $aRow)', 2))}
             ${set('colBytes', shl('(local.get $aCol)', 2))}
             (if (i32.eq (local.get $aCol) (i32.const 1))
               (then ${aRowsContiguous})
               (else ${aColumnsContiguous})))
           (else
-            ${set('t', `(i32.sub ${get('t')} ${get('blocks')})`)}
-            ${set('dst', plus('(local.get $bp)', mul(get('t'), shl('(local.get $K)', 5))))}
+            ${set('panel', `(i32.sub ${get('u')} ${get('blocks')})`)}
+            ${set('dst', plus('(local.get $bp)', mul(get('panel'), shl('(local.get $K)', 5))))}
             ${set('rowBytes', shl('(local.get $bRow)', 2))}
             (if (local.get $bT)
               (then
-                ${set('src', plus('(local.get $b)', mul(shl(get('t'), 5), '(local.get $bRow)')))}
+                ${set('src', plus('(local.get $b)', mul(shl(get('panel'), 5), '(local.get $bRow)')))}
                 ${bTransposed})
               (else
-                ${set('src', plus('(local.get $b)', shl(get('t'), 5)))}
+                ${set('src', plus('(local.get $b)', shl(get('panel'), 5)))}
                 ${bRowsContiguous}))))`,
+        inc('u', i32(1)),
+      ]),
     ])})
 `;
 }
