@@ -31,7 +31,7 @@ export interface KerasAdadeltaAttrs {
  * A conv with bias and ReLU, then a 2x2, stride-2 max pool, as one kernel:
  * inputs x, filter, bias (optional); outputs the pooled values and, with
  * routes, the pool's routes as well (int32, the pooled shape), which is all
- * a gradient through the pool and the ReLU needs (see UNPOOL_2X2): for each
+ * a gradient through the pool and the ReLU needs (see CONV_RELU_POOL_GRAD): for each
  * pooled value, which input of its window (0-3, row by row) was the first
  * maximum, or 4 if that maximum is not positive (no gradient passes the ReLU).
  */
@@ -44,17 +44,18 @@ export interface ConvReluPoolAttrs {
 }
 
 /**
- * The gradient through a 2x2, stride-2 max pool and the ReLU before it, from
- * CONV_RELU_POOL's routes: inputs dy (the pooled values' gradient) and
- * routes; attrs the pool input's height and width (at least twice the
- * pooled ones: an odd last row or column has no window). Output: the pool
- * input's gradient, dy where the route names the input, else 0.
+ * The gradients of CONV_RELU_POOL's conv from the pool's gradient and
+ * routes: inputs x, filter, dy (the pooled values' gradient) and routes;
+ * the forward's strides and pad. Outputs [dx, dfilter]; the bias gradient
+ * is RELU_BIAS_GRAD's of dy and the pooled values. The conv's own output
+ * gradient is dy at the input its route names, 0 elsewhere (and in an odd
+ * last row or column, which no window covers).
  */
-export const UNPOOL_2X2 = 'EdgetuneUnpool2x2';
+export const CONV_RELU_POOL_GRAD = 'EdgetuneConvReluPoolGrad';
 
-export interface Unpool2x2Attrs {
-  inHeight: number;
-  inWidth: number;
+export interface ConvReluPoolGradAttrs {
+  strides: [number, number];
+  pad: 'valid' | 'same';
 }
 
 /**

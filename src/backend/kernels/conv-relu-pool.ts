@@ -1,11 +1,12 @@
 import { backend_util, util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { CONV_RELU_POOL, type ConvReluPoolAttrs } from '../../contract/custom-ops.js';
+import { CONV_RELU_POOL, CONV_RELU_POOL_GRAD, type ConvReluPoolAttrs, type ConvReluPoolGradAttrs } from '../../contract/custom-ops.js';
 import { simdKernels } from '../simd/kernels.js';
 import { f32, heapOutputs } from './heap.js';
 import { KernelScope, requireInputs } from './kernel-scope.js';
-import { poolRoutes } from './unpool.js';
-import { winogradConvPool, winogradPools, winogradTakes } from './winograd.js';
+import { poolRoutes, unpool2x2 } from './unpool.js';
+import { adjointInputGradient, adjointTakes } from './conv2d-backprop-input.js';
+import { winogradConvPool, winogradFilterGradient, winogradPools, winogradTakes } from './winograd.js';
 
 /**
  * maxPool2x2(relu(conv(x) + bias)) with the pool taken as the Winograd conv
@@ -44,3 +45,39 @@ export function convReluPool(backendName: string): KernelFunc {
 }
 
 export const convReluPoolConfig = (backendName: string): KernelConfig => ({ kernelName: CONV_RELU_POOL, backendName, kernelFunc: convReluPool(backendName) });
+
+/**
+ * CONV_RELU_POOL_GRAD: where the conv's gradients both go to Winograd (the
+ * seed CNN's second conv), their kernels take the conv's output gradient
+ * from the pool's gradient and routes as they read each tile, so it is
+ * never written; else it is written (unpool2x2) and goes to the
+ * Conv2DBackpropInput and Conv2DBackpropFilter kernels.
+ */
+export function convReluPoolGrad(backendName: string): KernelFunc {
+  return (args) => {
+    const { x, filter, dy, routes } = requireInputs(args.inputs, ['x', 'filter', 'dy', 'routes']);
+    const { strides, pad } = args.attrs as unknown as ConvReluPoolGradAttrs;
+    const backend = args.backend as BackendWasm;
+    const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], strides, 1, pad);
+    const simd = simdKernels();
+    const geometry = { outHeight: info.outHeight, outWidth: info.outWidth };
+    if (simd && winogradPools(geometry) && winogradTakes(info, 'filter gradient') && adjointTakes(info)) {
+      const grad = { dy, routes };
+      const dx = adjointInputGradient(backend, backendName, simd, info, filter, grad);
+      const padding = { padTop: info.padInfo.top, padLeft: info.padInfo.left };
+      return [dx, winogradFilterGradient(backend, backendName, simd, { ...grad, x, filterShape: filter.shape, ...padding })];
+    }
+    const s = new KernelScope(backend, backendName);
+    try {
+      const dz = s.make([info.batchSize, info.outHeight, info.outWidth, info.outChannels]);
+      unpool2x2(backend, dy, routes, dz);
+      const attrs = { strides, pad, dataFormat: 'NHWC', dimRoundingMode: undefined as unknown as string };
+      const dx = s.keep(s.run('Conv2DBackpropInput', { dy: dz, filter }, { ...attrs, inputShape: x.shape }));
+      return [dx, s.keep(s.run('Conv2DBackpropFilter', { x, dy: dz }, { ...attrs, filterShape: filter.shape }))];
+    } finally {
+      s.dispose();
+    }
+  };
+}
+
+export const convReluPoolGradConfig = (backendName: string): KernelConfig => ({ kernelName: CONV_RELU_POOL_GRAD, backendName, kernelFunc: convReluPoolGrad(backendName) });

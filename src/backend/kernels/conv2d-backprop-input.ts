@@ -1,4 +1,5 @@
 import {
+  backend_util,
   Conv2DBackpropInput,
   type Conv2DBackpropInputAttrs,
   type KernelConfig,
@@ -7,9 +8,9 @@ import {
 } from '@tensorflow/tfjs';
 import { forwardConvInfo, padOrCrop } from './conv-geometry.js';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { simdKernels } from '../simd/kernels.js';
+import { simdKernels, type SimdKernels } from '../simd/kernels.js';
 import { type KernelScope, requireInputs, withKernelScope } from './kernel-scope.js';
-import { winogradConv, winogradInputGradient, winogradInputGradientTakes, winogradTakes } from './winograd.js';
+import { winogradConv, winogradInputGradient, winogradInputGradientTakes, winogradTakes, type OutputGradient } from './winograd.js';
 
 type Shape4 = [number, number, number, number];
 
@@ -33,11 +34,25 @@ function swapChannels(w: Float32Array, out: Float32Array, C: number, CO: number,
   }
 }
 
+/** Whether adjointInputGradient takes the input gradient of the conv `info` (its forward geometry). */
+export const adjointTakes = (info: backend_util.Conv2DInfo): boolean =>
+  info.filterHeight - 1 - info.padInfo.top >= 0 && info.filterWidth - 1 - info.padInfo.left >= 0 && winogradTakes(info, 'input gradient') && winogradInputGradientTakes(info);
+
+/** The input gradient by the forward's Winograd run backwards on the conv's own tiles (see winogradInputGradient); needs adjointTakes. */
+export function adjointInputGradient(backend: BackendWasm, backendName: string, simd: SimdKernels, info: backend_util.Conv2DInfo, filter: TensorInfo, grad: OutputGradient): TensorInfo {
+  return withKernelScope(backend, backendName, (s) => {
+    const swapped = s.make([3, 3, info.outChannels, info.inChannels]);
+    swapChannels(backend.typedArrayFromHeap(filter) as Float32Array, backend.typedArrayFromHeap(swapped) as Float32Array, info.inChannels, info.outChannels, false);
+    const inputShape = [info.batchSize, info.inHeight, info.inWidth, info.inChannels];
+    return winogradInputGradient(backend, backendName, simd, { ...grad, swapped, inputShape, padTop: info.padInfo.top, padLeft: info.padInfo.left });
+  });
+}
+
 /**
  * dx is the full correlation of the stride-dilated dy with the filter turned
  * 180 degrees and its in/out channels swapped: one XNNPACK conv instead of
  * upstream's scalar loop. Where Winograd applies, the forward's Winograd
- * run backwards on the conv's own tiles (winogradInputGradient), or for
+ * run backwards on the conv's own tiles (adjointInputGradient), or for
  * images of many tiles that correlation by Winograd.
  */
 export function conv2dBackpropInput(backendName: string): KernelFunc {
@@ -49,15 +64,12 @@ export function conv2dBackpropInput(backendName: string): KernelFunc {
     const top = kh - 1 - info.padInfo.top;
     const left = kw - 1 - info.padInfo.left;
     const simd = simdKernels();
+    const wasm = backend as BackendWasm;
+    if (simd && adjointTakes(info)) return adjointInputGradient(wasm, backendName, simd, info, filter, { dy });
     if (simd && top >= 0 && left >= 0 && winogradTakes(info, 'input gradient')) {
-      const wasm = backend as BackendWasm;
-      const adjoint = winogradInputGradientTakes(info);
       return withKernelScope(backend, backendName, (s) => {
         const swapped = s.make([3, 3, info.outChannels, info.inChannels]);
-        swapChannels(wasm.typedArrayFromHeap(filter) as Float32Array, wasm.typedArrayFromHeap(swapped) as Float32Array, info.inChannels, info.outChannels, !adjoint);
-        // The forward conv's Winograd run backwards, on its own tiles.
-        if (adjoint) return winogradInputGradient(wasm, backendName, simd, { dy, swapped, inputShape: a.inputShape, padTop: info.padInfo.top, padLeft: info.padInfo.left });
-        // Else the same correlation by Winograd (conv 2 of the CNN: 44 → 21 ms on one thread, 23 → 11 on two).
+        swapChannels(wasm.typedArrayFromHeap(filter) as Float32Array, wasm.typedArrayFromHeap(swapped) as Float32Array, info.inChannels, info.outChannels, true);
         return winogradConv(wasm, backendName, simd, {
           x: dy,
           filter: swapped,

@@ -2,7 +2,7 @@ import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '
 import { batchMatMulConfig } from './batch-matmul.js';
 import { castConfig } from './cast.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
-import { convReluPoolConfig } from './conv-relu-pool.js';
+import { convReluPoolConfig, convReluPoolGradConfig } from './conv-relu-pool.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { dropoutMaskConfig } from './dropout-mask.js';
 import { fusedConv2dConfig } from './fused-conv2d.js';
@@ -16,7 +16,6 @@ import { multiplyConfig } from './multiply.js';
 import { reluBiasGradConfig } from './relu-grad.js';
 import { sumConfig } from './sum.js';
 import { transposeConfig } from './transpose.js';
-import { unpool2x2Config } from './unpool.js';
 
 const registered = new Set<string>();
 
@@ -67,6 +66,6 @@ export function registerTrainingKernels(backendName = 'wasm'): void {
   replaceKernel(dropoutMaskConfig(backendName));
   replaceKernel(fusedConv2dConfig(backendName, stockFusedConv));
   replaceKernel(convReluPoolConfig(backendName));
-  replaceKernel(unpool2x2Config(backendName));
+  replaceKernel(convReluPoolGradConfig(backendName));
   registered.add(backendName);
 }

@@ -1,9 +1,7 @@
-import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
+import type { TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { UNPOOL_2X2, type Unpool2x2Attrs } from '../../contract/custom-ops.js';
 import { pointer, runShared, simdKernels } from '../simd/kernels.js';
-import { f32, heapOutputs } from './heap.js';
-import { requireInputs } from './kernel-scope.js';
+import { f32 } from './heap.js';
 
 /** No input of the window gets the gradient: its maximum is not positive, so the ReLU passes none. */
 const NO_ROUTE = 4;
@@ -40,22 +38,20 @@ export function poolRoutes(y: Float32Array, routes: Int32Array, B: number, H: nu
 }
 
 /**
- * UNPOOL_2X2: each window's gradient to the input its route names, 0
+ * The gradient of the pool's input, into out [B, H, W, C], from the pool's
+ * gradient dy and its routes: each window's gradient to the input its route names, 0
  * elsewhere (and in an odd last row or column, which no window covers).
  * Every input is written once, so there is no zero fill where the windows
  * tile the input; a SIMD pass there, on the pool's threads.
  */
-export const unpool2x2: KernelFunc = (args) => {
-  const { dy, routes } = requireInputs(args.inputs, ['dy', 'routes']);
-  const backend = args.backend as BackendWasm;
-  const { inHeight: H, inWidth: W } = args.attrs as unknown as Unpool2x2Attrs;
+export function unpool2x2(backend: BackendWasm, dy: TensorInfo, routes: TensorInfo, out: TensorInfo): void {
   const [B, PH, PW, C] = dy.shape;
-  const [out] = heapOutputs(backend, [[B, H, W, C]]);
+  const [, H, W] = out.shape;
   const simd = simdKernels();
   if (simd && C % 4 === 0 && H === 2 * PH && W === 2 * PW) {
     const kernelArgs = [pointer(backend, dy), pointer(backend, routes), pointer(backend, out), B * PH, PW, C] as const;
     if (!runShared('unpool2x2Shared', [...kernelArgs], B * H * W * C)) simd.unpool2x2(...kernelArgs);
-    return out;
+    return;
   }
   const g = f32(backend, dy);
   const to = backend.typedArrayFromHeap(routes) as Int32Array;
@@ -73,7 +69,4 @@ export const unpool2x2: KernelFunc = (args) => {
       }
     }
   }
-  return out;
-};
-
-export const unpool2x2Config = (backendName: string): KernelConfig => ({ kernelName: UNPOOL_2X2, backendName, kernelFunc: unpool2x2 });
+}

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { CONV_RELU_POOL, POOL_RELU_GRAD, UNPOOL_2X2, type ConvReluPoolAttrs, type Unpool2x2Attrs } from '../../contract/custom-ops.js';
+import { CONV_RELU_POOL, CONV_RELU_POOL_GRAD, POOL_RELU_GRAD, RELU_BIAS_GRAD, type ConvReluPoolAttrs, type ConvReluPoolGradAttrs } from '../../contract/custom-ops.js';
 import { biasGradient, convFilterGradient, convInputGradient, fusedConv2d, reluBiasGrad, type FusedConvAttrs } from './fused-conv.js';
 
 export type ConvAttrs = Omit<FusedConvAttrs, 'activation'>;
@@ -17,9 +17,14 @@ export const poolReluGradAvailable = (): boolean => tf.getKernel(POOL_RELU_GRAD,
 export const isPool2x2 = (pool: PoolAttrs): boolean =>
   pool.filterSize.every((n) => n === 2) && pool.strides.every((n) => n === 2) && pool.pad === 'valid';
 
-/** The conv + ReLU + pool kernel where the backend has one, else undefined: [pooled] or [pooled, the pool's routes]. */
+/**
+ * The conv + ReLU + pool kernel where the backend has one, else undefined:
+ * [pooled] or, for training, [pooled, the pool's routes], where the backend
+ * also has the kernels that take the gradients from them.
+ */
 function convReluPoolKernel(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | undefined, conv: ConvAttrs, routes: boolean): tf.Tensor4D[] | undefined {
-  if (tf.getKernel(CONV_RELU_POOL, tf.getBackend()) == null || (routes && tf.getKernel(UNPOOL_2X2, tf.getBackend()) == null)) return undefined;
+  const has = (name: string) => tf.getKernel(name, tf.getBackend()) != null;
+  if (!has(CONV_RELU_POOL) || (routes && !(has(CONV_RELU_POOL_GRAD) && has(RELU_BIAS_GRAD)))) return undefined;
   const attrs: ConvReluPoolAttrs = { strides: conv.strides, pad: conv.pad, routes };
   return tf.engine().runKernel(CONV_RELU_POOL, bias ? { x, filter, bias } : { x, filter }, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor4D[];
 }
@@ -39,14 +44,15 @@ type Saved = [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
 
 /**
  * maxPool(relu(conv2d(x, filter) + bias)) (NHWC, no dilation) for training,
- * as a function of x, filter and bias (or none, withBias false). Its
- * gradient goes from the pool's to the conv's in one pass (the pool's and
- * the ReLU's gradients fused). All three gradients are always computed (it
- * is a custom gradient), so this is for a conv whose input has a gradient:
- * not a first layer. Needs poolReluGradAvailable(). Where the backend has
- * the one-pass kernel (a 2x2 pool), the forward pass keeps only the pool's
- * routes, not the conv's output (9 MB for the seed CNN at batch 128,
- * written and read back), and the gradient is dp put where they point.
+ * as a function of x, filter and bias (or none, withBias false). All three
+ * gradients are always computed (it is a custom gradient), so this is for a
+ * conv whose input has a gradient: not a first layer. Needs
+ * poolReluGradAvailable(). Where the backend has the kernels (a 2x2 pool),
+ * the forward keeps only the pool's routes, and the conv's gradients are
+ * taken from the pool's gradient and the routes: the conv's output and its
+ * gradient (9 MB each for the seed CNN at batch 128) are never written.
+ * Elsewhere the forward keeps the conv's output, and the pool's and the
+ * ReLU's gradients are one pass (POOL_RELU_GRAD) before the conv's.
  */
 export function convReluPool(conv: ConvAttrs, pool: PoolAttrs, withBias: boolean): (x: tf.Tensor4D, filter: tf.Tensor4D, bias?: tf.Tensor1D) => tf.Tensor4D {
   const run = tf.customGrad(((...args: unknown[]) => {
@@ -61,19 +67,20 @@ export function convReluPool(conv: ConvAttrs, pool: PoolAttrs, withBias: boolean
       value: pooled,
       gradFunc: (dp: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, sFilter, routesOrY, sPooled] = saved as Saved;
-        const [, inHeight, inWidth] = tf.backend_util.computeConv2DInfo(sx.shape, sFilter.shape, conv.strides, 1, conv.pad).outShape;
-        const unpool: Unpool2x2Attrs = { inHeight, inWidth };
-        const dz = (
-          fused
-            ? tf.engine().runKernel(UNPOOL_2X2, { dy: dp, routes: routesOrY }, unpool as unknown as tf.NamedAttrMap)
-            : tf.engine().runKernel(POOL_RELU_GRAD, { dy: dp, input: routesOrY }, { ...pool, dimRoundingMode: undefined as unknown as string })
-        ) as tf.Tensor4D;
-        const grads: tf.Tensor[] = [convInputGradient(dz, sFilter, sx.shape, conv.strides, conv.pad), convFilterGradient(sx, dz, sFilter.shape, conv.strides, conv.pad)];
+        let grads: tf.Tensor[];
+        let dz: tf.Tensor4D | undefined;
+        if (fused) {
+          const attrs: ConvReluPoolGradAttrs = { strides: conv.strides, pad: conv.pad };
+          grads = tf.engine().runKernel(CONV_RELU_POOL_GRAD, { x: sx, filter: sFilter, dy: dp, routes: routesOrY }, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+        } else {
+          dz = tf.engine().runKernel(POOL_RELU_GRAD, { dy: dp, input: routesOrY }, { ...pool, dimRoundingMode: undefined as unknown as string }) as tf.Tensor4D;
+          grads = [convInputGradient(dz, sFilter, sx.shape, conv.strides, conv.pad), convFilterGradient(sx, dz, sFilter.shape, conv.strides, conv.pad)];
+        }
         if (!withBias) return grads;
         // The pool routes each output's dp to one input, kept where that max
         // (the pooled value) is positive: the bias gradient is dp where
         // pooled > 0, summed, a quarter of the values dz has.
-        return [...grads, reluBiasGrad(dp, sPooled, false)?.db ?? biasGradient(dz)];
+        return [...grads, reluBiasGrad(dp, sPooled, false)?.db ?? biasGradient(dz!)];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CONV_RELU_POOL, POOL_RELU_GRAD, RELU_BIAS_GRAD, UNPOOL_2X2 } from '../../../src/contract/custom-ops.js';
+import { CONV_RELU_POOL, CONV_RELU_POOL_GRAD, POOL_RELU_GRAD, RELU_BIAS_GRAD } from '../../../src/contract/custom-ops.js';
 import { convReluPool, convReluPool2x2, poolReluGradAvailable } from '../../../src/core/ops/conv-relu-pool.js';
 import { infer } from '../../../src/core/model/inference.js';
 import { trainingForward } from '../../../src/core/model/forward.js';
@@ -86,10 +86,12 @@ describe('conv + ReLU + MaxPool as one training step', () => {
       const { value, grads } = tf.variableGrads(() => tf.sum(forward(xs)) as tf.Scalar, variables);
       tf.dispose([value, ...Object.values(grads)]);
     });
-    // The gradient goes where the forward's routes point: the conv's output
-    // is neither kept nor read back.
-    expect(kernels).toContain(UNPOOL_2X2);
+    // The conv's gradients are taken from the pool's and the forward's
+    // routes: neither the conv's output nor its gradient is written.
+    expect(kernels).toContain(CONV_RELU_POOL_GRAD);
     expect(kernels).not.toContain(POOL_RELU_GRAD);
+    expect(kernels).not.toContain('Conv2DBackpropInput');
+    expect(kernels.filter((k) => k === 'Conv2DBackpropFilter')).toHaveLength(1);
     expect(kernels).not.toContain('MaxPoolGrad');
     // The forward pools as conv 2 writes its output.
     expect(kernels).toContain(CONV_RELU_POOL);

@@ -516,19 +516,43 @@ function gradTransform() {
     return checked ? `(if (result v128) (i32.and (i32.lt_u (i32.const ${r}) (local.get $rows)) (i32.lt_u (i32.const ${c}) (local.get $cols))) (then ${at}) (else ${zero}))` : at;
   };
   const loads = (checked) => grid('e', 4, 4).map((name, n) => set(name, load(Math.floor(n / 4), n % 4, checked))).join('\n');
+  // From the pool's gradient: window (i, j) of the tile gives its gradient
+  // to the output its route names (see winogradOutputPool), 0 to the rest.
+  const window = (i, j) => `(i32.add (local.get $pp) (i32.add (i32.mul (i32.const ${i}) (local.get $pRowStep)) (i32.mul (i32.const ${j}) (local.get $colStep))))`;
+  const routed = range(2).flatMap((i) =>
+    range(2).flatMap((j) => [
+      set('gp', `(v128.load ${window(i, j)})`),
+      set('route', `(v128.load (i32.add ${window(i, j)} (local.get $toRoutes)))`),
+      ...range(4).map((k) => set(`e${2 * i + (k >> 1)}_${2 * j + (k & 1)}`, `(v128.and (local.get $gp) (i32x4.eq (local.get $route) (v128.const i32x4 ${k} ${k} ${k} ${k})))`)),
+    ]),
+  );
+  const half = (name) => `(i32.shr_u (local.get $${name}) (i32.const 1))`;
   const body = transform2d(gradRows, 'e', 4, 'f', 'z');
   return `
   ;; Winograd transform of the output gradient, Z = A dY At (A = At transposed),
   ;; for tiles t0..t1-1: dY's 4x4 tile at (4 th, 4 tw), zero past its edges,
   ;; into the 36 matrices ([tiles, CO]) at the pointers at z. CO a multiple of 4.
+  ;; With routes (not 0), dY is a 2x2 max pool's input gradient, given as
+  ;; the pool's gradient at dy [B, OH / 2, OW / 2, CO] and its routes (same
+  ;; layout; OH and OW multiples of 4): never written out.
   (func $winogradGradTransform
-    (param $dy i32) (param $z i32) (param $OH i32) (param $OW i32) (param $CO i32) (param $TH i32) (param $TW i32) (param $t0 i32) (param $t1 i32)
-    (local $t i32) (local $b i32) (local $r i32) (local $oh i32) (local $ow i32) (local $c i32) (local $o i32) (local $p i32)
-    (local $rowStep i32) (local $colStep i32) (local $rows i32) (local $cols i32) (local $full i32)
-    ${locals([...grid('e', 4, 4), ...grid('f', 6, 4), 'q0', 'q1', 'q2', 'q3'], 'v128')}
+    (param $dy i32) (param $routes i32) (param $z i32) (param $OH i32) (param $OW i32) (param $CO i32) (param $TH i32) (param $TW i32) (param $t0 i32) (param $t1 i32)
+    (local $t i32) (local $b i32) (local $r i32) (local $oh i32) (local $ow i32) (local $c i32) (local $o i32) (local $p i32) (local $pp i32)
+    (local $rowStep i32) (local $colStep i32) (local $pRowStep i32) (local $toRoutes i32) (local $rows i32) (local $cols i32) (local $full i32)
+    ${locals([...grid('e', 4, 4), ...grid('f', 6, 4), 'q0', 'q1', 'q2', 'q3', 'gp', 'route'], 'v128')}
     (local.set $rowStep (i32.shl (i32.mul (local.get $OW) (local.get $CO)) (i32.const 2)))
     (local.set $colStep (i32.shl (local.get $CO) (i32.const 2)))
-    ${tileLoops('CO', [outputTile('p', 'dy')], [`(if (local.get $full) (then ${loads(false)}) (else ${loads(true)}))`, ...body], ['p'])}
+    (local.set $pRowStep (i32.shr_u (local.get $rowStep) (i32.const 1)))
+    (local.set $toRoutes (i32.sub (local.get $routes) (local.get $dy)))
+    ${tileLoops(
+      'CO',
+      [
+        outputTile('p', 'dy'),
+        set('pp', `(i32.add (local.get $dy) (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) ${half('OH')}) ${half('oh')}) ${half('OW')}) ${half('ow')}) (local.get $CO)) (i32.const 2)))`),
+      ],
+      [`(if (local.get $routes) (then ${routed.join('\n')}) (else (if (local.get $full) (then ${loads(false)}) (else ${loads(true)}))))`, ...body],
+      ['p', 'pp'],
+    )}
 `;
 }
 
@@ -577,11 +601,12 @@ function filterGradient() {
   ;; The filter gradient of a 3x3 stride-1 conv by Winograd, ${CHUNK} tiles (of dy)
   ;; at a time: V = Bt x B and Z = A dy At of a chunk in this thread's
   ;; scratch, then W[k] += V[k]t Z[k] for the 36 k into the thread's own sum
-  ;; (its slot, zeroed here). Slots as in winogradConv, with the sum first:
+  ;; (its slot, zeroed here). dy as in winogradGradTransform, with or without
+  ;; routes. Slots as in winogradConv, with the sum first:
   ;; ${TABLES} + 36 (C CO 4 + ${PAD}) + (C + CO) * ${36 * CHUNK * 4} + ${72 * PAD} bytes.
   ;; winogradFilterGradientOut turns the summed W into dw.
   (func $winogradFilterGradient
-    (param $x i32) (param $dy i32) (param $H i32) (param $W i32) (param $C i32) (param $CO i32) (param $pt i32) (param $pl i32)
+    (param $x i32) (param $dy i32) (param $routes i32) (param $H i32) (param $W i32) (param $C i32) (param $CO i32) (param $pt i32) (param $pl i32)
     (param $TH i32) (param $TW i32) (param $OH i32) (param $OW i32) (param $tiles i32) (param $scratch i32) (param $slots i32) (param $next i32)
     (local $base i32) (local $sum i32) (local $vb i32) (local $zb i32) (local $wSize i32) (local $sumSize i32) (local $vSize i32) (local $zSize i32)
     (local $t i32) (local $len i32) (local $k i32)
@@ -604,7 +629,7 @@ function filterGradient() {
         ${chunkTables('vb', 'vSize', 'C', 'zb', 'zSize', 'CO')}
         (call $winogradInput (local.get $x) (local.get $base) (local.get $H) (local.get $W) (local.get $C) (local.get $pt) (local.get $pl)
           (local.get $TH) (local.get $TW) (local.get $t) (i32.add (local.get $t) (local.get $len)))
-        (call $winogradGradTransform (local.get $dy) (i32.add (local.get $base) (i32.const ${SECOND})) (local.get $OH) (local.get $OW) (local.get $CO)
+        (call $winogradGradTransform (local.get $dy) (local.get $routes) (i32.add (local.get $base) (i32.const ${SECOND})) (local.get $OH) (local.get $OW) (local.get $CO)
           (local.get $TH) (local.get $TW) (local.get $t) (i32.add (local.get $t) (local.get $len)))
         ${callEach('winogradAccumulate', [['vb', 'vSize'], ['zb', 'zSize'], ['sum', 'wSize']], ['(local.get $len)', '(local.get $C)', '(local.get $CO)'])}
         (br $take))))
@@ -623,8 +648,9 @@ function inputGradient() {
   ;; the CNN's second conv). Threads take images from the counter at next and
   ;; a scratch slot from the counter at slots: ${TABLES} + 36 ((C + CO) 4 T + ${2 * PAD})
   ;; bytes, T the image's TH TW tiles rounded up to 4. C a multiple of 8, CO of 4.
+  ;; dy as in winogradGradTransform, with or without routes.
   (func $winogradInputGradient
-    (param $dy i32) (param $u i32) (param $dx i32) (param $H i32) (param $W i32) (param $C i32) (param $CO i32) (param $pt i32) (param $pl i32)
+    (param $dy i32) (param $routes i32) (param $u i32) (param $dx i32) (param $H i32) (param $W i32) (param $C i32) (param $CO i32) (param $pt i32) (param $pl i32)
     (param $TH i32) (param $TW i32) (param $OH i32) (param $OW i32) (param $images i32) (param $scratch i32) (param $slots i32) (param $next i32)
     (local $base i32) (local $zb i32) (local $wb i32) (local $zSize i32) (local $wSize i32) (local $uSize i32) (local $per i32) (local $rows i32)
     (local $b i32) (local $t i32) (local $k i32) (local $image i32)
@@ -644,7 +670,7 @@ function inputGradient() {
         (local.set $t (i32.mul (local.get $b) (local.get $per)))
         ${chunkTables('zb', 'zSize', 'CO', 'wb', 'wSize', 'C')}
         (memory.fill (i32.add (local.get $dx) (i32.mul (local.get $b) (local.get $image))) (i32.const 0) (local.get $image))
-        (call $winogradGradTransform (local.get $dy) (local.get $base) (local.get $OH) (local.get $OW) (local.get $CO)
+        (call $winogradGradTransform (local.get $dy) (local.get $routes) (local.get $base) (local.get $OH) (local.get $OW) (local.get $CO)
           (local.get $TH) (local.get $TW) (local.get $t) (i32.add (local.get $t) (local.get $per)))
         ${callEach('winogradProduct', [['zb', 'zSize'], ['u', 'uSize'], ['wb', 'wSize']], ['(local.get $CO)', '(local.get $C)', '(local.get $rows)'])}
         (call $winogradInputAdjoint (i32.add (local.get $base) (i32.const ${SECOND})) (local.get $dx) (local.get $H) (local.get $W) (local.get $C)
