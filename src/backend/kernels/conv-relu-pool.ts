@@ -5,8 +5,8 @@ import { simdKernels } from '../simd/kernels.js';
 import { f32, heapOutputs } from './heap.js';
 import { KernelScope, requireInputs } from './kernel-scope.js';
 import { poolRoutes, unpool2x2 } from './unpool.js';
-import { adjointInputGradient, adjointTakes } from './conv2d-backprop-input.js';
-import { winogradConvPool, winogradFilterGradient, winogradPools, winogradTakes } from './winograd.js';
+import { adjointTakes, swappedFilter } from './conv2d-backprop-input.js';
+import { winogradConvGradients, winogradConvPool, winogradPools, winogradTakes } from './winograd.js';
 
 /**
  * maxPool2x2(relu(conv(x) + bias)) with the pool taken as the Winograd conv
@@ -48,9 +48,9 @@ export const convReluPoolConfig = (backendName: string): KernelConfig => ({ kern
 
 /**
  * CONV_RELU_POOL_GRAD: where the conv's gradients both go to Winograd (the
- * seed CNN's second conv), their kernels take the conv's output gradient
- * from the pool's gradient and routes as they read each tile, so it is
- * never written; else it is written (unpool2x2) and goes to the
+ * seed CNN's second conv), one kernel makes both, taking the conv's output
+ * gradient from the pool's gradient and routes as it reads each tile, so
+ * it is never written; else it is written (unpool2x2) and goes to the
  * Conv2DBackpropInput and Conv2DBackpropFilter kernels.
  */
 export function convReluPoolGrad(backendName: string): KernelFunc {
@@ -61,14 +61,12 @@ export function convReluPoolGrad(backendName: string): KernelFunc {
     const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], strides, 1, pad);
     const simd = simdKernels();
     const geometry = { outHeight: info.outHeight, outWidth: info.outWidth };
-    if (simd && winogradPools(geometry) && winogradTakes(info, 'filter gradient') && adjointTakes(info)) {
-      const grad = { dy, routes };
-      const dx = adjointInputGradient(backend, backendName, simd, info, filter, grad);
-      const padding = { padTop: info.padInfo.top, padLeft: info.padInfo.left };
-      return [dx, winogradFilterGradient(backend, backendName, simd, { ...grad, x, filterShape: filter.shape, ...padding })];
-    }
     const s = new KernelScope(backend, backendName);
     try {
+      if (simd && winogradPools(geometry) && winogradTakes(info, 'filter gradient') && adjointTakes(info)) {
+        const swapped = swappedFilter(s, backend, info, filter);
+        return winogradConvGradients(backend, backendName, simd, { x, dy, routes, swapped, padTop: info.padInfo.top, padLeft: info.padInfo.left });
+      }
       const dz = s.make([info.batchSize, info.outHeight, info.outWidth, info.outChannels]);
       unpool2x2(backend, dy, routes, dz);
       const attrs = { strides, pad, dataFormat: 'NHWC', dimRoundingMode: undefined as unknown as string };

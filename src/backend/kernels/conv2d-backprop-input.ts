@@ -10,7 +10,7 @@ import { forwardConvInfo, padOrCrop } from './conv-geometry.js';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { simdKernels, type SimdKernels } from '../simd/kernels.js';
 import { type KernelScope, requireInputs, withKernelScope } from './kernel-scope.js';
-import { winogradConv, winogradInputGradient, winogradInputGradientTakes, winogradTakes, type OutputGradient } from './winograd.js';
+import { winogradConv, winogradInputGradient, winogradInputGradientTakes, winogradTakes } from './winograd.js';
 
 type Shape4 = [number, number, number, number];
 
@@ -38,13 +38,18 @@ function swapChannels(w: Float32Array, out: Float32Array, C: number, CO: number,
 export const adjointTakes = (info: backend_util.Conv2DInfo): boolean =>
   info.filterHeight - 1 - info.padInfo.top >= 0 && info.filterWidth - 1 - info.padInfo.left >= 0 && winogradTakes(info, 'input gradient') && winogradInputGradientTakes(info);
 
+/** The filter with its channels swapped, as the Winograd input gradient takes it (see winogradInputGradient). */
+export function swappedFilter(s: KernelScope, backend: BackendWasm, info: backend_util.Conv2DInfo, filter: TensorInfo): TensorInfo {
+  const swapped = s.make([3, 3, info.outChannels, info.inChannels]);
+  swapChannels(backend.typedArrayFromHeap(filter) as Float32Array, backend.typedArrayFromHeap(swapped) as Float32Array, info.inChannels, info.outChannels, false);
+  return swapped;
+}
+
 /** The input gradient by the forward's Winograd run backwards on the conv's own tiles (see winogradInputGradient); needs adjointTakes. */
-export function adjointInputGradient(backend: BackendWasm, backendName: string, simd: SimdKernels, info: backend_util.Conv2DInfo, filter: TensorInfo, grad: OutputGradient): TensorInfo {
+function adjointInputGradient(backend: BackendWasm, backendName: string, simd: SimdKernels, info: backend_util.Conv2DInfo, filter: TensorInfo, dy: TensorInfo): TensorInfo {
   return withKernelScope(backend, backendName, (s) => {
-    const swapped = s.make([3, 3, info.outChannels, info.inChannels]);
-    swapChannels(backend.typedArrayFromHeap(filter) as Float32Array, backend.typedArrayFromHeap(swapped) as Float32Array, info.inChannels, info.outChannels, false);
     const inputShape = [info.batchSize, info.inHeight, info.inWidth, info.inChannels];
-    return winogradInputGradient(backend, backendName, simd, { ...grad, swapped, inputShape, padTop: info.padInfo.top, padLeft: info.padInfo.left });
+    return winogradInputGradient(backend, backendName, simd, { dy, swapped: swappedFilter(s, backend, info, filter), inputShape, padTop: info.padInfo.top, padLeft: info.padInfo.left });
   });
 }
 
@@ -65,7 +70,7 @@ export function conv2dBackpropInput(backendName: string): KernelFunc {
     const left = kw - 1 - info.padInfo.left;
     const simd = simdKernels();
     const wasm = backend as BackendWasm;
-    if (simd && adjointTakes(info)) return adjointInputGradient(wasm, backendName, simd, info, filter, { dy });
+    if (simd && adjointTakes(info)) return adjointInputGradient(wasm, backendName, simd, info, filter, dy);
     if (simd && top >= 0 && left >= 0 && winogradTakes(info, 'input gradient')) {
       return withKernelScope(backend, backendName, (s) => {
         const swapped = s.make([3, 3, info.outChannels, info.inChannels]);

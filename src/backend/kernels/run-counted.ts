@@ -25,7 +25,7 @@ export function runChunked(
   s: KernelScope,
   backend: BackendWasm,
   simd: SimdKernels,
-  kernel: 'winogradConv' | 'winogradInputGradient' | 'winogradFilterGradient' | 'sumRows',
+  kernel: 'winogradConv' | 'winogradInputGradient' | 'winogradFilterGradient' | 'winogradConvGradients' | 'sumRows',
   args: number[],
   slotBytes: number,
   values = Infinity,

@@ -122,24 +122,8 @@ const INPUT_GRADIENT_MAX_TILES = 64;
 export const winogradInputGradientTakes = (info: backend_util.Conv2DInfo): boolean =>
   info.inChannels % 8 === 0 && info.outChannels % 4 === 0 && Math.ceil(info.outHeight / 4) * Math.ceil(info.outWidth / 4) <= INPUT_GRADIENT_MAX_TILES;
 
-/**
- * A conv's output gradient for the gradient kernels: dy itself or, with
- * routes, the gradient of the 2x2 max pool after the conv (and its ReLU)
- * and the pool's routes (see CONV_RELU_POOL), from which the kernels take
- * the conv's output gradient as they read it.
- */
-export interface OutputGradient {
+export interface WinogradInputGradient {
   dy: TensorInfo;
-  routes?: TensorInfo;
-}
-
-/** The shape of the conv's output gradient `grad` gives. */
-function outputGradientShape({ dy, routes }: OutputGradient): number[] {
-  const [B, OH, OW, CO] = dy.shape;
-  return routes ? [B, 2 * OH, 2 * OW, CO] : [B, OH, OW, CO];
-}
-
-export interface WinogradInputGradient extends OutputGradient {
   /** The filter with its channels swapped, [3, 3, CO, C]. */
   swapped: TensorInfo;
   inputShape: number[];
@@ -156,7 +140,7 @@ export interface WinogradInputGradient extends OutputGradient {
  */
 export function winogradInputGradient(backend: BackendWasm, backendName: string, simd: SimdKernels, grad: WinogradInputGradient): TensorInfo {
   const [B, H, W, C] = grad.inputShape;
-  const [, OH, OW, CO] = outputGradientShape(grad);
+  const [, OH, OW, CO] = grad.dy.shape;
   const TH = Math.ceil(OH / 4);
   const TW = Math.ceil(OW / 4);
   const rows = (TH * TW + 3) & ~3;
@@ -164,14 +148,15 @@ export function winogradInputGradient(backend: BackendWasm, backendName: string,
     const u = s.make([matrices(CO, C) / 4]);
     simd.winogradFilter(pointer(backend, grad.swapped), pointer(backend, u), CO, C);
     const dx = backend.makeOutput([B, H, W, C], 'float32');
-    const args = [pointer(backend, grad.dy), grad.routes ? pointer(backend, grad.routes) : 0, pointer(backend, u), pointer(backend, dx), H, W, C, CO, grad.padTop, grad.padLeft, TH, TW, OH, OW, B];
+    const args = [pointer(backend, grad.dy), pointer(backend, u), pointer(backend, dx), H, W, C, CO, grad.padTop, grad.padLeft, TH, TW, OH, OW, B];
     runChunked(s, backend, simd, 'winogradInputGradient', args, TABLES + matrices(rows, C) + matrices(rows, CO), B * H * W * C);
     return dx;
   });
 }
 
-export interface WinogradFilterGradient extends OutputGradient {
+export interface WinogradFilterGradient {
   x: TensorInfo;
+  dy: TensorInfo;
   filterShape: number[];
   padTop: number;
   padLeft: number;
@@ -185,7 +170,7 @@ export interface WinogradFilterGradient extends OutputGradient {
  */
 export function winogradFilterGradient(backend: BackendWasm, backendName: string, simd: SimdKernels, grad: WinogradFilterGradient): TensorInfo {
   const [B, H, W, C] = grad.x.shape;
-  const [, OH, OW, CO] = outputGradientShape(grad);
+  const [, OH, OW, CO] = grad.dy.shape;
   const TH = Math.ceil(OH / 4);
   const TW = Math.ceil(OW / 4);
   const tiles = B * TH * TW;
@@ -193,11 +178,60 @@ export function winogradFilterGradient(backend: BackendWasm, backendName: string
   const slotBytes = TABLES + sumBytes + matrices(CHUNK, C) + matrices(CHUNK, CO);
   return withKernelScope(backend, backendName, (s) => {
     const geometry = [H, W, C, CO, grad.padTop, grad.padLeft, TH, TW, OH, OW, tiles];
-    const { scratch: at, slots } = runChunked(s, backend, simd, 'winogradFilterGradient', [pointer(backend, grad.x), pointer(backend, grad.dy), grad.routes ? pointer(backend, grad.routes) : 0, ...geometry], slotBytes, B * OH * OW * CO);
+    const { scratch: at, slots } = runChunked(s, backend, simd, 'winogradFilterGradient', [pointer(backend, grad.x), pointer(backend, grad.dy), ...geometry], slotBytes, B * OH * OW * CO);
     // Each thread that ran took a slot; add theirs into the first.
     for (let i = 1; i < slots; i++) simd.addInto(at + TABLES, at + i * slotBytes + TABLES, sumBytes / 4);
     const dw = backend.makeOutput(grad.filterShape, 'float32');
     simd.winogradFilterGradientOut(at + TABLES, pointer(backend, dw), C, CO);
     return dw;
   });
+}
+
+export interface WinogradConvGradients {
+  x: TensorInfo;
+  /**
+   * The gradient of the 2x2 max pool after the conv (and its ReLU), and the
+   * pool's routes (see CONV_RELU_POOL): the kernel takes the conv's output
+   * gradient from them as it reads each tile.
+   */
+  dy: TensorInfo;
+  routes: TensorInfo;
+  /** The filter with its channels swapped, [3, 3, CO, C]. */
+  swapped: TensorInfo;
+  padTop: number;
+  padLeft: number;
+}
+
+/**
+ * Both gradients of a 3x3, stride-1 convolution followed by a ReLU and a
+ * 2x2 max pool, by Winograd F(4x4, 3x3) as winogradInputGradient and
+ * winogradFilterGradient compute them, in one pass over the images that
+ * transforms each tile of the conv's output gradient once for both (needs
+ * winogradInputGradientTakes and winogradPools). Returns [dx, dfilter].
+ * Measured on the seed CNN's training step: 5.6-5.9% faster on two threads
+ * than the two kernels apart.
+ */
+export function winogradConvGradients(backend: BackendWasm, backendName: string, simd: SimdKernels, grad: WinogradConvGradients): TensorInfo[] {
+  const [B, H, W, C] = grad.x.shape;
+  const [, PH, PW, CO] = grad.dy.shape;
+  const [OH, OW] = [2 * PH, 2 * PW];
+  const TH = Math.ceil(OH / 4);
+  const TW = Math.ceil(OW / 4);
+  const rows = (TH * TW + 3) & ~3;
+  const sumBytes = matrices(C, CO);
+  const slotBytes = TABLES + sumBytes + 2 * matrices(rows, C) + matrices(rows, CO);
+  const dx = backend.makeOutput([B, H, W, C], 'float32');
+  const dw = withKernelScope(backend, backendName, (s) => {
+    const u = s.make([matrices(CO, C) / 4]);
+    simd.winogradFilter(pointer(backend, grad.swapped), pointer(backend, u), CO, C);
+    const pointers = [grad.x, grad.dy, grad.routes, u, dx].map((t) => pointer(backend, t));
+    const args = [...pointers, H, W, C, CO, grad.padTop, grad.padLeft, TH, TW, OH, OW, B];
+    const { scratch: at, slots } = runChunked(s, backend, simd, 'winogradConvGradients', args, slotBytes, B * H * W * C);
+    // Each thread that ran took a slot; add theirs into the first.
+    for (let i = 1; i < slots; i++) simd.addInto(at + TABLES, at + i * slotBytes + TABLES, sumBytes / 4);
+    const out = backend.makeOutput([3, 3, C, CO], 'float32');
+    simd.winogradFilterGradientOut(at + TABLES, pointer(backend, out), C, CO);
+    return out;
+  });
+  return [dx, dw];
 }

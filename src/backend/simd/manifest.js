@@ -83,6 +83,7 @@ export const families = [
       winogradInputGradient: { threaded: true },
       winogradFilterGradient: { threaded: true },
       winogradFilterGradientOut: {},
+      winogradConvGradients: { threaded: true },
     },
   },
   { folder: 'matmul', sources: ['matmul-wat.js'], exports: { matmulPack: { threaded: true }, matmul: { threaded: true } } },

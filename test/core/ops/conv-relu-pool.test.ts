@@ -60,6 +60,8 @@ describe('conv + ReLU + MaxPool as one training step', () => {
     // Big enough for Winograd: the pool is taken as its tiles are written (padded, and without bias in the second).
     { x: [5, 26, 26, 32], filter: [3, 3, 32, 32], pad: 'valid', pool: 2, poolStrides: 2, poolPad: 'valid', bias: true },
     { x: [4, 16, 16, 8], filter: [3, 3, 8, 16], pad: 'same', pool: 2, poolStrides: 2, poolPad: 'valid', bias: false },
+    // 25 tiles an image, not a multiple of 4: the gradients' products run past them.
+    { x: [3, 22, 22, 8], filter: [3, 3, 8, 16], pad: 'valid', pool: 2, poolStrides: 2, poolPad: 'valid', bias: true },
     // An odd output (11 x 9): the pool drops its last row and column, which get no gradient.
     { x: [2, 13, 11, 4], filter: [3, 3, 4, 8], pad: 'valid', pool: 2, poolStrides: 2, poolPad: 'valid', bias: true },
     // Overlapping, padded windows: the general pass.

@@ -601,12 +601,11 @@ function filterGradient() {
   ;; The filter gradient of a 3x3 stride-1 conv by Winograd, ${CHUNK} tiles (of dy)
   ;; at a time: V = Bt x B and Z = A dy At of a chunk in this thread's
   ;; scratch, then W[k] += V[k]t Z[k] for the 36 k into the thread's own sum
-  ;; (its slot, zeroed here). dy as in winogradGradTransform, with or without
-  ;; routes. Slots as in winogradConv, with the sum first:
+  ;; (its slot, zeroed here). Slots as in winogradConv, with the sum first:
   ;; ${TABLES} + 36 (C CO 4 + ${PAD}) + (C + CO) * ${36 * CHUNK * 4} + ${72 * PAD} bytes.
   ;; winogradFilterGradientOut turns the summed W into dw.
   (func $winogradFilterGradient
-    (param $x i32) (param $dy i32) (param $routes i32) (param $H i32) (param $W i32) (param $C i32) (param $CO i32) (param $pt i32) (param $pl i32)
+    (param $x i32) (param $dy i32) (param $H i32) (param $W i32) (param $C i32) (param $CO i32) (param $pt i32) (param $pl i32)
     (param $TH i32) (param $TW i32) (param $OH i32) (param $OW i32) (param $tiles i32) (param $scratch i32) (param $slots i32) (param $next i32)
     (local $base i32) (local $sum i32) (local $vb i32) (local $zb i32) (local $wSize i32) (local $sumSize i32) (local $vSize i32) (local $zSize i32)
     (local $t i32) (local $len i32) (local $k i32)
@@ -629,7 +628,7 @@ function filterGradient() {
         ${chunkTables('vb', 'vSize', 'C', 'zb', 'zSize', 'CO')}
         (call $winogradInput (local.get $x) (local.get $base) (local.get $H) (local.get $W) (local.get $C) (local.get $pt) (local.get $pl)
           (local.get $TH) (local.get $TW) (local.get $t) (i32.add (local.get $t) (local.get $len)))
-        (call $winogradGradTransform (local.get $dy) (local.get $routes) (i32.add (local.get $base) (i32.const ${SECOND})) (local.get $OH) (local.get $OW) (local.get $CO)
+        (call $winogradGradTransform (local.get $dy) (i32.const 0) (i32.add (local.get $base) (i32.const ${SECOND})) (local.get $OH) (local.get $OW) (local.get $CO)
           (local.get $TH) (local.get $TW) (local.get $t) (i32.add (local.get $t) (local.get $len)))
         ${callEach('winogradAccumulate', [['vb', 'vSize'], ['zb', 'zSize'], ['sum', 'wSize']], ['(local.get $len)', '(local.get $C)', '(local.get $CO)'])}
         (br $take))))
@@ -648,9 +647,8 @@ function inputGradient() {
   ;; the CNN's second conv). Threads take images from the counter at next and
   ;; a scratch slot from the counter at slots: ${TABLES} + 36 ((C + CO) 4 T + ${2 * PAD})
   ;; bytes, T the image's TH TW tiles rounded up to 4. C a multiple of 8, CO of 4.
-  ;; dy as in winogradGradTransform, with or without routes.
   (func $winogradInputGradient
-    (param $dy i32) (param $routes i32) (param $u i32) (param $dx i32) (param $H i32) (param $W i32) (param $C i32) (param $CO i32) (param $pt i32) (param $pl i32)
+    (param $dy i32) (param $u i32) (param $dx i32) (param $H i32) (param $W i32) (param $C i32) (param $CO i32) (param $pt i32) (param $pl i32)
     (param $TH i32) (param $TW i32) (param $OH i32) (param $OW i32) (param $images i32) (param $scratch i32) (param $slots i32) (param $next i32)
     (local $base i32) (local $zb i32) (local $wb i32) (local $zSize i32) (local $wSize i32) (local $uSize i32) (local $per i32) (local $rows i32)
     (local $b i32) (local $t i32) (local $k i32) (local $image i32)
@@ -670,9 +668,61 @@ function inputGradient() {
         (local.set $t (i32.mul (local.get $b) (local.get $per)))
         ${chunkTables('zb', 'zSize', 'CO', 'wb', 'wSize', 'C')}
         (memory.fill (i32.add (local.get $dx) (i32.mul (local.get $b) (local.get $image))) (i32.const 0) (local.get $image))
-        (call $winogradGradTransform (local.get $dy) (local.get $routes) (local.get $base) (local.get $OH) (local.get $OW) (local.get $CO)
+        (call $winogradGradTransform (local.get $dy) (i32.const 0) (local.get $base) (local.get $OH) (local.get $OW) (local.get $CO)
           (local.get $TH) (local.get $TW) (local.get $t) (i32.add (local.get $t) (local.get $per)))
         ${callEach('winogradProduct', [['zb', 'zSize'], ['u', 'uSize'], ['wb', 'wSize']], ['(local.get $CO)', '(local.get $C)', '(local.get $rows)'])}
+        (call $winogradInputAdjoint (i32.add (local.get $base) (i32.const ${SECOND})) (local.get $dx) (local.get $H) (local.get $W) (local.get $C)
+          (local.get $pt) (local.get $pl) (local.get $TH) (local.get $TW) (local.get $t) (i32.add (local.get $t) (local.get $per)))
+        (br $take))))
+`;
+}
+
+function convGradients() {
+  return `
+  ;; Both gradients of a 3x3 stride-1 conv by Winograd, one image at a time
+  ;; (as winogradInputGradient), each tile's Z = A dy At made once for both:
+  ;; V = Bt x B of the image's tiles, Z, then the filter gradient's sums
+  ;; W[k] += V[k]t Z[k] into the thread's own (zeroed here), and the input
+  ;; gradient's Z[k] U[k] added back over the tiles' input windows. dy as
+  ;; in winogradGradTransform, with or without routes; u and the sums as in
+  ;; winogradInputGradient and winogradFilterGradient. A slot: ${TABLES} + 36
+  ;; (C CO 4 + (2 C + CO) 4 T + ${4 * PAD}) bytes, T the image's tiles rounded up to 4.
+  (func $winogradConvGradients
+    (param $x i32) (param $dy i32) (param $routes i32) (param $u i32) (param $dx i32) (param $H i32) (param $W i32) (param $C i32) (param $CO i32)
+    (param $pt i32) (param $pl i32) (param $TH i32) (param $TW i32) (param $OH i32) (param $OW i32) (param $images i32)
+    (param $scratch i32) (param $slots i32) (param $next i32)
+    (local $base i32) (local $sum i32) (local $vb i32) (local $zb i32) (local $wb i32)
+    (local $sSize i32) (local $vSize i32) (local $zSize i32) (local $uSize i32) (local $per i32) (local $rows i32)
+    (local $b i32) (local $t i32) (local $k i32) (local $image i32)
+    (local.set $per (i32.mul (local.get $TH) (local.get $TW)))
+    (local.set $rows (i32.and (i32.add (local.get $per) (i32.const 3)) (i32.const -4)))
+    (local.set $sSize ${matrixStride('(local.get $C)', '(local.get $CO)')})
+    (local.set $vSize ${matrixStride('(local.get $rows)', '(local.get $C)')})
+    (local.set $zSize ${matrixStride('(local.get $rows)', '(local.get $CO)')})
+    (local.set $uSize ${matrixStride('(local.get $CO)', '(local.get $C)')})
+    (local.set $base (i32.add (local.get $scratch)
+      (i32.mul (i32.atomic.rmw.add (local.get $slots) (i32.const 1))
+        (i32.add (i32.mul (i32.add (i32.add (local.get $sSize) (local.get $zSize)) (i32.shl (local.get $vSize) (i32.const 1))) (i32.const 36)) (i32.const ${TABLES})))))
+    (local.set $sum (i32.add (local.get $base) (i32.const ${TABLES})))
+    (local.set $vb (i32.add (local.get $sum) (i32.mul (local.get $sSize) (i32.const 36))))
+    (local.set $zb (i32.add (local.get $vb) (i32.mul (local.get $vSize) (i32.const 36))))
+    ;; the input gradient's W [rows, C] has V's size
+    (local.set $wb (i32.add (local.get $zb) (i32.mul (local.get $zSize) (i32.const 36))))
+    (local.set $image (i32.shl (i32.mul (i32.mul (local.get $H) (local.get $W)) (local.get $C)) (i32.const 2)))
+    (memory.fill (local.get $sum) (i32.const 0) (i32.mul (local.get $sSize) (i32.const 36)))
+    (block $done
+      (loop $take
+        (br_if $done (i32.ge_u (local.tee $b (i32.atomic.rmw.add (local.get $next) (i32.const 1))) (local.get $images)))
+        (local.set $t (i32.mul (local.get $b) (local.get $per)))
+        ${chunkTables('vb', 'vSize', 'C', 'zb', 'zSize', 'CO')}
+        (call $winogradInput (local.get $x) (local.get $base) (local.get $H) (local.get $W) (local.get $C) (local.get $pt) (local.get $pl)
+          (local.get $TH) (local.get $TW) (local.get $t) (i32.add (local.get $t) (local.get $per)))
+        (call $winogradGradTransform (local.get $dy) (local.get $routes) (i32.add (local.get $base) (i32.const ${SECOND})) (local.get $OH) (local.get $OW) (local.get $CO)
+          (local.get $TH) (local.get $TW) (local.get $t) (i32.add (local.get $t) (local.get $per)))
+        ${callEach('winogradAccumulate', [['vb', 'vSize'], ['zb', 'zSize'], ['sum', 'sSize']], ['(local.get $per)', '(local.get $C)', '(local.get $CO)'])}
+        ${callEach('winogradProduct', [['zb', 'zSize'], ['u', 'uSize'], ['wb', 'vSize']], ['(local.get $CO)', '(local.get $C)', '(local.get $rows)'])}
+        ${chunkTables('zb', 'zSize', 'CO', 'wb', 'vSize', 'C')}
+        (memory.fill (i32.add (local.get $dx) (i32.mul (local.get $b) (local.get $image))) (i32.const 0) (local.get $image))
         (call $winogradInputAdjoint (i32.add (local.get $base) (i32.const ${SECOND})) (local.get $dx) (local.get $H) (local.get $W) (local.get $C)
           (local.get $pt) (local.get $pl) (local.get $TH) (local.get $TW) (local.get $t) (i32.add (local.get $t) (local.get $per)))
         (br $take))))
@@ -707,5 +757,5 @@ function filterGradientOut() {
 }
 
 export default function winogradWat() {
-  return [inputTransform(), inputAdjoint(), outputTransform(), outputPoolTransform(), filterTransform(), gemm(), fusedConv(), gradTransform(), accumulate(), filterGradient(), filterGradientOut(), inputGradient()].join('');
+  return [inputTransform(), inputAdjoint(), outputTransform(), outputPoolTransform(), filterTransform(), gemm(), fusedConv(), gradTransform(), accumulate(), filterGradient(), filterGradientOut(), inputGradient(), convGradients()].join('');
 }
