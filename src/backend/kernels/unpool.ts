@@ -15,18 +15,19 @@ const NO_ROUTE = 4;
 export function poolRoutes(y: Float32Array, routes: Int32Array, B: number, H: number, W: number, C: number): void {
   const PH = H >> 1;
   const PW = W >> 1;
+  // The window's four inputs, from its first, in scan order.
+  const offsets = [0, C, W * C, W * C + C];
   for (let b = 0; b < B; b++) {
     for (let ph = 0; ph < PH; ph++) {
       for (let pw = 0; pw < PW; pw++) {
         const p0 = ((b * H + 2 * ph) * W + 2 * pw) * C;
-        const at = [p0, p0 + C, p0 + W * C, p0 + W * C + C];
         const q = ((b * PH + ph) * PW + pw) * C;
         for (let c = 0; c < C; c++) {
           let route = 0;
           let best = y[p0 + c];
           for (let k = 1; k < 4; k++) {
-            if (y[at[k] + c] > best) {
-              best = y[at[k] + c];
+            if (y[p0 + offsets[k] + c] > best) {
+              best = y[p0 + offsets[k] + c];
               route = k;
             }
           }
@@ -39,10 +40,10 @@ export function poolRoutes(y: Float32Array, routes: Int32Array, B: number, H: nu
 
 /**
  * The gradient of the pool's input, into out [B, H, W, C], from the pool's
- * gradient dy and its routes: each window's gradient to the input its route names, 0
- * elsewhere (and in an odd last row or column, which no window covers).
- * Every input is written once, so there is no zero fill where the windows
- * tile the input; a SIMD pass there, on the pool's threads.
+ * gradient dy and its routes: each window's gradient to the input its route
+ * names, 0 elsewhere (and in an odd last row or column, which no window
+ * covers). Where the windows tile the input, every input is written once,
+ * with no zero fill: a SIMD pass, on the pool's threads.
  */
 export function unpool2x2(backend: BackendWasm, dy: TensorInfo, routes: TensorInfo, out: TensorInfo): void {
   const [B, PH, PW, C] = dy.shape;
