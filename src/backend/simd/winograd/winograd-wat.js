@@ -635,6 +635,16 @@ function filterGradient() {
 `;
 }
 
+/** For the kernels that take whole images: $per tiles an image, in $rows rounded up to 4, and $image, its bytes of dx. */
+const imageTiles = `(local.set $per (i32.mul (local.get $TH) (local.get $TW)))
+    (local.set $rows (i32.and (i32.add (local.get $per) (i32.const 3)) (i32.const -4)))
+    (local.set $image (i32.shl (i32.mul (i32.mul (local.get $H) (local.get $W)) (local.get $C)) (i32.const 2)))`;
+
+/** Image $b's dx: zeroed, then B W Bt of its tiles (from $t) added over their input windows, the W at the second table of $base. */
+const imageAdjoint = `(memory.fill (i32.add (local.get $dx) (i32.mul (local.get $b) (local.get $image))) (i32.const 0) (local.get $image))
+        (call $winogradInputAdjoint (i32.add (local.get $base) (i32.const ${SECOND})) (local.get $dx) (local.get $H) (local.get $W) (local.get $C)
+          (local.get $pt) (local.get $pl) (local.get $TH) (local.get $TW) (local.get $t) (i32.add (local.get $t) (local.get $per)))`;
+
 function inputGradient() {
   return `
   ;; The input gradient of a 3x3 stride-1 conv by Winograd, one image at a
@@ -652,8 +662,7 @@ function inputGradient() {
     (param $TH i32) (param $TW i32) (param $OH i32) (param $OW i32) (param $images i32) (param $scratch i32) (param $slots i32) (param $next i32)
     (local $base i32) (local $zb i32) (local $wb i32) (local $zSize i32) (local $wSize i32) (local $uSize i32) (local $per i32) (local $rows i32)
     (local $b i32) (local $t i32) (local $k i32) (local $image i32)
-    (local.set $per (i32.mul (local.get $TH) (local.get $TW)))
-    (local.set $rows (i32.and (i32.add (local.get $per) (i32.const 3)) (i32.const -4)))
+    ${imageTiles}
     (local.set $zSize ${matrixStride('(local.get $rows)', '(local.get $CO)')})
     (local.set $wSize ${matrixStride('(local.get $rows)', '(local.get $C)')})
     (local.set $uSize ${matrixStride('(local.get $CO)', '(local.get $C)')})
@@ -661,18 +670,15 @@ function inputGradient() {
       (i32.mul (i32.atomic.rmw.add (local.get $slots) (i32.const 1)) (i32.add (i32.mul (i32.add (local.get $zSize) (local.get $wSize)) (i32.const 36)) (i32.const ${TABLES})))))
     (local.set $zb (i32.add (local.get $base) (i32.const ${TABLES})))
     (local.set $wb (i32.add (local.get $zb) (i32.mul (local.get $zSize) (i32.const 36))))
-    (local.set $image (i32.shl (i32.mul (i32.mul (local.get $H) (local.get $W)) (local.get $C)) (i32.const 2)))
     (block $done
       (loop $take
         (br_if $done (i32.ge_u (local.tee $b (i32.atomic.rmw.add (local.get $next) (i32.const 1))) (local.get $images)))
         (local.set $t (i32.mul (local.get $b) (local.get $per)))
         ${chunkTables('zb', 'zSize', 'CO', 'wb', 'wSize', 'C')}
-        (memory.fill (i32.add (local.get $dx) (i32.mul (local.get $b) (local.get $image))) (i32.const 0) (local.get $image))
         (call $winogradGradTransform (local.get $dy) (i32.const 0) (local.get $base) (local.get $OH) (local.get $OW) (local.get $CO)
           (local.get $TH) (local.get $TW) (local.get $t) (i32.add (local.get $t) (local.get $per)))
         ${callEach('winogradProduct', [['zb', 'zSize'], ['u', 'uSize'], ['wb', 'wSize']], ['(local.get $CO)', '(local.get $C)', '(local.get $rows)'])}
-        (call $winogradInputAdjoint (i32.add (local.get $base) (i32.const ${SECOND})) (local.get $dx) (local.get $H) (local.get $W) (local.get $C)
-          (local.get $pt) (local.get $pl) (local.get $TH) (local.get $TW) (local.get $t) (i32.add (local.get $t) (local.get $per)))
+        ${imageAdjoint}
         (br $take))))
 `;
 }
@@ -694,8 +700,7 @@ function convGradients() {
     (local $base i32) (local $sum i32) (local $vb i32) (local $zb i32) (local $wb i32)
     (local $sSize i32) (local $vSize i32) (local $zSize i32) (local $uSize i32) (local $per i32) (local $rows i32)
     (local $b i32) (local $t i32) (local $k i32) (local $image i32)
-    (local.set $per (i32.mul (local.get $TH) (local.get $TW)))
-    (local.set $rows (i32.and (i32.add (local.get $per) (i32.const 3)) (i32.const -4)))
+    ${imageTiles}
     (local.set $sSize ${matrixStride('(local.get $C)', '(local.get $CO)')})
     (local.set $vSize ${matrixStride('(local.get $rows)', '(local.get $C)')})
     (local.set $zSize ${matrixStride('(local.get $rows)', '(local.get $CO)')})
@@ -708,7 +713,6 @@ function convGradients() {
     (local.set $zb (i32.add (local.get $vb) (i32.mul (local.get $vSize) (i32.const 36))))
     ;; the input gradient's W [rows, C] has V's size
     (local.set $wb (i32.add (local.get $zb) (i32.mul (local.get $zSize) (i32.const 36))))
-    (local.set $image (i32.shl (i32.mul (i32.mul (local.get $H) (local.get $W)) (local.get $C)) (i32.const 2)))
     (memory.fill (local.get $sum) (i32.const 0) (i32.mul (local.get $sSize) (i32.const 36)))
     (block $done
       (loop $take
@@ -722,9 +726,7 @@ function convGradients() {
         ${callEach('winogradAccumulate', [['vb', 'vSize'], ['zb', 'zSize'], ['sum', 'sSize']], ['(local.get $per)', '(local.get $C)', '(local.get $CO)'])}
         ${callEach('winogradProduct', [['zb', 'zSize'], ['u', 'uSize'], ['wb', 'vSize']], ['(local.get $CO)', '(local.get $C)', '(local.get $rows)'])}
         ${chunkTables('zb', 'zSize', 'CO', 'wb', 'vSize', 'C')}
-        (memory.fill (i32.add (local.get $dx) (i32.mul (local.get $b) (local.get $image))) (i32.const 0) (local.get $image))
-        (call $winogradInputAdjoint (i32.add (local.get $base) (i32.const ${SECOND})) (local.get $dx) (local.get $H) (local.get $W) (local.get $C)
-          (local.get $pt) (local.get $pl) (local.get $TH) (local.get $TW) (local.get $t) (i32.add (local.get $t) (local.get $per)))
+        ${imageAdjoint}
         (br $take))))
 `;
 }
