@@ -16,6 +16,9 @@ type Case = {
 const cases: Case[] = [
   { name: 'model conv 1', x: [8, 28, 28, 1], filter: [3, 3, 1, 32], strides: 1, pad: 'valid' },
   { name: 'model conv 2', x: [3, 26, 26, 32], filter: [3, 3, 32, 32], strides: 1, pad: 'valid' },
+  // One input channel: three columns of taps at a time (the model's conv 1 too), or one (5 columns).
+  { name: 'valid stride 1, 1 to 16 channels, 2x3 filter', x: [5, 13, 10, 1], filter: [2, 3, 1, 16], strides: 1, pad: 'valid' },
+  { name: 'valid stride 1, 1 to 16 channels, 3x5 filter', x: [3, 9, 12, 1], filter: [3, 5, 1, 16], strides: 1, pad: 'valid' },
   { name: 'same stride 1', x: [3, 9, 11, 4], filter: [3, 3, 4, 5], strides: 1, pad: 'same' },
   // Winograd (enough tiles, see winogradPays) for both gradients, with padding and edge tiles on odd sizes
   // (the input gradient as the forward's adjoint, then on images of more than 64 tiles as the transposed conv);
