@@ -76,11 +76,15 @@ function transform2d(rowsOf, input, n, temp, table, emit = (i, j, e) => `(v128.s
     const { pre, out } = rowsOf(range(n).map((i) => get(`${input}${i}_${j}`)));
     body.push(...pre, ...out.map((e, i) => set(`${temp}${i}_${j}`, e)));
   }
-  for (const i of range(6)) {
+  return [...body, ...rowPass(rowsOf, temp, table, n, emit)];
+}
+
+/** transform2d's second pass: rowsOf on each row of the 6 x n locals temp{i}_{j}, each result to emit. */
+function rowPass(rowsOf, temp, table, n = 6, emit = (i, j, e) => `(v128.store ${matrix(table, 6 * i + j)} ${e})`) {
+  return range(6).flatMap((i) => {
     const { pre, out } = rowsOf(range(n).map((j) => get(`${temp}${i}_${j}`)));
-    body.push(...pre, ...out.map((e, j) => emit(i, j, e)));
-  }
-  return body;
+    return [...pre, ...out.map((e, j) => emit(i, j, e))];
+  });
 }
 
 /**
@@ -143,8 +147,15 @@ function inputTransform() {
     const at = `(v128.load ${windowAt(i, j)})`;
     return checked ? `(if (result v128) (i32.and (local.get $ok${i}) (local.get $cok${j})) (then ${at}) (else ${zero}))` : at;
   };
-  const loads = (checked) => grid('d', 6, 6).map((name, n) => set(name, load(Math.floor(n / 6), n % 6, checked))).join('\n');
-  const body = transform2d(inputRows, 'd', 6, 't', 'v');
+  // Each column's six values are loaded just before its transform, so only
+  // the column pass's results are live across the inside/edge branches.
+  const columns = (checked) =>
+    range(6)
+      .flatMap((j) => {
+        const { pre, out } = inputRows(range(6).map((i) => get(`d${i}_${j}`)));
+        return [...range(6).map((i) => set(`d${i}_${j}`, load(i, j, checked))), ...pre, ...out.map((e, i) => set(`t${i}_${j}`, e))];
+      })
+      .join('\n');
   return `
   ;; Winograd input transform V = Bt d B for tiles t0..t1-1 (a tile: the 4x4
   ;; outputs at (4 th, 4 tw) of image b, t = (b TH + th) TW + tw). The 6x6
@@ -156,7 +167,7 @@ function inputTransform() {
     (param $TH i32) (param $TW i32) (param $t0 i32) (param $t1 i32)
     ${windowLocals}
     ${locals([...grid('d', 6, 6), ...grid('t', 6, 6), ...range(6).map((i) => `p${i}`)], 'v128')}
-    ${tileLoops('C', inputWindow('x'), [`(if (local.get $inside) (then ${loads(false)}) (else ${loads(true)}))`, ...body], range(6).map((i) => `row${i}`))}
+    ${tileLoops('C', inputWindow('x'), [`(if (local.get $inside) (then ${columns(false)}) (else ${columns(true)}))`, ...rowPass(inputRows, 't', 'v')], range(6).map((i) => `row${i}`))}
 `;
 }
 
@@ -179,11 +190,17 @@ function inputAdjoint() {
   // Each result added where it is in the image; windows wholly inside skip
   // the checks (a test per value took 2.3 of its 13.4 ms for the CNN's conv 2).
   const addChecked = (i, j, e) => `(if (i32.and (local.get $ok${i}) (local.get $cok${j})) (then ${addTo(i, j, e)}))`;
+  // Each column's six values are loaded just before its transform; only the
+  // row pass, which adds into dx, depends on where the window lies.
+  const columns = range(6).flatMap((j) => {
+    const { pre, out } = adjointRows(range(6).map((i) => get(`w${i}_${j}`)));
+    return [...range(6).map((i) => set(`w${i}_${j}`, `(v128.load ${matrix('m', 6 * i + j)})`)), ...pre, ...out.map((e, i) => set(`s${i}_${j}`, e))];
+  });
   const body = [
-    ...grid('w', 6, 6).map((name, k) => set(name, `(v128.load ${matrix('m', k)})`)),
+    ...columns,
     `(if (local.get $inside)
-      (then ${transform2d(adjointRows, 'w', 6, 's', '', addTo).join('\n')})
-      (else ${transform2d(adjointRows, 'w', 6, 's', '', addChecked).join('\n')}))`,
+      (then ${rowPass(adjointRows, 's', '', 6, addTo).join('\n')})
+      (else ${rowPass(adjointRows, 's', '', 6, addChecked).join('\n')}))`,
   ];
   return `
   ;; The adjoint of the input transform for tiles t0..t1-1: dd = B w Bt of
@@ -247,12 +264,10 @@ function chunkTables(first, firstSize, firstRow, second, secondSize, secondRow) 
 
 /** The output transform's loads and column pass: locals s{r}_{j} = (At m)[r][j] for the tile and channel group. */
 function outputColumns() {
-  const body = range(36).map((k) => set(`m${Math.floor(k / 6)}_${k % 6}`, `(v128.load ${matrix('m', k)})`));
-  for (const j of range(6)) {
+  return range(6).flatMap((j) => {
     const { pre, out } = outputRows(range(6).map((i) => get(`m${i}_${j}`)));
-    body.push(...pre, ...out.map((e, r) => set(`s${r}_${j}`, e)));
-  }
-  return body;
+    return [...range(6).map((i) => set(`m${i}_${j}`, `(v128.load ${matrix('m', 6 * i + j)})`)), ...pre, ...out.map((e, r) => set(`s${r}_${j}`, e))];
+  });
 }
 
 /** Row r of the tile's outputs from row r of s: the statements, and the four values plus bias, floored (at 0 for ReLU). */
