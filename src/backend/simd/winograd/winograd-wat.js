@@ -64,19 +64,22 @@ const grid = (prefix, rows, cols) => range(rows).flatMap((i) => range(cols).map(
 /** Address of matrix k's values for this tile and channel group ($o bytes in). */
 const matrix = (table, k) => `(i32.add (i32.load offset=${4 * k} (local.get $${table})) (local.get $o))`;
 
+/** Result (i, j) of a transform stored to matrix 6i + j of the table at `table`. */
+const storeIn = (table) => (i, j, e) => `(v128.store ${matrix(table, 6 * i + j)} ${e})`;
+
 /**
  * The 2-D transform T d Tt of the n x n values in locals input{i}_{j}, where
  * rowsOf applies T to n values (6 results): columns first into locals
- * temp{i}_{j}, then rows, each result (i, j) given to emit(i, j, value) for
- * its statement; by default stored to matrix 6i + j of the table at `table`.
+ * temp{i}_{j}, then rows, result (i, j) stored to matrix 6i + j of the
+ * table at `table`.
  */
-function transform2d(rowsOf, input, n, temp, table, emit = (i, j, e) => `(v128.store ${matrix(table, 6 * i + j)} ${e})`) {
+function transform2d(rowsOf, input, n, temp, table) {
   const body = [];
   for (const j of range(n)) {
     const { pre, out } = rowsOf(range(n).map((i) => get(`${input}${i}_${j}`)));
     body.push(...pre, ...out.map((e, i) => set(`${temp}${i}_${j}`, e)));
   }
-  return [...body, ...rowPass(rowsOf, temp, table, n, emit)];
+  return [...body, ...rowPass(rowsOf, temp, n, storeIn(table))];
 }
 
 /**
@@ -92,8 +95,8 @@ function loadedColumns(rowsOf, input, temp, load) {
   });
 }
 
-/** transform2d's second pass: rowsOf on each row of the 6 x n locals temp{i}_{j}, each result to emit. */
-function rowPass(rowsOf, temp, table, n = 6, emit = (i, j, e) => `(v128.store ${matrix(table, 6 * i + j)} ${e})`) {
+/** A transform's second pass: rowsOf on each row of the 6 x n locals temp{i}_{j}, result (i, j) to emit(i, j, value) for its statement. */
+function rowPass(rowsOf, temp, n, emit) {
   return range(6).flatMap((i) => {
     const { pre, out } = rowsOf(range(n).map((j) => get(`${temp}${i}_${j}`)));
     return [...pre, ...out.map((e, j) => emit(i, j, e))];
@@ -172,7 +175,7 @@ function inputTransform() {
     (param $TH i32) (param $TW i32) (param $t0 i32) (param $t1 i32)
     ${windowLocals}
     ${locals([...grid('d', 6, 6), ...grid('t', 6, 6), ...range(6).map((i) => `p${i}`)], 'v128')}
-    ${tileLoops('C', inputWindow('x'), [`(if (local.get $inside) (then ${columns(false)}) (else ${columns(true)}))`, ...rowPass(inputRows, 't', 'v')], range(6).map((i) => `row${i}`))}
+    ${tileLoops('C', inputWindow('x'), [`(if (local.get $inside) (then ${columns(false)}) (else ${columns(true)}))`, ...rowPass(inputRows, 't', 6, storeIn('v'))], range(6).map((i) => `row${i}`))}
 `;
 }
 
@@ -199,8 +202,8 @@ function inputAdjoint() {
   const body = [
     ...loadedColumns(adjointRows, 'w', 's', (i, j) => `(v128.load ${matrix('m', 6 * i + j)})`),
     `(if (local.get $inside)
-      (then ${rowPass(adjointRows, 's', '', 6, addTo).join('\n')})
-      (else ${rowPass(adjointRows, 's', '', 6, addChecked).join('\n')}))`,
+      (then ${rowPass(adjointRows, 's', 6, addTo).join('\n')})
+      (else ${rowPass(adjointRows, 's', 6, addChecked).join('\n')}))`,
   ];
   return `
   ;; The adjoint of the input transform for tiles t0..t1-1: dd = B w Bt of
