@@ -127,16 +127,19 @@
 ;; three products and enough independent sums hide the adds' latency. One
 ;; tap at a time (4 accumulators) took 2.25 ms for conv 1 of the seed CNN at
 ;; batch 128 on one thread, this 1.5; with 16 output channels (12
-;; accumulators, more than V8's 16 SIMD registers hold with the operands)
-;; 2.0-2.1, and with the x splats loaded at each use 3.0. CO a multiple of 8.
+;; accumulators: with the operands, more than the 15 SIMD registers V8
+;; allocates on x64, xmm15 being its scratch) 2.0-2.1, and with the x
+;; splats loaded at each use 3.0. CO a multiple of 8.
 (func $accumulateFilterGrad1x3
   (param $x i32) (param $dy i32) (param $dw i32)
   (param $H i32) (param $W i32) (param $KH i32) (param $CO i32) (param $rowStart i32) (param $rowEnd i32)
   (local $OH i32) (local $OW i32) (local $r0 i32) (local $r1 i32) (local $r i32) (local $kh i32) (local $g i32) (local $ow i32)
-  (local $out i32) (local $xp i32) (local $dp i32) (local $d v128)
+  (local $out i32) (local $co4 i32) (local $xp i32) (local $dp i32) (local $d v128)
   (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128) (local $a20 v128) (local $a21 v128) (local $x0 v128) (local $x1 v128) (local $x2 v128)
   (local.set $OH (i32.add (i32.sub (local.get $H) (local.get $KH)) (i32.const 1)))
   (local.set $OW (i32.sub (local.get $W) (i32.const 2)))
+  ;; CO floats: from a dw row (kh, kw) to the next tap's, and from one dy column to the next
+  (local.set $co4 (i32.shl (local.get $CO) (i32.const 2)))
   (local.set $r0 (local.get $rowStart))
   (block $done
     (loop $blocks
@@ -151,10 +154,10 @@
           (local.set $out (i32.add (local.get $dw) (i32.shl (i32.add (i32.mul (i32.mul (local.get $kh) (i32.const 3)) (local.get $CO)) (local.get $g)) (i32.const 2))))
           (local.set $a00 (v128.load (local.get $out)))
           (local.set $a01 (v128.load offset=16 (local.get $out)))
-          (local.set $a10 (v128.load (i32.add (local.get $out) (i32.mul (local.get $CO) (i32.const 4)))))
-          (local.set $a11 (v128.load offset=16 (i32.add (local.get $out) (i32.mul (local.get $CO) (i32.const 4)))))
-          (local.set $a20 (v128.load (i32.add (local.get $out) (i32.mul (local.get $CO) (i32.const 8)))))
-          (local.set $a21 (v128.load offset=16 (i32.add (local.get $out) (i32.mul (local.get $CO) (i32.const 8)))))
+          (local.set $a10 (v128.load (i32.add (local.get $out) (local.get $co4))))
+          (local.set $a11 (v128.load offset=16 (i32.add (local.get $out) (local.get $co4))))
+          (local.set $a20 (v128.load (i32.add (local.get $out) (i32.shl (local.get $co4) (i32.const 1)))))
+          (local.set $a21 (v128.load offset=16 (i32.add (local.get $out) (i32.shl (local.get $co4) (i32.const 1)))))
           (local.set $r (local.get $r0))
           (block $rowsDone
             (loop $rowLoop
@@ -181,17 +184,17 @@
                   (local.set $a11 (f32x4.add (local.get $a11) (f32x4.mul (local.get $x1) (local.get $d))))
                   (local.set $a21 (f32x4.add (local.get $a21) (f32x4.mul (local.get $x2) (local.get $d))))
                   (local.set $xp (i32.add (local.get $xp) (i32.const 4)))
-                  (local.set $dp (i32.add (local.get $dp) (i32.shl (local.get $CO) (i32.const 2))))
+                  (local.set $dp (i32.add (local.get $dp) (local.get $co4)))
                   (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
                   (br $cols)))
               (local.set $r (i32.add (local.get $r) (i32.const 1)))
               (br $rowLoop)))
           (v128.store (local.get $out) (local.get $a00))
           (v128.store offset=16 (local.get $out) (local.get $a01))
-          (v128.store (i32.add (local.get $out) (i32.mul (local.get $CO) (i32.const 4))) (local.get $a10))
-          (v128.store offset=16 (i32.add (local.get $out) (i32.mul (local.get $CO) (i32.const 4))) (local.get $a11))
-          (v128.store (i32.add (local.get $out) (i32.mul (local.get $CO) (i32.const 8))) (local.get $a20))
-          (v128.store offset=16 (i32.add (local.get $out) (i32.mul (local.get $CO) (i32.const 8))) (local.get $a21))
+          (v128.store (i32.add (local.get $out) (local.get $co4)) (local.get $a10))
+          (v128.store offset=16 (i32.add (local.get $out) (local.get $co4)) (local.get $a11))
+          (v128.store (i32.add (local.get $out) (i32.shl (local.get $co4) (i32.const 1))) (local.get $a20))
+          (v128.store offset=16 (i32.add (local.get $out) (i32.shl (local.get $co4) (i32.const 1))) (local.get $a21))
           (local.set $g (i32.add (local.get $g) (i32.const 8)))
           (br_if $groups (i32.lt_u (local.get $g) (local.get $CO))))
         (local.set $kh (i32.add (local.get $kh) (i32.const 1)))
