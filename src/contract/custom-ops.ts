@@ -69,3 +69,18 @@ export const RELU_BIAS_GRAD = 'EdgetuneReluBiasGrad';
 export interface ReluBiasGradAttrs {
   keepGrad: boolean;
 }
+
+/**
+ * The filter and bias gradients of a ReLU conv, relu(conv(x, filter) + bias)
+ * = y, from dy, the gradient of y: inputs x, dy and y; Conv2DBackpropFilter's
+ * strides, pad and filterShape. Outputs [dfilter, dbias], those of dy where
+ * y > 0. For a conv whose input gradient nobody needs (the model's first),
+ * so the masked gradient itself is never made.
+ */
+export const RELU_CONV_FILTER_GRAD = 'EdgetuneReluConvFilterGrad';
+
+export interface ReluConvFilterGradAttrs {
+  strides: [number, number];
+  pad: 'valid' | 'same';
+  filterShape: [number, number, number, number];
+}

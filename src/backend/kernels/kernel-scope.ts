@@ -14,11 +14,19 @@ export class KernelScope {
   ) {}
 
   run(kernelName: string, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap = {}): TensorInfo {
+    const outs = this.runAll(kernelName, inputs, attrs);
+    if (outs.length !== 1) throw new Error(`kernel ${kernelName} gave ${outs.length} outputs where one was expected`);
+    return outs[0];
+  }
+
+  /** run for a kernel with several outputs, in its order. */
+  runAll(kernelName: string, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap = {}): TensorInfo[] {
     const config = getKernel(kernelName, this.backendName);
     if (config == null) throw new Error(`kernel ${kernelName} is not registered for ${this.backendName}`);
-    const out = config.kernelFunc({ inputs, attrs, backend: this.backend }) as TensorInfo;
-    this.temps.push(out);
-    return out;
+    const out = config.kernelFunc({ inputs, attrs, backend: this.backend });
+    const outs = Array.isArray(out) ? out : [out];
+    this.temps.push(...outs);
+    return outs;
   }
 
   /** A fresh, uninitialised tensor on the backend, freed with the scope. */

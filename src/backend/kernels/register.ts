@@ -14,6 +14,7 @@ import { maxPoolGradConfig } from './max-pool-grad.js';
 import { poolReluGradConfig } from './max-pool-relu-grad.js';
 import { multiplyConfig } from './multiply.js';
 import { reluBiasGradConfig } from './relu-grad.js';
+import { reluConvFilterGradConfig } from './relu-conv-filter-grad.js';
 import { sumConfig } from './sum.js';
 import { transposeConfig } from './transpose.js';
 
@@ -31,7 +32,7 @@ function replaceKernel(config: KernelConfig): void {
  * adds Conv2DBackpropFilter, replaces the scalar-loop Conv2DBackpropInput,
  * the Dense layers' BatchMatMul and _FusedMatMul, Transpose, MaxPool and its gradient,
  * bias-gradient sums, large same-shape products, and the copies of Identity and same-dtype Cast, and adds the fused Keras Adadelta
- * update, ReLU gradient (alone and after MaxPool's), dropout masks and a conv + ReLU + 2x2 pool in one pass (and its gradient from the pool's routes), and runs 3x3 convs by Winograd
+ * update, ReLU gradient (alone, after MaxPool's, and with a first conv's filter gradient), dropout masks and a conv + ReLU + 2x2 pool in one pass (and its gradient from the pool's routes), and runs 3x3 convs by Winograd
  * and single-channel convs by a SIMD kernel. Idempotent.
  */
 export function registerTrainingKernels(backendName = 'wasm'): void {
@@ -62,6 +63,7 @@ export function registerTrainingKernels(backendName = 'wasm'): void {
   replaceKernel(identityConfig(backendName));
   replaceKernel(castConfig(backendName, stockCast));
   replaceKernel(reluBiasGradConfig(backendName));
+  replaceKernel(reluConvFilterGradConfig(backendName));
   replaceKernel(multiplyConfig(backendName, stockMultiply));
   replaceKernel(dropoutMaskConfig(backendName));
   replaceKernel(fusedConv2dConfig(backendName, stockFusedConv));

@@ -25,7 +25,7 @@ export function runChunked(
   s: KernelScope,
   backend: BackendWasm,
   simd: SimdKernels,
-  kernel: 'winogradConv' | 'winogradInputGradient' | 'winogradFilterGradient' | 'winogradConvGradients' | 'sumRows',
+  kernel: 'winogradConv' | 'winogradInputGradient' | 'winogradFilterGradient' | 'winogradConvGradients' | 'sumRows' | 'reluFilterGrad1x3',
   args: number[],
   slotBytes: number,
   values = Infinity,

@@ -16,6 +16,7 @@ export interface SimdKernels {
   adadeltaShared(w: number, g: number, g2: number, d2: number, nw: number, ng2: number, nd2: number, n: number, lr: number, rho: number, eps: number, next: number): void;
   convFilterGrad(x: number, dy: number, dw: number, H: number, W: number, C: number, KH: number, KW: number, CO: number, rowStart: number, rowEnd: number, pair: number): void;
   convFilterGradShared(x: number, dy: number, dw: number, H: number, W: number, C: number, KH: number, KW: number, CO: number, rows: number, pair: number, next: number): void;
+  reluFilterGrad1x3(x: number, dy: number, y: number, H: number, W: number, KH: number, CO: number, rows: number, scratch: number, slots: number, next: number): void;
   multiplyShared(a: number, b: number, out: number, n: number, next: number): void;
   dropoutMask(out: number, n: number, seed: number, threshold: number, keep: number): void;
   dropoutMaskShared(out: number, n: number, seed: number, threshold: number, keep: number, next: number): void;
@@ -41,6 +42,7 @@ export const PARALLEL_KERNELS = [
   'sumRows',
   'adadeltaShared',
   'convFilterGradShared',
+  'reluFilterGrad1x3',
   'multiplyShared',
   'dropoutMaskShared',
   'winogradConv',

@@ -64,7 +64,7 @@ export const families = [
       adadeltaShared: { chunks: { of: 'adadelta', count: 'n', size: 32768, step: perValue('w', 'g', 'g2', 'd2', 'nw', 'ng2', 'nd2') } },
     },
   },
-  { folder: 'conv-filter-grad', sources: ['conv-filter-grad.wat'], exports: { convFilterGrad: {}, convFilterGradShared: { threaded: true } } },
+  { folder: 'conv-filter-grad', sources: ['conv-filter-grad.wat'], exports: { convFilterGrad: {}, convFilterGradShared: { threaded: true }, reluFilterGrad1x3: { threaded: true } } },
   {
     folder: 'elementwise',
     sources: ['multiply.wat', 'dropout-mask.wat'],

@@ -66,7 +66,7 @@ function fusedConvStep(layers: tf.layers.Layer[], first: boolean): { forward: Fo
     const block = convReluPool(conv, pool, withBias);
     return { forward: (x) => block(x as tf.Tensor4D, ...weights()), layers: covered + 1 };
   }
-  const attrs = { ...conv, activation: act as FusedActivation };
+  const attrs = { ...conv, activation: act as FusedActivation, dataInput: first };
   return { forward: (x) => fusedConv2d(x as tf.Tensor4D, ...weights(), attrs), layers: covered };
 }
 

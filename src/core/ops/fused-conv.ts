@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { RELU_BIAS_GRAD, type ReluBiasGradAttrs } from '../../contract/custom-ops.js';
+import { RELU_BIAS_GRAD, RELU_CONV_FILTER_GRAD, type ReluBiasGradAttrs, type ReluConvFilterGradAttrs } from '../../contract/custom-ops.js';
 
 export type FusedActivation = 'linear' | 'relu';
 
@@ -7,6 +7,8 @@ export interface FusedConvAttrs {
   strides: [number, number];
   pad: 'valid' | 'same';
   activation: FusedActivation;
+  /** The conv's input is the model's: its gradient is not computed unless asked for. */
+  dataInput?: boolean;
 }
 
 /** The gradients of a conv (NHWC, no dilation) from dz, the gradient of its output before bias and activation. */
@@ -31,6 +33,17 @@ export function reluBiasGrad(dy: tf.Tensor, y: tf.Tensor, keepGrad: boolean): { 
 }
 
 /**
+ * The filter and bias gradients of a ReLU conv whose output y has gradient
+ * dy, in one kernel that never makes the masked dy, where the backend has
+ * it; else undefined.
+ */
+function reluConvFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, y: tf.Tensor4D, attrs: ReluConvFilterGradAttrs): { dw: tf.Tensor4D; db: tf.Tensor1D } | undefined {
+  if (tf.getKernel(RELU_CONV_FILTER_GRAD, tf.getBackend()) == null) return undefined;
+  const [dw, db] = tf.engine().runKernel(RELU_CONV_FILTER_GRAD, { x, dy, y }, attrs as unknown as tf.NamedAttrMap) as unknown as [tf.Tensor4D, tf.Tensor1D];
+  return { dw, db };
+}
+
+/**
  * The gradient of FusedConv2D as the tape sees it when the kernel is run
  * directly: one lazy function per input, so a gradient nobody needs (the
  * images' under the first conv) is never computed. tf.fused.conv2d instead
@@ -43,7 +56,17 @@ function registerFusedConvGradient(): void {
     outputsToSave: [true],
     gradFunc: (dy, saved, attrs) => {
       const [x, filter, y] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
-      const { strides, pad, activation } = attrs as unknown as FusedConvAttrs;
+      const { strides, pad, activation, dataInput } = attrs as unknown as FusedConvAttrs;
+      // On the model's input, the filter's and bias's gradients are what the
+      // step needs: one pass from dy, where the backend has it.
+      const onInput = activation === 'relu' && dataInput ? reluConvFilterGrad(x, dy as tf.Tensor4D, y, { strides, pad, filterShape: filter.shape }) : undefined;
+      if (onInput) {
+        return {
+          x: () => convInputGradient(tf.mul(dy as tf.Tensor, tf.step(y)) as tf.Tensor4D, filter, x.shape, strides, pad),
+          filter: () => onInput.dw,
+          bias: () => onInput.db,
+        };
+      }
       // Under a ReLU, the bias gradient is summed in the pass that masks dy
       // where the backend has it; else dy * step(y), summed apart.
       const fused = activation === 'relu' ? reluBiasGrad(dy as tf.Tensor, y, true) : undefined;

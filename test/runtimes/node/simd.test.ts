@@ -5,7 +5,7 @@ import { nodeSimdKernels, nodeSimdPool } from '../../../src/runtimes/node/simd.j
 import { pointer, simdKernels, simdPool, startSimdKernels, useSimdKernels, type SimdPool } from '../../../src/backend/simd/kernels.js';
 import { KerasAdadelta } from '../../../src/core/ops/adadelta.js';
 import { dropoutMask } from '../../../src/core/ops/dropout.js';
-import { RELU_BIAS_GRAD } from '../../../src/contract/custom-ops.js';
+import { RELU_BIAS_GRAD, RELU_CONV_FILTER_GRAD } from '../../../src/contract/custom-ops.js';
 import { seededRandom } from '../../../src/core/data/random.js';
 import { startTestWasm } from '../../helpers/backend.js';
 import { onBackend, randomValues, relativeError } from '../../helpers/compare.js';
@@ -79,6 +79,22 @@ const onePassKernels: Array<[string, () => tf.Tensor, number]> = [
         pad: 'valid',
         activation: 'relu',
       }),
+    1e-5,
+  ],
+  [
+    "a first ReLU conv's filter and bias gradients",
+    () => {
+      const x = tf.tensor4d(big.subarray(0, 6 * 28 * 28), [6, 28, 28, 1]);
+      const [dy, y] = [tf.tensor4d(grads.subarray(0, 6 * 26 * 26 * 32), [6, 26, 26, 32]), tf.tensor4d(big.subarray(0, 6 * 26 * 26 * 32), [6, 26, 26, 32])];
+      const attrs = { strides: [1, 1], pad: 'valid', filterShape: [3, 3, 1, 32] };
+      // The kernel is wasm's own; cpu's answer is the op-by-op one.
+      const dz = tf.mul(dy, tf.step(y));
+      const [dw, db] =
+        tf.getBackend() === 'wasm'
+          ? (tf.engine().runKernel(RELU_CONV_FILTER_GRAD, { x, dy, y }, attrs) as unknown as tf.Tensor[])
+          : [tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: dz }, { ...attrs, dataFormat: 'NHWC' }) as tf.Tensor, tf.sum(dz, [0, 1, 2])];
+      return tf.concat([dw.flatten(), db]);
+    },
     1e-5,
   ],
   ['MaxPool', () => tf.maxPool(tf.tensor4d(grads, [8, 24, 24, 32]), 2, 2, 'valid'), 0],
