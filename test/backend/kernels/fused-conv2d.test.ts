@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { winogradPays } from '../../../src/backend/kernels/winograd.js';
 import { forEachKernelPath } from '../../helpers/backend.js';
-import { expectLikeCpu, randomValues } from '../../helpers/compare.js';
+import { expectLikeCpu, onBackend, randomValues } from '../../helpers/compare.js';
 
 type Case = {
   name: string;
@@ -56,6 +56,27 @@ describe('wasm FusedConv2D (Winograd for 3x3 stride 1, the single-channel conv) 
             }),
           );
         await expectLikeCpu(run, 1e-5);
+      });
+    }
+
+    // ReLU is v < 0 ? 0 : v on cpu: a NaN passes it. The direct conv's NaNs
+    // are cpu's; Winograd's transforms spread one over its whole tile, so
+    // there cpu's NaNs are among them.
+    for (const c of [cases[0], cases[6]]) {
+      it(`keeps NaN through the ReLU as cpu does: ${c.name}`, async () => {
+        const xv = randomValues(tf.util.sizeFromShape(c.x), 1);
+        xv[3 * c.x[2] + 5] = NaN;
+        const run = () =>
+          tf.tidy(() =>
+            tf.fused.conv2d({ x: tf.tensor4d(xv, c.x), filter: tf.tensor4d(randomValues(tf.util.sizeFromShape(c.filter), 2), c.filter), strides: 1, pad: 'valid', activation: 'relu' }),
+          );
+        const [wasm, cpu] = [await onBackend('wasm', run), await onBackend('cpu', run)];
+        const nans = (v: Float32Array) => v.reduce((n, x) => n + (Number.isNaN(x) ? 1 : 0), 0);
+        expect(nans(cpu.values)).toBeGreaterThan(0);
+        cpu.values.forEach((v, i) => {
+          if (Number.isNaN(v)) expect(wasm.values[i]).toBeNaN();
+        });
+        if (c.x[3] === 1) expect(nans(wasm.values)).toBe(nans(cpu.values));
       });
     }
 
