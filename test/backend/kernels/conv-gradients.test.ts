@@ -2,18 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { onBackend, randomValues, relativeError } from '../../helpers/compare.js';
 import { forEachKernelPath } from '../../helpers/backend.js';
-
-type Case = {
-  name: string;
-  x: [number, number, number, number];
-  filter: [number, number, number, number];
-  strides: number;
-  pad: 'valid' | 'same';
-};
+import { dyShape, type ConvCase } from '../../helpers/conv-cases.js';
 
 // Both of the model's convs (small batches: the cpu reference is slow), then
 // SAME/VALID x stride 1/2 on odd sizes where windows do not tile the input.
-const cases: Case[] = [
+const cases: ConvCase[] = [
   { name: 'model conv 1', x: [8, 28, 28, 1], filter: [3, 3, 1, 32], strides: 1, pad: 'valid' },
   { name: 'model conv 2', x: [3, 26, 26, 32], filter: [3, 3, 32, 32], strides: 1, pad: 'valid' },
   // One input channel: three columns of taps at a time (the model's conv 1 too), or one (5 columns).
@@ -30,8 +23,6 @@ const cases: Case[] = [
   { name: 'same stride 2', x: [2, 9, 10, 3], filter: [3, 2, 3, 6], strides: 2, pad: 'same' },
   { name: 'same stride 2 even kernel', x: [2, 8, 8, 2], filter: [4, 4, 2, 3], strides: 2, pad: 'same' },
 ];
-
-const dyShape = (c: Case) => tf.tidy(() => tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.filter) as tf.Tensor4D, c.strides, c.pad).shape);
 
 describe('wasm conv gradient kernels match the cpu backend', () => {
   forEachKernelPath(() => {
@@ -67,7 +58,7 @@ describe('wasm conv gradient kernels match the cpu backend', () => {
     }
 
     it('the full conv2d gradient (both inputs) on the model shape matches', async () => {
-      const c = { ...cases[1], x: [1, 26, 26, 32] as Case['x'] };
+      const c = { ...cases[1], x: [1, 26, 26, 32] as ConvCase['x'] };
       const xv = randomValues(tf.util.sizeFromShape(c.x), 5);
       const fv = randomValues(tf.util.sizeFromShape(c.filter), 6);
       const grads = (which: 0 | 1) => () =>

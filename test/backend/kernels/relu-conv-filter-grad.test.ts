@@ -2,21 +2,14 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { RELU_CONV_FILTER_GRAD } from '../../../src/contract/custom-ops.js';
 import { forEachKernelPath } from '../../helpers/backend.js';
+import { dyShape, type ConvCase } from '../../helpers/conv-cases.js';
 import { onBackend, randomValues, relativeError } from '../../helpers/compare.js';
-
-type Case = {
-  name: string;
-  x: [number, number, number, number];
-  filter: [number, number, number, number];
-  strides: number;
-  pad: 'valid' | 'same';
-};
 
 // The model's conv 1 (208 rows: blocks of 64 and a short one, shared among
 // threads), a 2x3 filter to 8 channels (the one-pass kernel's fewest), then
 // shapes it leaves to the ReLU's gradient and Conv2DBackpropFilter: more
 // input channels, padding, strides.
-const cases: Case[] = [
+const cases: ConvCase[] = [
   { name: 'model conv 1', x: [8, 28, 28, 1], filter: [3, 3, 1, 32], strides: 1, pad: 'valid' },
   { name: '1 to 8 channels, 2x3 filter', x: [5, 13, 10, 1], filter: [2, 3, 1, 8], strides: 1, pad: 'valid' },
   { name: '4 to 5 channels, same', x: [3, 9, 11, 4], filter: [3, 3, 4, 5], strides: 1, pad: 'same' },
@@ -27,7 +20,7 @@ describe('wasm ReLU conv filter and bias gradient kernel', () => {
   forEachKernelPath(() => {
     for (const c of cases) {
       it(`gives the filter and bias gradients of dy * step(y) as cpu does: ${c.name}`, async () => {
-        const shape = tf.tidy(() => tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.filter) as tf.Tensor4D, c.strides, c.pad).shape);
+        const shape = dyShape(c);
         const n = tf.util.sizeFromShape(shape);
         const xv = randomValues(tf.util.sizeFromShape(c.x), 1);
         const dyv = randomValues(n, 2);
