@@ -242,7 +242,7 @@
 ;; for the CNN at batch 128) is never written out and read back: 1.8-2.3 ms
 ;; for the two passes on two threads, 1.2-1.4 this way. Threads take blocks
 ;; from the counter at next; each leaves in its slot (from the counter at
-;; slots) CO float64 bias sums, then dw, then a block's C float32 sums and
+;; slots) CO float64 bias sums, then dw, then a block's CO float32 sums and
 ;; its 64 masked rows: 4 CO (2 + 3 KH + 1 + 64 OW) bytes.
 (func $reluFilterGrad1x3
   (param $x i32) (param $dy i32) (param $y i32)
