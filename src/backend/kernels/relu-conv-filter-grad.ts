@@ -3,7 +3,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { RELU_BIAS_GRAD, RELU_CONV_FILTER_GRAD, type ReluConvFilterGradAttrs } from '../../contract/custom-ops.js';
 import { pointer, simdKernels } from '../simd/kernels.js';
 import { forwardConvInfo, stride1Nhwc } from './conv-geometry.js';
-import { f32, heapOutputs } from './heap.js';
+import { f32 } from './heap.js';
 import { KernelScope, requireInputs } from './kernel-scope.js';
 import { runChunked } from './run-counted.js';
 
@@ -27,7 +27,7 @@ const reluConvFilterGrad =
     const s = new KernelScope(wasm, backendName);
     try {
       if (simd && stride1Nhwc(info) && valid && C === 1 && KW === 3 && CO % 8 === 0) {
-        const [dw, db] = heapOutputs(wasm, [a.filterShape, [CO]]);
+        const [dw, db] = [s.make(a.filterShape), s.make([CO])];
         const rows = batchSize * OH;
         const slotBytes = 4 * CO * (2 + 3 * KH + 1 + 64 * OW);
         const { scratch, slots } = runChunked(s, wasm, simd, 'reluFilterGrad1x3', [pointer(wasm, x), pointer(wasm, dy), pointer(wasm, y), info.inHeight, info.inWidth, KH, CO, rows], slotBytes, rows * OW * CO);
@@ -41,7 +41,7 @@ const reluConvFilterGrad =
           for (let c = 0; c < CO; c++) b[c] += sums[c];
           for (let j = 0; j < w.length; j++) w[j] += part[j];
         }
-        return [dw, db];
+        return [s.keep(dw), s.keep(db)];
       }
       const [db, dz] = s.runAll(RELU_BIAS_GRAD, { dy, y }, { keepGrad: true });
       const dw = s.run('Conv2DBackpropFilter', { x, dy: dz }, { strides: a.strides, pad: a.pad, dataFormat: 'NHWC', filterShape: a.filterShape });
