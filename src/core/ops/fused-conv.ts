@@ -57,12 +57,13 @@ function registerFusedConvGradient(): void {
     gradFunc: (dy, saved, attrs) => {
       const [x, filter, y] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
       const { strides, pad, activation, dataInput } = attrs as unknown as FusedConvAttrs;
+      const reluMasked = () => tf.mul(dy as tf.Tensor, tf.step(y)) as tf.Tensor4D;
       // On the model's input, the filter's and bias's gradients are what the
       // step needs: one pass from dy, where the backend has it.
       const onInput = activation === 'relu' && dataInput ? reluConvFilterGrad(x, dy as tf.Tensor4D, y, { strides, pad, filterShape: filter.shape }) : undefined;
       if (onInput) {
         return {
-          x: () => convInputGradient(tf.mul(dy as tf.Tensor, tf.step(y)) as tf.Tensor4D, filter, x.shape, strides, pad),
+          x: () => convInputGradient(reluMasked(), filter, x.shape, strides, pad),
           filter: () => onInput.dw,
           bias: () => onInput.db,
         };
@@ -70,7 +71,7 @@ function registerFusedConvGradient(): void {
       // Under a ReLU, the bias gradient is summed in the pass that masks dy
       // where the backend has it; else dy * step(y), summed apart.
       const fused = activation === 'relu' ? reluBiasGrad(dy as tf.Tensor, y, true) : undefined;
-      const dz = (fused?.dz ?? (activation === 'relu' ? tf.mul(dy as tf.Tensor, tf.step(y)) : dy)) as tf.Tensor4D;
+      const dz = fused?.dz ?? (activation === 'relu' ? reluMasked() : (dy as tf.Tensor4D));
       return {
         x: () => convInputGradient(dz, filter, x.shape, strides, pad),
         filter: () => convFilterGradient(x, dz, filter.shape, strides, pad),
