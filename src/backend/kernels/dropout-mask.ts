@@ -1,7 +1,7 @@
 import { util, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { DROPOUT_MASK, type DropoutMaskAttrs } from '../../contract/custom-ops.js';
-import { fillDropoutMask } from '../../contract/dropout-mask.js';
+import { dropoutLevels, fillDropoutMask } from '../../contract/dropout-mask.js';
 import { floatBits, pointer, runShared, simdKernels } from '../simd/kernels.js';
 import { f32, heapOutputs } from './heap.js';
 
@@ -15,7 +15,8 @@ const dropoutMask: KernelFunc = ({ backend, attrs }) => {
   // SIMD takes whole groups of 4; JavaScript does the rest (and everything without SIMD).
   const done = simd ? n & ~3 : 0;
   if (simd) {
-    const [at, threshold, keep] = [pointer(wasm, out), Math.floor(rate * 4294967296), 1 / (1 - rate)];
+    const at = pointer(wasm, out);
+    const { threshold, keep } = dropoutLevels(rate);
     if (!runShared('dropoutMaskShared', [at, done, seed, threshold, floatBits(keep)], done)) simd.dropoutMask(at, done, seed, threshold, keep);
   }
   fillDropoutMask(f32(wasm, out), done, seed, rate);
