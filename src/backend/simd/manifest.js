@@ -17,6 +17,8 @@
 //                      `step` moves on by that much (bytes, for a pointer;
 //                      a number or a WAT expression) per item.
 
+import { MULBERRY32_STEP } from './elementwise/dropout-mask-wat.js';
+
 /** Constants the TypeScript side shares with the kernels. */
 export const constants = {
   WINOGRAD_CHUNK: {
@@ -35,9 +37,6 @@ export const constants = {
 };
 
 const perValue = (...pointers) => Object.fromEntries(pointers.map((p) => [p, 4]));
-
-/** Mulberry32's counter step: value i's mask depends only on seed + (i + 1) * it. */
-const MULBERRY32_STEP = '0x6d2b79f5';
 
 /** Bytes of an output row of the 2x2 pool, given its $OW and $C: 4 for the gradient, 16 for its input (two rows twice as wide). */
 const poolRow = (shift) => `(i32.shl (i32.mul (local.get $OW) (local.get $C)) (i32.const ${shift}))`;
@@ -67,7 +66,7 @@ export const families = [
   { folder: 'conv-filter-grad', sources: ['conv-filter-grad.wat'], exports: { convFilterGrad: {}, convFilterGradShared: { threaded: true }, reluFilterGrad1x3: { threaded: true } } },
   {
     folder: 'elementwise',
-    sources: ['multiply.wat', 'dropout-mask.wat'],
+    sources: ['multiply.wat', 'dropout-mask-wat.js'],
     exports: {
       multiplyShared: { chunks: { of: 'multiply', count: 'n', size: 32768, step: perValue('a', 'b', 'out') } },
       dropoutMask: {},
