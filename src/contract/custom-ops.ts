@@ -34,6 +34,9 @@ export interface KerasAdadeltaAttrs {
  * a gradient through the pool and the ReLU needs (see CONV_RELU_POOL_GRAD): for each
  * pooled value, which input of its window (0-3, row by row) was the first
  * maximum, or 4 if that maximum is not positive (no gradient passes the ReLU).
+ * With routes, a dropout may follow the pool in the same kernel: the pooled
+ * values times fillDropoutMask's mask of the pooled shape, and 4 as the
+ * route of a dropped value.
  */
 export const CONV_RELU_POOL = 'EdgetuneConvReluPool';
 
@@ -41,21 +44,25 @@ export interface ConvReluPoolAttrs {
   strides: [number, number];
   pad: 'valid' | 'same';
   routes: boolean;
+  /** A dropout after the pool (with routes only): its rate and the generator's seed, a uint32. */
+  dropout?: { rate: number; seed: number };
 }
 
 /**
  * The gradients of CONV_RELU_POOL's conv from the pool's gradient and
  * routes: inputs x, filter, dy (the pooled values' gradient) and routes;
  * the forward's strides and pad. Outputs [dx, dfilter]; the bias gradient
- * is RELU_BIAS_GRAD's of dy and the pooled values. The conv's own output
- * gradient is dy at the input its route names, 0 elsewhere (and in an odd
- * last row or column, which no window covers).
+ * is RELU_BIAS_GRAD's of dy and the pooled values (times scale). The conv's
+ * own output gradient is dy times scale at the input its route names, 0
+ * elsewhere (and in an odd last row or column, which no window covers).
  */
 export const CONV_RELU_POOL_GRAD = 'EdgetuneConvReluPoolGrad';
 
 export interface ConvReluPoolGradAttrs {
   strides: [number, number];
   pad: 'valid' | 'same';
+  /** dy's factor: with a dropout in the forward, its 1 / (1 - rate) (dy is then the dropped values' gradient); 1 if absent. */
+  scale?: number;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { backend_util, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { WINOGRAD_CHUNK as CHUNK, WINOGRAD_MATRIX_PAD as PAD, WINOGRAD_TABLES_BYTES as TABLES } from '../simd/exports.generated.js';
-import { pointer, type SimdKernels } from '../simd/kernels.js';
+import { floatBits, pointer, type SimdKernels } from '../simd/kernels.js';
 import { stride1Nhwc } from './conv-geometry.js';
 import { KernelScope, withKernelScope } from './kernel-scope.js';
 import { runChunked } from './run-counted.js';
@@ -18,6 +18,13 @@ export interface WinogradConv {
   padLeft: number;
   outHeight: number;
   outWidth: number;
+}
+
+/** A dropout of the pooled values (see dropoutLevels), drawn from the counter-based generator at seed. */
+export interface WinogradDropout {
+  seed: number;
+  threshold: number;
+  keep: number;
 }
 
 /** Bytes of the kernels' 36 matrices [rows, cols], each followed by its pad (see WINOGRAD_MATRIX_PAD). */
@@ -64,7 +71,7 @@ interface WinogradOutputs {
  * thread's cache-sized scratch, with helper threads taking chunks where
  * they run. Padding is read as zeros, not copied.
  */
-function winogradRun(backend: BackendWasm, s: KernelScope, simd: SimdKernels, conv: WinogradConv, out: WinogradOutputs): void {
+function winogradRun(backend: BackendWasm, s: KernelScope, simd: SimdKernels, conv: WinogradConv, out: WinogradOutputs, dropout?: WinogradDropout): void {
   const [B, H, W, C] = conv.x.shape;
   const CO = conv.outChannels;
   const TH = Math.ceil(conv.outHeight / 4);
@@ -74,7 +81,8 @@ function winogradRun(backend: BackendWasm, s: KernelScope, simd: SimdKernels, co
   simd.winogradFilter(pointer(backend, conv.filter), pointer(backend, u), C, CO);
   const at = (t: TensorInfo | undefined) => (t ? pointer(backend, t) : 0);
   const args = [pointer(backend, conv.x), pointer(backend, u), at(conv.bias), at(out.pooled ? out.routes : out.y), at(out.pooled)];
-  const geometry = [H, W, C, CO, conv.padTop, conv.padLeft, TH, TW, conv.outHeight, conv.outWidth, conv.relu ? 1 : 0, tiles];
+  const drop = dropout ? [dropout.seed | 0, dropout.threshold | 0, floatBits(dropout.keep)] : [0, 0, floatBits(1)];
+  const geometry = [H, W, C, CO, conv.padTop, conv.padLeft, TH, TW, conv.outHeight, conv.outWidth, conv.relu ? 1 : 0, ...drop, tiles];
   // A small conv (batch 1-3) runs on this thread alone: waking a helper costs more than it takes over.
   runChunked(s, backend, simd, 'winogradConv', [...args, ...geometry], matrices(CHUNK, C) + matrices(CHUNK, CO) + TABLES, B * conv.outHeight * conv.outWidth * CO);
 }
@@ -95,16 +103,16 @@ export const winogradPools = (conv: Pick<WinogradConv, 'outHeight' | 'outWidth'>
  * The conv by Winograd with the 2x2, stride-2 max pool of its output taken
  * as each tile is written (needs winogradPools): the pooled output and, with
  * `routes`, the pool's routes (see CONV_RELU_POOL), all training's gradient
- * needs. The conv's own output (9 MB for the seed CNN at batch 128) is never
- * written.
+ * needs, and with them a dropout of the pooled values if given. The conv's
+ * own output (9 MB for the seed CNN at batch 128) is never written.
  */
-export function winogradConvPool(backend: BackendWasm, backendName: string, simd: SimdKernels, conv: WinogradConv, routes: boolean): TensorInfo[] {
+export function winogradConvPool(backend: BackendWasm, backendName: string, simd: SimdKernels, conv: WinogradConv, routes: boolean, dropout?: WinogradDropout): TensorInfo[] {
   const [B] = conv.x.shape;
   const shape = [B, conv.outHeight / 2, conv.outWidth / 2, conv.outChannels];
   const out = [backend.makeOutput(shape, 'float32'), ...(routes ? [backend.makeOutput(shape, 'int32')] : [])];
   const s = new KernelScope(backend, backendName);
   try {
-    winogradRun(backend, s, simd, conv, { pooled: out[0], routes: out[1] });
+    winogradRun(backend, s, simd, conv, { pooled: out[0], routes: out[1] }, dropout);
   } finally {
     s.dispose();
   }
@@ -196,6 +204,8 @@ export interface WinogradConvGradients {
    */
   dy: TensorInfo;
   routes: TensorInfo;
+  /** dy's factor: a dropout's keep after the pool, else 1. */
+  scale: number;
   /** The filter with its channels swapped, [3, 3, CO, C]. */
   swapped: TensorInfo;
   padTop: number;
@@ -224,8 +234,8 @@ export function winogradConvGradients(backend: BackendWasm, backendName: string,
   const dw = withKernelScope(backend, backendName, (s) => {
     const u = s.make([matrices(CO, C) / 4]);
     simd.winogradFilter(pointer(backend, grad.swapped), pointer(backend, u), CO, C);
-    const pointers = [grad.x, grad.dy, grad.routes, u, dx].map((t) => pointer(backend, t));
-    const args = [...pointers, H, W, C, CO, grad.padTop, grad.padLeft, TH, TW, OH, OW, B];
+    const [xAt, dyAt, routesAt, uAt, dxAt] = [grad.x, grad.dy, grad.routes, u, dx].map((t) => pointer(backend, t));
+    const args = [xAt, dyAt, routesAt, floatBits(grad.scale), uAt, dxAt, H, W, C, CO, grad.padTop, grad.padLeft, TH, TW, OH, OW, B];
     const { scratch: at, slots } = runChunked(s, backend, simd, 'winogradConvGradients', args, slotBytes, B * H * W * C);
     // Each thread that ran took a slot; add theirs into the first.
     for (let i = 1; i < slots; i++) simd.addInto(at + TABLES, at + i * slotBytes + TABLES, sumBytes / 4);

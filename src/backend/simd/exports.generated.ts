@@ -21,11 +21,11 @@ export interface SimdKernels {
   dropoutMask(out: number, n: number, seed: number, threshold: number, keep: number): void;
   dropoutMaskShared(out: number, n: number, seed: number, threshold: number, keep: number, next: number): void;
   winogradFilter(g: number, u: number, C: number, CO: number): void;
-  winogradConv(x: number, u: number, bias: number, y: number, p: number, H: number, W: number, C: number, CO: number, pt: number, pl: number, TH: number, TW: number, OH: number, OW: number, relu: number, tiles: number, scratch: number, slots: number, next: number): void;
+  winogradConv(x: number, u: number, bias: number, y: number, p: number, H: number, W: number, C: number, CO: number, pt: number, pl: number, TH: number, TW: number, OH: number, OW: number, relu: number, seed: number, threshold: number, keepBits: number, tiles: number, scratch: number, slots: number, next: number): void;
   winogradInputGradient(dy: number, u: number, dx: number, H: number, W: number, C: number, CO: number, pt: number, pl: number, TH: number, TW: number, OH: number, OW: number, images: number, scratch: number, slots: number, next: number): void;
   winogradFilterGradient(x: number, dy: number, H: number, W: number, C: number, CO: number, pt: number, pl: number, TH: number, TW: number, OH: number, OW: number, tiles: number, scratch: number, slots: number, next: number): void;
   winogradFilterGradientOut(w: number, dw: number, C: number, CO: number): void;
-  winogradConvGradients(x: number, dy: number, routes: number, u: number, dx: number, H: number, W: number, C: number, CO: number, pt: number, pl: number, TH: number, TW: number, OH: number, OW: number, images: number, scratch: number, slots: number, next: number): void;
+  winogradConvGradients(x: number, dy: number, routes: number, scale: number, u: number, dx: number, H: number, W: number, C: number, CO: number, pt: number, pl: number, TH: number, TW: number, OH: number, OW: number, images: number, scratch: number, slots: number, next: number): void;
   matmulPack(a: number, b: number, ap: number, bp: number, M: number, N: number, K: number, aRow: number, aCol: number, bRow: number, bT: number, next: number): void;
   matmul(ap: number, bp: number, c: number, M: number, N: number, K: number, bias: number, relu: number, rowsPer: number, next: number): void;
   singleChannelConv(input: number, f: number, bias: number, y: number, H: number, W: number, KH: number, KW: number, CO: number, OH: number, OW: number, relu: number, rowsOut: number, next: number): void;

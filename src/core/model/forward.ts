@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { convReluPool, poolReluGradAvailable } from '../ops/conv-relu-pool.js';
-import { dropoutMask } from '../ops/dropout.js';
+import { dropoutMask, dropoutSeed } from '../ops/dropout.js';
 import { fusedConv2d, type FusedActivation } from '../ops/fused-conv.js';
 import { isReluLayer, maxPoolAttrs, type Config } from './layer-config.js';
 
@@ -16,8 +16,9 @@ import { isReluLayer, maxPoolAttrs, type Config } from './layer-config.js';
  * one fused kernel, bias and ReLU applied as the conv writes its output,
  * with a gradient that is lazy per input (see ops/fused-conv.ts), or with a
  * MaxPooling2D after them as one step whose gradient fuses the pool's and
- * the ReLU's (see ops/conv-relu-pool.ts). Dropout masks are made on the
- * backend (see ops/dropout.ts). Inference has its own pass (inference.ts):
+ * the ReLU's (see ops/conv-relu-pool.ts), and a Dropout after that pool
+ * applied as the pooled values are written. Other dropout masks are made
+ * on the backend (see ops/dropout.ts). Inference has its own pass (inference.ts):
  * tfjs's fused ops, no gradients to shape, dropout skipped.
  */
 export type Forward = (x: tf.Tensor) => tf.Tensor;
@@ -46,9 +47,10 @@ const variable = (layer: tf.layers.Layer, i: number) => layer.weights[i].read();
  * Activation('relu') layer after it if there is one (the seed's model has
  * them apart), as one fused step; `layers` is how many layers it covers.
  * A ReLU conv followed by a MaxPooling2D takes the pool in too, for its
- * fused gradient (see ops/conv-relu-pool.ts), unless its input is the model's.
+ * fused gradient (see ops/conv-relu-pool.ts), unless its input is the
+ * model's, and a Dropout after the pool with it (its seeds from `random`).
  */
-function fusedConvStep(layers: tf.layers.Layer[], first: boolean): { forward: Forward; layers: number } | undefined {
+function fusedConvStep(layers: tf.layers.Layer[], first: boolean, random: () => number): { forward: Forward; layers: number } | undefined {
   const [layer, next] = layers;
   if (layer.getClassName() !== 'Conv2D') return undefined;
   const config = layer.getConfig() as Config;
@@ -63,8 +65,10 @@ function fusedConvStep(layers: tf.layers.Layer[], first: boolean): { forward: Fo
   const covered = reluNext ? 2 : 1;
   const pool = maxPoolAttrs(layers[covered]);
   if (act === 'relu' && pool && !first && poolReluGradAvailable()) {
-    const block = convReluPool(conv, pool, withBias);
-    return { forward: (x) => block(x as tf.Tensor4D, ...weights()), layers: covered + 1 };
+    const after = layers[covered + 1];
+    const rate = after?.getClassName() === 'Dropout' ? ((after.getConfig() as Config).rate as number) : undefined;
+    const block = convReluPool(conv, pool, withBias, rate === undefined ? undefined : { rate, random });
+    return { forward: (x) => block(x as tf.Tensor4D, ...weights()), layers: covered + (rate === undefined ? 1 : 2) };
   }
   const attrs = { ...conv, activation: act as FusedActivation, dataInput: first };
   return { forward: (x) => fusedConv2d(x as tf.Tensor4D, ...weights(), attrs), layers: covered };
@@ -97,7 +101,7 @@ function layerForward(layer: tf.layers.Layer, random: () => number): Forward {
     }
     case 'Dropout': {
       const rate = config.rate as number;
-      return (x) => (rate > 0 ? tf.mul(x, dropoutMask(x.shape, rate, random)) : x);
+      return (x) => (rate > 0 ? tf.mul(x, dropoutMask(x.shape, rate, dropoutSeed(random))) : x);
     }
     case 'Flatten':
       return (x) => tf.reshape(x, [x.shape[0], -1]);
@@ -119,7 +123,7 @@ export function trainingForward(model: tf.LayersModel, random: () => number): { 
   const steps: Forward[] = [];
   for (let i = 0; i < layers.length; ) {
     const first = layers.slice(0, i).every((l) => l.getClassName() === 'InputLayer');
-    const fused = fusedConvStep(layers.slice(i, i + 3), first);
+    const fused = fusedConvStep(layers.slice(i, i + 4), first, random);
     steps.push(fused?.forward ?? layerForward(layers[i], random));
     i += fused?.layers ?? 1;
   }

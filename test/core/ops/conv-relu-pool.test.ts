@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CONV_RELU_POOL, CONV_RELU_POOL_GRAD, POOL_RELU_GRAD, RELU_BIAS_GRAD, RELU_CONV_FILTER_GRAD } from '../../../src/contract/custom-ops.js';
+import { CONV_RELU_POOL, CONV_RELU_POOL_GRAD, DROPOUT_MASK, POOL_RELU_GRAD, RELU_BIAS_GRAD, RELU_CONV_FILTER_GRAD } from '../../../src/contract/custom-ops.js';
 import { convReluPool, convReluPool2x2, poolReluGradAvailable } from '../../../src/core/ops/conv-relu-pool.js';
+import { dropoutMask, dropoutSeed } from '../../../src/core/ops/dropout.js';
 import { infer } from '../../../src/core/model/inference.js';
 import { trainingForward } from '../../../src/core/model/forward.js';
 import { buildModel } from '../../../src/core/model/model.js';
@@ -17,27 +18,40 @@ interface Case {
   poolStrides: number;
   poolPad: 'valid' | 'same';
   bias: boolean;
+  /** A Dropout's rate after the pool. */
+  dropout?: number;
 }
 
-/** Loss gradients (x, filter and bias if any) through convReluPool (fused) or conv2d, add, relu and maxPool apart. */
+/**
+ * The output and the loss gradients (x, filter and bias if any) through
+ * convReluPool (fused) or conv2d, add, relu, maxPool and the dropout's
+ * multiply apart, both drawing the dropout's seed from the same source.
+ */
 function gradients(c: Case, fused: boolean) {
   return () =>
     tf.tidy(() => {
       const conv = { strides: [1, 1] as [number, number], pad: c.pad };
       const pool = { filterSize: [c.pool, c.pool] as [number, number], strides: [c.poolStrides, c.poolStrides] as [number, number], pad: c.poolPad };
-      const block = convReluPool(conv, pool, c.bias);
+      const random = seededRandom(15);
+      const block = convReluPool(conv, pool, c.bias, c.dropout === undefined ? undefined : { rate: c.dropout, random });
+      const outputs: tf.Tensor[] = [];
       const f = (x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor) => {
         const apart = () => {
           const z = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, c.pad);
-          return tf.maxPool(tf.relu(b ? tf.add(z, b) : z) as tf.Tensor4D, pool.filterSize, pool.strides, pool.pad);
+          const pooled = tf.maxPool(tf.relu(b ? tf.add(z, b) : z) as tf.Tensor4D, pool.filterSize, pool.strides, pool.pad);
+          return c.dropout === undefined ? pooled : tf.mul(pooled, dropoutMask(pooled.shape, c.dropout, dropoutSeed(random)));
         };
         const out = fused ? block(x as tf.Tensor4D, w as tf.Tensor4D, b as tf.Tensor1D | undefined) : apart();
+        outputs.push(tf.keep(out.clone()));
         // Fixed weights on the pooled output make every position's gradient different.
         return tf.sum(tf.mul(out, tf.tensor(randomValues(out.size, 11), out.shape)));
       };
       const inputs: tf.Tensor[] = [tf.tensor4d(randomValues(tf.util.sizeFromShape(c.x), 12), c.x), tf.tensor4d(randomValues(tf.util.sizeFromShape(c.filter), 13), c.filter)];
       if (c.bias) inputs.push(tf.tensor1d(randomValues(c.filter[3], 14)));
-      return tf.concat(tf.grads(f)(inputs).map((g) => g.flatten()));
+      const grads = tf.grads(f)(inputs);
+      const all = tf.concat([...outputs, ...grads].map((g) => g.flatten()));
+      tf.dispose(outputs);
+      return all;
     });
 }
 
@@ -66,6 +80,12 @@ describe('conv + ReLU + MaxPool as one training step', () => {
     { x: [2, 13, 11, 4], filter: [3, 3, 4, 8], pad: 'valid', pool: 2, poolStrides: 2, poolPad: 'valid', bias: true },
     // Overlapping, padded windows: the general pass.
     { x: [2, 9, 9, 3], filter: [3, 3, 3, 4], pad: 'same', pool: 3, poolStrides: 2, poolPad: 'same', bias: true },
+    // With the seed CNN's Dropout after the pool: dropped as the Winograd
+    // pass writes the pooled values, as the fused conv and pool apart write
+    // them, and (overlapping windows) by a mask after the step.
+    { x: [5, 26, 26, 32], filter: [3, 3, 32, 32], pad: 'valid', pool: 2, poolStrides: 2, poolPad: 'valid', bias: true, dropout: 0.25 },
+    { x: [3, 14, 14, 8], filter: [3, 3, 8, 16], pad: 'valid', pool: 2, poolStrides: 2, poolPad: 'valid', bias: false, dropout: 0.5 },
+    { x: [2, 9, 9, 3], filter: [3, 3, 3, 4], pad: 'same', pool: 3, poolStrides: 2, poolPad: 'same', bias: true, dropout: 0.25 },
   ];
   forEachKernelPath(() => {
     for (const c of cases) {
@@ -97,9 +117,11 @@ describe('conv + ReLU + MaxPool as one training step', () => {
     expect(kernels).not.toContain('Conv2DBackpropFilter');
     expect(kernels).toContain(RELU_CONV_FILTER_GRAD);
     expect(kernels).not.toContain('MaxPoolGrad');
-    // The forward pools as conv 2 writes its output.
+    // The forward pools as conv 2 writes its output, and drops pooled
+    // values there: the classifier's Dropout is the one mask made.
     expect(kernels).toContain(CONV_RELU_POOL);
     expect(kernels).not.toContain('MaxPool');
+    expect(kernels.filter((k) => k === DROPOUT_MASK)).toHaveLength(1);
     // The second conv's ReLU gradient is in the pool's, and its bias
     // gradient is summed from the pooled gradient; the first's are in its
     // filter gradient's kernel: no Sum reads either conv's gradient back.

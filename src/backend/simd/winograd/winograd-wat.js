@@ -10,6 +10,7 @@
 //         0 -2 -1  2 1 0;  0  2 -1 -2 1 0;  0 4  0 -5 0 1]
 //   At = [1 1 1 1 1 0;  0 1 -1 2 -2 0;  0 1 1 4 4 0;  0 1 -1 8 -8 1]
 
+import { dropped, MULBERRY32_LANES, MULBERRY32_STEP, mulberry32 } from '../elementwise/dropout-mask-wat.js';
 import { constants } from '../manifest.js';
 import { acc, add, blockLocals, blockStep, get, locals, range, rows, set, zero } from '../wat-block.js';
 
@@ -336,6 +337,9 @@ function outputPoolTransform() {
       // MaxPoolGrad routes on cpu; 4 where it is not positive. pmax (b > a ?
       // b : a) is that same choice, in one instruction where max takes six
       // (conv 2's forward 5-9% faster on one thread).
+      // With a dropout (threshold not 0), pooled value i is multiplied by
+      // the mask value for counter i, and a dropped value routes nowhere.
+      const counter = `(i32.shr_u (i32.sub ${at} (local.get $p)) (i32.const 2))`;
       body.push(`(if (local.get $routes)
           (then
             ${set('m1', `(f32x4.gt ${b} ${a})`)}
@@ -344,9 +348,16 @@ function outputPoolTransform() {
             ${set('best', max(get('best'), c))}
             ${set('m3', `(f32x4.gt ${d} ${get('best')})`)}
             ${set('best', max(get('best'), d))}
+            ${set('route', pick(pick(lanes(3), pick(lanes(2), `(v128.and ${get('m1')} ${lanes(1)})`, get('m2')), get('m3')), lanes(4), `(f32x4.gt ${get('best')} ${zero})`))}
+            (if (local.get $threshold)
+              (then
+                ${set('state', `(i32x4.add (i32x4.splat (i32.add (local.get $seed) (i32.mul (i32.add ${counter} (i32.const 1)) (i32.const ${MULBERRY32_STEP})))) ${MULBERRY32_LANES})`)}
+                ${mulberry32('state', 'hash')}
+                ${set('drop', dropped('hash'))}
+                ${set('best', `(f32x4.mul ${get('best')} (v128.andnot (local.get $keep) ${get('drop')}))`)}
+                ${set('route', pick(lanes(4), get('route'), get('drop')))}))
             (v128.store ${at} ${get('best')})
-            (v128.store (i32.add ${at} (local.get $toRoutes))
-              ${pick(pick(lanes(3), pick(lanes(2), `(v128.and ${get('m1')} ${lanes(1)})`, get('m2')), get('m3')), lanes(4), `(f32x4.gt ${get('best')} ${zero})`)}))
+            (v128.store (i32.add ${at} (local.get $toRoutes)) ${get('route')}))
           (else (v128.store ${at} ${max(max(a, b), max(c, d))})))`);
     }
   }
@@ -358,11 +369,16 @@ function outputPoolTransform() {
   ;; where routes is not 0 (training), its route (int32, p's layout): which
   ;; of the window's four outputs (0-3, row by row) is its first maximum, or
   ;; 4 if that is not positive. The conv's own output is never stored.
+  ;; With routes and a dropout threshold (not 0), each pooled value is
+  ;; dropped as $dropoutMask's value for its index in p would drop it, the
+  ;; rest multiplied by keep (f32 bits), and a dropped value's route is 4.
   (func $winogradOutputPool
     (param $m i32) (param $bias i32) (param $routes i32) (param $p i32) (param $OH i32) (param $OW i32) (param $CO i32)
-    (param $TH i32) (param $TW i32) (param $relu i32) (param $t0 i32) (param $t1 i32)
+    (param $TH i32) (param $TW i32) (param $relu i32) (param $seed i32) (param $threshold i32) (param $keepBits i32) (param $t0 i32) (param $t1 i32)
     (local $pq i32) (local $pRowStep i32) (local $toRoutes i32)
-    ${outputLocals([...grid('y', 4, 4), 'm1', 'm2', 'm3', 'best'])}
+    ${outputLocals([...grid('y', 4, 4), 'm1', 'm2', 'm3', 'best', 'route', 'state', 'hash', 'drop', 'keep', 'limit'])}
+    (local.set $keep (f32x4.splat (f32.reinterpret_i32 (local.get $keepBits))))
+    (local.set $limit (i32x4.splat (local.get $threshold)))
     (local.set $pRowStep (i32.shr_u (local.get $rowStep) (i32.const 1)))
     (local.set $toRoutes (i32.sub (local.get $routes) (local.get $p)))
     ${tileLoops(
@@ -485,10 +501,12 @@ function fusedConv() {
   ;; bytes: the two matrix tables, then V, then M (each matrix followed by
   ;; ${PAD} bytes of pad). u: the filter transform's 36 padded matrices [C, CO].
   ;; With p (not 0), the 2x2 max pool of the output goes to p and y, if not
-  ;; 0, receives the pool's routes (see winogradOutputPool), not the output.
+  ;; 0, receives the pool's routes (see winogradOutputPool), not the output,
+  ;; and a dropout applies where threshold is not 0.
   (func $winogradConv
     (param $x i32) (param $u i32) (param $bias i32) (param $y i32) (param $p i32) (param $H i32) (param $W i32) (param $C i32) (param $CO i32)
     (param $pt i32) (param $pl i32) (param $TH i32) (param $TW i32) (param $OH i32) (param $OW i32) (param $relu i32)
+    (param $seed i32) (param $threshold i32) (param $keepBits i32)
     (param $tiles i32) (param $scratch i32) (param $slots i32) (param $next i32)
     (local $base i32) (local $vb i32) (local $mb i32) (local $vSize i32) (local $mSize i32) (local $uSize i32) (local $t i32) (local $len i32) (local $k i32)
     (local.set $vSize ${matrixStride(`(i32.const ${CHUNK})`, '(local.get $C)')})
@@ -511,7 +529,8 @@ function fusedConv() {
         ${callEach('winogradProduct', [['vb', 'vSize'], ['u', 'uSize'], ['mb', 'mSize']], ['(local.get $C)', '(local.get $CO)', '(i32.and (i32.add (local.get $len) (i32.const 3)) (i32.const -4))'])}
         (if (local.get $p)
           (then (call $winogradOutputPool (i32.add (local.get $base) (i32.const ${SECOND})) (local.get $bias) (local.get $y) (local.get $p) (local.get $OH) (local.get $OW)
-            (local.get $CO) (local.get $TH) (local.get $TW) (local.get $relu) (local.get $t) (i32.add (local.get $t) (local.get $len))))
+            (local.get $CO) (local.get $TH) (local.get $TW) (local.get $relu) (local.get $seed) (local.get $threshold) (local.get $keepBits)
+            (local.get $t) (i32.add (local.get $t) (local.get $len))))
           (else (call $winogradOutput (i32.add (local.get $base) (i32.const ${SECOND})) (local.get $bias) (local.get $y) (local.get $OH) (local.get $OW)
             (local.get $CO) (local.get $TH) (local.get $TW) (local.get $relu) (local.get $t) (i32.add (local.get $t) (local.get $len)))))
         (br $take))))
@@ -536,7 +555,7 @@ function gradTransform() {
   const window = (i, j) => `(i32.add (local.get $pp) (i32.add (i32.mul (i32.const ${i}) (local.get $pRowStep)) (i32.mul (i32.const ${j}) (local.get $colStep))))`;
   const routed = range(2).flatMap((i) =>
     range(2).flatMap((j) => [
-      set('gp', `(v128.load ${window(i, j)})`),
+      set('gp', `(f32x4.mul (v128.load ${window(i, j)}) (local.get $scale))`),
       set('route', `(v128.load (i32.add ${window(i, j)} (local.get $toRoutes)))`),
       ...range(4).map((k) => set(`e${2 * i + (k >> 1)}_${2 * j + (k & 1)}`, `(v128.and (local.get $gp) (i32x4.eq (local.get $route) (v128.const i32x4 ${k} ${k} ${k} ${k})))`)),
     ]),
@@ -549,9 +568,9 @@ function gradTransform() {
   ;; into the 36 matrices ([tiles, CO]) at the pointers at z. CO a multiple of 4.
   ;; With routes (not 0), dY is a 2x2 max pool's input gradient, given as
   ;; the pool's gradient at dy [B, OH / 2, OW / 2, CO] and its routes (same
-  ;; layout; OH and OW multiples of 4): never written out.
+  ;; layout; OH and OW multiples of 4), times scale: never written out.
   (func $winogradGradTransform
-    (param $dy i32) (param $routes i32) (param $z i32) (param $OH i32) (param $OW i32) (param $CO i32) (param $TH i32) (param $TW i32) (param $t0 i32) (param $t1 i32)
+    (param $dy i32) (param $routes i32) (param $scale v128) (param $z i32) (param $OH i32) (param $OW i32) (param $CO i32) (param $TH i32) (param $TW i32) (param $t0 i32) (param $t1 i32)
     (local $t i32) (local $b i32) (local $r i32) (local $oh i32) (local $ow i32) (local $c i32) (local $o i32) (local $p i32) (local $pp i32)
     (local $rowStep i32) (local $colStep i32) (local $pRowStep i32) (local $toRoutes i32) (local $rows i32) (local $cols i32) (local $full i32)
     ${locals([...grid('e', 4, 4), ...grid('f', 6, 4), 'q0', 'q1', 'q2', 'q3', 'gp', 'route'], 'v128')}
@@ -643,7 +662,7 @@ function filterGradient() {
         ${chunkTables('vb', 'vSize', 'C', 'zb', 'zSize', 'CO')}
         (call $winogradInput (local.get $x) (local.get $base) (local.get $H) (local.get $W) (local.get $C) (local.get $pt) (local.get $pl)
           (local.get $TH) (local.get $TW) (local.get $t) (i32.add (local.get $t) (local.get $len)))
-        (call $winogradGradTransform (local.get $dy) (i32.const 0) (i32.add (local.get $base) (i32.const ${SECOND})) (local.get $OH) (local.get $OW) (local.get $CO)
+        (call $winogradGradTransform (local.get $dy) (i32.const 0) (v128.const f32x4 1 1 1 1) (i32.add (local.get $base) (i32.const ${SECOND})) (local.get $OH) (local.get $OW) (local.get $CO)
           (local.get $TH) (local.get $TW) (local.get $t) (i32.add (local.get $t) (local.get $len)))
         ${callEach('winogradAccumulate', [['vb', 'vSize'], ['zb', 'zSize'], ['sum', 'wSize']], ['(local.get $len)', '(local.get $C)', '(local.get $CO)'])}
         (br $take))))
@@ -690,7 +709,7 @@ function inputGradient() {
         (br_if $done (i32.ge_u (local.tee $b (i32.atomic.rmw.add (local.get $next) (i32.const 1))) (local.get $images)))
         (local.set $t (i32.mul (local.get $b) (local.get $per)))
         ${chunkTables('zb', 'zSize', 'CO', 'wb', 'wSize', 'C')}
-        (call $winogradGradTransform (local.get $dy) (i32.const 0) (local.get $base) (local.get $OH) (local.get $OW) (local.get $CO)
+        (call $winogradGradTransform (local.get $dy) (i32.const 0) (v128.const f32x4 1 1 1 1) (local.get $base) (local.get $OH) (local.get $OW) (local.get $CO)
           (local.get $TH) (local.get $TW) (local.get $t) (i32.add (local.get $t) (local.get $per)))
         ${callEach('winogradProduct', [['zb', 'zSize'], ['u', 'uSize'], ['wb', 'wSize']], ['(local.get $CO)', '(local.get $C)', '(local.get $rows)'])}
         ${imageAdjoint}
@@ -705,11 +724,12 @@ function convGradients() {
   ;; V = Bt x B of the image's tiles, Z, then the filter gradient's sums
   ;; W[k] += V[k]t Z[k] into the thread's own (zeroed here), and the input
   ;; gradient's Z[k] U[k] added back over the tiles' input windows. dy as
-  ;; in winogradGradTransform, with or without routes; u and the sums as in
+  ;; in winogradGradTransform, with or without routes (times scale, f32
+  ;; bits); u and the sums as in
   ;; winogradInputGradient and winogradFilterGradient. A slot: ${TABLES} + 36
   ;; (C CO 4 + (2 C + CO) 4 T + ${4 * PAD}) bytes, T the image's tiles rounded up to 4.
   (func $winogradConvGradients
-    (param $x i32) (param $dy i32) (param $routes i32) (param $u i32) (param $dx i32) (param $H i32) (param $W i32) (param $C i32) (param $CO i32)
+    (param $x i32) (param $dy i32) (param $routes i32) (param $scale i32) (param $u i32) (param $dx i32) (param $H i32) (param $W i32) (param $C i32) (param $CO i32)
     (param $pt i32) (param $pl i32) (param $TH i32) (param $TW i32) (param $OH i32) (param $OW i32) (param $images i32)
     (param $scratch i32) (param $slots i32) (param $next i32)
     (local $base i32) (local $sum i32) (local $vb i32) (local $zb i32) (local $wb i32)
@@ -736,7 +756,7 @@ function convGradients() {
         ${chunkTables('vb', 'vSize', 'C', 'zb', 'zSize', 'CO')}
         (call $winogradInput (local.get $x) (local.get $base) (local.get $H) (local.get $W) (local.get $C) (local.get $pt) (local.get $pl)
           (local.get $TH) (local.get $TW) (local.get $t) (i32.add (local.get $t) (local.get $per)))
-        (call $winogradGradTransform (local.get $dy) (local.get $routes) (i32.add (local.get $base) (i32.const ${SECOND})) (local.get $OH) (local.get $OW) (local.get $CO)
+        (call $winogradGradTransform (local.get $dy) (local.get $routes) (f32x4.splat (f32.reinterpret_i32 (local.get $scale))) (i32.add (local.get $base) (i32.const ${SECOND})) (local.get $OH) (local.get $OW) (local.get $CO)
           (local.get $TH) (local.get $TW) (local.get $t) (i32.add (local.get $t) (local.get $per)))
         ${callEach('winogradAccumulate', [['vb', 'vSize'], ['zb', 'zSize'], ['sum', 'sSize']], ['(local.get $per)', '(local.get $C)', '(local.get $CO)'])}
         ${callEach('winogradProduct', [['zb', 'zSize'], ['u', 'uSize'], ['wb', 'vSize']], ['(local.get $CO)', '(local.get $C)', '(local.get $rows)'])}
