@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { convReluPool, poolReluGradAvailable } from '../ops/conv-relu-pool.js';
-import { dropoutMask, dropoutSeed } from '../ops/dropout.js';
+import { dropout, dropoutSeed } from '../ops/dropout.js';
 import { fusedConv2d, type FusedActivation } from '../ops/fused-conv.js';
 import { isReluLayer, maxPoolAttrs, type Config } from './layer-config.js';
 
@@ -101,7 +101,7 @@ function layerForward(layer: tf.layers.Layer, random: () => number): Forward {
     }
     case 'Dropout': {
       const rate = config.rate as number;
-      return (x) => (rate > 0 ? tf.mul(x, dropoutMask(x.shape, rate, dropoutSeed(random))) : x);
+      return (x) => (rate > 0 ? dropout(x, rate, dropoutSeed(random)) : x);
     }
     case 'Flatten':
       return (x) => tf.reshape(x, [x.shape[0], -1]);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { CONV_RELU_POOL, CONV_RELU_POOL_GRAD, POOL_RELU_GRAD, RELU_BIAS_GRAD, type ConvReluPoolAttrs, type ConvReluPoolGradAttrs } from '../../contract/custom-ops.js';
 import { dropoutLevels } from '../../contract/dropout-mask.js';
-import { dropoutMask, dropoutSeed } from './dropout.js';
+import { dropout as applyDropout, dropoutSeed } from './dropout.js';
 import { biasGradient, convFilterGradient, convInputGradient, fusedConv2d, reluBiasGrad, type FusedConvAttrs } from './fused-conv.js';
 
 export type ConvAttrs = Omit<FusedConvAttrs, 'activation'>;
@@ -119,10 +119,7 @@ export function convReluPool(conv: ConvAttrs, pool: PoolAttrs, withBias: boolean
   return (x, filter, bias) => {
     if (!dropout || dropout.rate <= 0) return call(x, filter, bias);
     const drop = { rate: dropout.rate, seed: dropoutSeed(dropout.random) };
-    if (!(isPool2x2(pool) && convReluPoolKernels(true))) {
-      const pooled = call(x, filter, bias);
-      return tf.mul(pooled, dropoutMask(pooled.shape, drop.rate, drop.seed));
-    }
+    if (!(isPool2x2(pool) && convReluPoolKernels(true))) return applyDropout(call(x, filter, bias), drop.rate, drop.seed) as tf.Tensor4D;
     drawn = drop;
     try {
       return call(x, filter, bias);

@@ -19,3 +19,6 @@ export function dropoutMask(shape: number[], rate: number, seed: number): tf.Ten
   fillDropoutMask(mask, 0, seed, rate);
   return tf.tensor(mask, shape);
 }
+
+/** x with a dropout applied: times its mask for `seed` (the gradient is the same product). */
+export const dropout = (x: tf.Tensor, rate: number, seed: number): tf.Tensor => tf.mul(x, dropoutMask(x.shape, rate, seed));
