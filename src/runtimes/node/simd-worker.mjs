@@ -18,7 +18,12 @@ const WATCH_MS = 0.3;
 for (;;) {
   const until = performance.now() + WATCH_MS;
   while (Atomics.load(ctrl, 0) === seen && performance.now() < until);
-  Atomics.wait(ctrl, 0, seen);
+  // Only a new generation is a job. A wake alone is not: main's notify can
+  // come after this thread has already seen the job by watching and run it
+  // (main descheduled between its add and its notify), and running the
+  // last job again then, on arguments main has moved on from, corrupted
+  // the heap under CPU contention.
+  while (Atomics.load(ctrl, 0) === seen) Atomics.wait(ctrl, 0, seen);
   seen = Atomics.load(ctrl, 0);
   try {
     kernels[functions[ctrl[2]]](...ctrl.subarray(4, 4 + ctrl[3]));

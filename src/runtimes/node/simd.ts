@@ -15,26 +15,31 @@ const MAIN_WATCH_MS = 1;
 export const nodeSimdKernels: SimdModuleSource = async (shared) =>
   WebAssembly.compile(await readFile(new URL(shared ? 'edgetune-simd-shared.wasm' : 'edgetune-simd.wasm', BUILD)));
 
+const malloc = (started: StartedKernels, bytes: number): number =>
+  (started.backend.wasm as unknown as { _malloc(bytes: number): number })._malloc(bytes);
+
 /**
- * threads - 1 worker_threads running the kernels on the backend's shared
- * memory, each driven through a 32-int control block on that memory (layout
- * in simd-worker.mjs). A job goes only to helpers that have said they are
- * ready, so nothing waits on a thread still starting (or one that never
- * does); the kernels share their work through counters, so whoever runs
- * takes it all. The helpers never hold the event loop open. Without shared
- * memory (one thread), none.
+ * A worker_thread running the kernels on the backend's shared memory,
+ * driven through a 32-int control block there (layout in simd-worker.mjs).
+ * It never holds the event loop open. Returns the block's address.
+ */
+export function startSimdHelper(started: StartedKernels): number {
+  const control = malloc(started, 32 * 4);
+  new Int32Array(started.memory.buffer, control, 32).fill(0);
+  new Worker(WORKER, { workerData: { module: started.module, memory: started.memory, control, functions: PARALLEL_KERNELS } }).unref();
+  return control;
+}
+
+/**
+ * threads - 1 helpers (startSimdHelper). A job goes only to helpers that
+ * have said they are ready, so nothing waits on a thread still starting (or
+ * one that never does); the kernels share their work through counters, so
+ * whoever runs takes it all. Without shared memory (one thread), none.
  */
 export function nodeSimdPool(started: StartedKernels, threads: number): SimdPool | undefined {
   if (threads < 2 || !(started.memory.buffer instanceof SharedArrayBuffer)) return undefined;
-  const malloc = (started.backend.wasm as unknown as { _malloc(bytes: number): number })._malloc;
-  const counter = malloc(4);
-  const helpers = Array.from({ length: threads - 1 }, () => {
-    const control = malloc(32 * 4);
-    new Int32Array(started.memory.buffer, control, 32).fill(0);
-    const worker = new Worker(WORKER, { workerData: { module: started.module, memory: started.memory, control, functions: PARALLEL_KERNELS } });
-    worker.unref();
-    return control;
-  });
+  const counter = malloc(started, 4);
+  const helpers = Array.from({ length: threads - 1 }, () => startSimdHelper(started));
   return {
     size: threads,
     parallel(kernel, parts) {
