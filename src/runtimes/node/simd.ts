@@ -56,10 +56,19 @@ export function nodeSimdPool(started: StartedKernels, threads: number): SimdPool
         Atomics.notify(ctrl, 0);
         return [{ ctrl, generation }];
       });
-      (started.kernels[kernel] as (...args: number[]) => void)(...lists[0]);
-      // A bound on the wait: a helper that never answers becomes an error, not a hung process.
+      let failure: { error: unknown } | undefined;
+      try {
+        (started.kernels[kernel] as (...args: number[]) => void)(...lists[0]);
+      } catch (error) {
+        failure = { error };
+      }
+      // Every helper's answer before returning or throwing, even when this
+      // thread's part failed: until then a helper may write into buffers the
+      // caller frees. The wait is bounded: a helper that never answers
+      // becomes an error, not a hung process.
       const deadline = Date.now() + HELPER_TIMEOUT_MS;
       const watchUntil = performance.now() + MAIN_WATCH_MS;
+      let helperFailed = false;
       for (const { ctrl, generation } of jobs) {
         while (Atomics.load(ctrl, 1) !== generation && performance.now() < watchUntil);
         // Wait on the value just checked: a fresh read could already be the
@@ -68,8 +77,10 @@ export function nodeSimdPool(started: StartedKernels, threads: number): SimdPool
           if (Date.now() > deadline) throw new Error(`a SIMD helper thread did not finish ${kernel} in ${HELPER_TIMEOUT_MS / 1000} s`);
           Atomics.wait(ctrl, 1, done, 1000);
         }
-        if (Atomics.exchange(ctrl, 30, 0) !== 0) throw new Error(`a SIMD helper thread failed in ${kernel}`);
+        if (Atomics.exchange(ctrl, 30, 0) !== 0) helperFailed = true;
       }
+      if (failure) throw failure.error;
+      if (helperFailed) throw new Error(`a SIMD helper thread failed in ${kernel}`);
       return ran;
     },
   };

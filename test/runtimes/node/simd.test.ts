@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeSimdKernels, nodeSimdPool, startSimdHelper } from '../../../src/runtimes/node/simd.js';
-import { PARALLEL_KERNELS, pointer, simdKernels, simdPool, startSimdKernels, useSimdKernels, type SimdPool } from '../../../src/backend/simd/kernels.js';
+import { PARALLEL_KERNELS, pointer, simdKernels, simdPool, startSimdKernels, useSimdKernels, type SimdPool, type StartedKernels } from '../../../src/backend/simd/kernels.js';
 import { KerasAdadelta } from '../../../src/core/ops/adadelta.js';
 import { dropoutMask, dropoutSeed } from '../../../src/core/ops/dropout.js';
 import { RELU_BIAS_GRAD, RELU_CONV_FILTER_GRAD } from '../../../src/contract/custom-ops.js';
@@ -123,20 +123,17 @@ const onePassKernels: Array<[string, () => tf.Tensor, number]> = [
 describe('SIMD helper threads in Node', () => {
   const previous = { kernels: simdKernels(), pool: simdPool() };
   let pool: SimdPool | undefined;
+  let started: StartedKernels;
   beforeAll(async () => {
     await startTestWasm();
-    const started = await startSimdKernels(tf.backend() as BackendWasm, nodeSimdKernels);
+    started = await startSimdKernels(tf.backend() as BackendWasm, nodeSimdKernels);
     pool = nodeSimdPool(started, 2);
     useSimdKernels(started.kernels, pool);
   });
   afterAll(() => useSimdKernels(previous.kernels, previous.pool));
 
-  it('give the right filter gradient while the helper starts (main does it all) and once it runs (rows shared), and the one-pass kernels, convs, pool and matmul too', async () => {
-    const cpu = await onBackend('cpu', () => tf.tidy(filterGradient));
-    const starting = await onBackend('wasm', () => tf.tidy(filterGradient));
-    expect(relativeError(starting.values, cpu.values)).toBeLessThanOrEqual(1e-5);
-
-    // An empty job (no rows) on real buffers, until the helper takes it.
+  /** Sends an empty job (no rows) on real buffers until the helper takes it. */
+  const helperRunning = async () => {
     const backend = tf.backend() as BackendWasm;
     const dw = tf.zeros([1, 1, 2, 16]);
     const args = [0, 0, pointer(backend, dw), 1, 1, 2, 1, 1, 16, 0, 2];
@@ -145,6 +142,14 @@ describe('SIMD helper threads in Node', () => {
     while (!probe()[1] && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(probe()).toEqual([true, true]);
     dw.dispose();
+  };
+
+  it('give the right filter gradient while the helper starts (main does it all) and once it runs (rows shared), and the one-pass kernels, convs, pool and matmul too', async () => {
+    const cpu = await onBackend('cpu', () => tf.tidy(filterGradient));
+    const starting = await onBackend('wasm', () => tf.tidy(filterGradient));
+    expect(relativeError(starting.values, cpu.values)).toBeLessThanOrEqual(1e-5);
+
+    await helperRunning();
 
     const shared = await onBackend('wasm', () => tf.tidy(filterGradient));
     expect(relativeError(shared.values, cpu.values)).toBeLessThanOrEqual(1e-5);
@@ -154,6 +159,30 @@ describe('SIMD helper threads in Node', () => {
       const [onWasm, onCpu] = [await onBackend('wasm', () => tf.tidy(run)), await onBackend('cpu', () => tf.tidy(run))];
       expect(relativeError(onWasm.values, onCpu.values), name).toBeLessThanOrEqual(tolerance);
     }
+  });
+
+  it('waits for the helpers before a failure on the main thread reaches the caller (who frees what they write)', async () => {
+    await helperRunning();
+    const backend = tf.backend() as BackendWasm;
+    const [rows, C] = [1 << 20, 4];
+    const src = tf.ones([rows, C]);
+    const out = tf.zeros([rows, C]);
+    const scratch = tf.zeros([pool!.size * 3 * C]);
+    const slots = tf.zeros([1], 'int32');
+    const args = (mask: number) => [pointer(backend, src), mask, pointer(backend, out), rows, C, pointer(backend, scratch), pointer(backend, slots)];
+    // Main's mask is outside the memory: its first chunk traps at once, while the helper copies the other chunks of rows.
+    const outside = started.memory.buffer.byteLength + (1 << 20);
+    let lastRow: number[] = [];
+    expect(() => {
+      try {
+        pool!.parallel('sumRows', [args(outside), args(0)]);
+      } finally {
+        // Read as soon as the call is over: the last row is the helper's last chunk.
+        lastRow = Array.from(new Float32Array(started.memory.buffer, pointer(backend, out) + (rows - 1) * C * 4, C));
+      }
+    }).toThrow(/out of bounds/);
+    expect(lastRow).toEqual([1, 1, 1, 1]);
+    tf.dispose([src, out, scratch, slots]);
   });
 });
 
