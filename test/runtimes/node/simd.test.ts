@@ -169,15 +169,15 @@ describe('SIMD helper threads in Node', () => {
     const out = tf.zeros([rows, C]);
     const scratch = tf.zeros([pool!.size * 3 * C]);
     const slots = tf.zeros([1], 'int32');
-    const args = (mask: number) => [pointer(backend, src), mask, pointer(backend, out), rows, C, pointer(backend, scratch), pointer(backend, slots)];
-    // Main's mask is outside the memory: its first chunk traps at once, while the helper copies the other chunks of rows.
+    const args = (at: number) => [pointer(backend, src), 0, pointer(backend, out), rows, C, at, pointer(backend, slots)];
+    // Main's scratch is outside the memory: it traps before it takes any rows, and the helper copies them all.
     const outside = started.memory.buffer.byteLength + (1 << 20);
     let lastRow: number[] = [];
     expect(() => {
       try {
-        pool!.parallel('sumRows', [args(outside), args(0)]);
+        pool!.parallel('sumRows', [args(outside), args(pointer(backend, scratch))]);
       } finally {
-        // Read as soon as the call is over: the last row is the helper's last chunk.
+        // Read as soon as the call is over: the last row is the last the helper copies.
         lastRow = Array.from(new Float32Array(started.memory.buffer, pointer(backend, out) + (rows - 1) * C * 4, C));
       }
     }).toThrow(/out of bounds/);
