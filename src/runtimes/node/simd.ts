@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
-import { PARALLEL_KERNELS, type SimdModuleSource, type SimdPool, type StartedKernels } from '../../backend/simd/kernels.js';
+import { PARALLEL_KERNELS, type ParallelKernel, type SimdModuleSource, type SimdPool, type StartedKernels } from '../../backend/simd/kernels.js';
 
 // build/ of this package: the same path from src/runtimes/node and dist/runtimes/node.
 const BUILD = new URL('../../../build/', import.meta.url);
@@ -21,13 +21,24 @@ const malloc = (started: StartedKernels, bytes: number): number =>
 /**
  * A worker_thread running the kernels on the backend's shared memory,
  * driven through a 32-int control block there (layout in simd-worker.mjs).
- * It never holds the event loop open. Returns the block's address.
+ * It never holds the event loop open. Returns the block: a view made once
+ * stays valid, as shared memory grows in place.
  */
-export function startSimdHelper(started: StartedKernels): number {
+export function startSimdHelper(started: StartedKernels): Int32Array {
   const control = malloc(started, 32 * 4);
-  new Int32Array(started.memory.buffer, control, 32).fill(0);
+  const block = new Int32Array(started.memory.buffer, control, 32).fill(0);
   new Worker(WORKER, { workerData: { module: started.module, memory: started.memory, control, functions: PARALLEL_KERNELS } }).unref();
-  return control;
+  return block;
+}
+
+/** Gives a helper `kernel` on `args` and wakes it; returns the job's generation, which the helper answers with. */
+export function postJob(block: Int32Array, kernel: ParallelKernel, args: number[]): number {
+  block[2] = PARALLEL_KERNELS.indexOf(kernel);
+  block[3] = args.length;
+  block.set(args, 4);
+  const generation = Atomics.add(block, 0, 1) + 1;
+  Atomics.notify(block, 0);
+  return generation;
 }
 
 /**
@@ -39,23 +50,15 @@ export function startSimdHelper(started: StartedKernels): number {
 export function nodeSimdPool(started: StartedKernels, threads: number): SimdPool | undefined {
   if (threads < 2 || !(started.memory.buffer instanceof SharedArrayBuffer)) return undefined;
   const counter = malloc(started, 4);
+  const counterView = new Int32Array(started.memory.buffer, counter, 1);
   const helpers = Array.from({ length: threads - 1 }, () => startSimdHelper(started));
   return {
     size: threads,
     parallel(kernel, parts) {
-      const views = helpers.map((control) => new Int32Array(started.memory.buffer, control, 32));
-      Atomics.store(new Int32Array(started.memory.buffer, counter, 1), 0, 0);
+      Atomics.store(counterView, 0, 0);
       const lists = parts.map((args) => [...args, counter]);
-      const ran = [true, ...views.map((ctrl) => Atomics.load(ctrl, 31) === 1)];
-      const jobs = views.flatMap((ctrl, i) => {
-        if (!ran[i + 1]) return [];
-        ctrl[2] = PARALLEL_KERNELS.indexOf(kernel);
-        ctrl[3] = lists[i + 1].length;
-        ctrl.set(lists[i + 1], 4);
-        const generation = Atomics.add(ctrl, 0, 1) + 1;
-        Atomics.notify(ctrl, 0);
-        return [{ ctrl, generation }];
-      });
+      const ran = [true, ...helpers.map((block) => Atomics.load(block, 31) === 1)];
+      const jobs = helpers.flatMap((block, i) => (ran[i + 1] ? [{ block, generation: postJob(block, kernel, lists[i + 1]) }] : []));
       let failure: { error: unknown } | undefined;
       try {
         (started.kernels[kernel] as (...args: number[]) => void)(...lists[0]);
@@ -69,15 +72,15 @@ export function nodeSimdPool(started: StartedKernels, threads: number): SimdPool
       const deadline = Date.now() + HELPER_TIMEOUT_MS;
       const watchUntil = performance.now() + MAIN_WATCH_MS;
       let helperFailed = false;
-      for (const { ctrl, generation } of jobs) {
-        while (Atomics.load(ctrl, 1) !== generation && performance.now() < watchUntil);
+      for (const { block, generation } of jobs) {
+        while (Atomics.load(block, 1) !== generation && performance.now() < watchUntil);
         // Wait on the value just checked: a fresh read could already be the
         // answer, and waiting for that to change would sleep through it.
-        for (let done = Atomics.load(ctrl, 1); done !== generation; done = Atomics.load(ctrl, 1)) {
+        for (let done = Atomics.load(block, 1); done !== generation; done = Atomics.load(block, 1)) {
           if (Date.now() > deadline) throw new Error(`a SIMD helper thread did not finish ${kernel} in ${HELPER_TIMEOUT_MS / 1000} s`);
-          Atomics.wait(ctrl, 1, done, 1000);
+          Atomics.wait(block, 1, done, 1000);
         }
-        if (Atomics.exchange(ctrl, 30, 0) !== 0) helperFailed = true;
+        if (Atomics.exchange(block, 30, 0) !== 0) helperFailed = true;
       }
       if (failure) throw failure.error;
       if (helperFailed) throw new Error(`a SIMD helper thread failed in ${kernel}`);

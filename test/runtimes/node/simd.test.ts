@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeSimdKernels, nodeSimdPool, startSimdHelper } from '../../../src/runtimes/node/simd.js';
-import { PARALLEL_KERNELS, pointer, simdKernels, simdPool, startSimdKernels, useSimdKernels, type SimdPool, type StartedKernels } from '../../../src/backend/simd/kernels.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { nodeSimdKernels, nodeSimdPool, postJob, startSimdHelper } from '../../../src/runtimes/node/simd.js';
+import { pointer, simdKernels, simdPool, startSimdKernels, useSimdKernels, type SimdPool, type StartedKernels } from '../../../src/backend/simd/kernels.js';
 import { KerasAdadelta } from '../../../src/core/ops/adadelta.js';
 import { dropoutMask, dropoutSeed } from '../../../src/core/ops/dropout.js';
 import { RELU_BIAS_GRAD, RELU_CONV_FILTER_GRAD } from '../../../src/contract/custom-ops.js';
@@ -137,10 +137,7 @@ describe('SIMD helper threads in Node', () => {
     const backend = tf.backend() as BackendWasm;
     const dw = tf.zeros([1, 1, 2, 16]);
     const args = [0, 0, pointer(backend, dw), 1, 1, 2, 1, 1, 16, 0, 2];
-    const probe = () => pool!.parallel('convFilterGradShared', [args, args]);
-    const deadline = Date.now() + 10_000;
-    while (!probe()[1] && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(probe()).toEqual([true, true]);
+    await vi.waitFor(() => expect(pool!.parallel('convFilterGradShared', [args, args])).toEqual([true, true]), { timeout: 10_000, interval: 20 });
     dw.dispose();
   };
 
@@ -191,46 +188,31 @@ describe('a SIMD helper thread', () => {
     await startTestWasm();
     const backend = tf.backend() as BackendWasm;
     const started = await startSimdKernels(backend, nodeSimdKernels);
-    const control = startSimdHelper(started);
-    const ctrl = () => new Int32Array(started.memory.buffer, control, 32);
-    const until = async (done: () => boolean, what: string) => {
-      const deadline = Date.now() + 10_000;
-      while (!done()) {
-        if (Date.now() > deadline) throw new Error(`the helper did not ${what} in 10 s`);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    };
-    await until(() => Atomics.load(ctrl(), 31) === 1, 'start');
+    const block = startSimdHelper(started);
+    const wait = { timeout: 10_000, interval: 5 };
+    await vi.waitFor(() => expect(Atomics.load(block, 31)).toBe(1), wait);
 
     // sumRows over no rows: all it does is take a slot, so the slot counter counts its runs.
     const C = 4;
     const scratch = tf.zeros([4 * 3 * C]);
-    const counters = tf.zeros([3], 'int32');
+    const counters = tf.zeros([2], 'int32');
     const [slots, next] = [pointer(backend, counters), pointer(backend, counters) + 4];
     const runs = () => Atomics.load(new Int32Array(started.memory.buffer, slots, 1), 0);
-    const post = () => {
-      const c = ctrl();
-      c[2] = PARALLEL_KERNELS.indexOf('sumRows');
-      c.set([0, 0, 0, 0, C, pointer(backend, scratch), slots, next], 4);
-      c[3] = 8;
-      const generation = Atomics.add(c, 0, 1) + 1;
-      Atomics.notify(c, 0);
-      return generation;
-    };
+    const post = () => postJob(block, 'sumRows', [0, 0, 0, 0, C, pointer(backend, scratch), slots, next]);
 
     const first = post();
-    await until(() => Atomics.load(ctrl(), 1) === first, 'finish its job');
+    await vi.waitFor(() => expect(Atomics.load(block, 1)).toBe(first), wait);
     expect(runs()).toBe(1);
     // The helper is asleep by now; a wake with no new job must not run the last one again.
     await new Promise((r) => setTimeout(r, 50));
-    Atomics.notify(ctrl(), 0);
+    Atomics.notify(block, 0);
     await new Promise((r) => setTimeout(r, 100));
     expect(runs()).toBe(1);
 
     const second = post();
-    await until(() => Atomics.load(ctrl(), 1) === second, 'finish its next job');
+    await vi.waitFor(() => expect(Atomics.load(block, 1)).toBe(second), wait);
     expect(runs()).toBe(2);
-    expect(Atomics.load(ctrl(), 30)).toBe(0);
+    expect(Atomics.load(block, 30)).toBe(0);
     tf.dispose([scratch, counters]);
   });
 });
