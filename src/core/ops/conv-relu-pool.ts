@@ -119,7 +119,7 @@ export function convReluPool(conv: ConvAttrs, pool: PoolAttrs, withBias: boolean
   return (x, filter, bias) => {
     if (!dropout || dropout.rate <= 0) return call(x, filter, bias);
     const drop = { rate: dropout.rate, seed: dropoutSeed(dropout.random) };
-    if (!(isPool2x2(pool) && convReluPoolKernels(true))) return applyDropout(call(x, filter, bias), drop.rate, drop.seed) as tf.Tensor4D;
+    if (!(isPool2x2(pool) && convReluPoolKernels(true))) return applyDropout(call(x, filter, bias), drop.rate, drop.seed);
     drawn = drop;
     try {
       return call(x, filter, bias);

@@ -21,4 +21,4 @@ export function dropoutMask(shape: number[], rate: number, seed: number): tf.Ten
 }
 
 /** x with a dropout applied: times its mask for `seed` (the gradient is the same product). */
-export const dropout = (x: tf.Tensor, rate: number, seed: number): tf.Tensor => tf.mul(x, dropoutMask(x.shape, rate, seed));
+export const dropout = <T extends tf.Tensor>(x: T, rate: number, seed: number): T => tf.mul(x, dropoutMask(x.shape, rate, seed));
