@@ -3,7 +3,7 @@ import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Log } from '../../../src/runtimes/node/log.js';
 import { startServer, type RunningServer } from '../../../src/runtimes/node/server.js';
 import { startTestWasm } from '../../helpers/backend.js';
@@ -76,13 +76,13 @@ describe('the Node server on a loopback port', () => {
     abort.abort();
     await res.catch(() => undefined);
     // The job stops at its next step: the gate is free within moments, not after 500 epochs.
-    const deadline = Date.now() + 3_000;
-    let training: unknown = 'busy';
-    while (training !== null && Date.now() < deadline) {
-      training = ((await (await fetch(`${server.url}/metrics`)).json()) as { training: unknown }).training;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(training).toBeNull();
+    await vi.waitFor(
+      async () => {
+        const { training } = (await (await fetch(`${server.url}/metrics`)).json()) as { training: unknown };
+        expect(training).toBeNull();
+      },
+      { timeout: 3_000, interval: 50 },
+    );
     expect((await fetch(`${server.url}/v1/heads/${name}`)).status).toBe(404);
   };
 
