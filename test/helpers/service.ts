@@ -2,6 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
+import { expect, vi } from 'vitest';
 import { metadataOf, type HeadMetadata } from '../../src/core/artifacts/bundle.js';
 import { loadBase } from '../../src/core/artifacts/loaded.js';
 import type { TransferResult } from '../../src/core/experiment/transfer.js';
@@ -66,6 +67,16 @@ export async function digitsRequest(classes: number[], perClass: number, testCou
     },
   };
 }
+
+/** Waits (bounded) until no training job holds the gate of the service at `url`, as its /metrics reports it; fails with its last reading. */
+export const gateFree = (url: string, withinMs: number) =>
+  vi.waitFor(
+    async () => {
+      const { training } = (await (await fetch(`${url}/metrics`)).json()) as { training: unknown };
+      expect(training).toBeNull();
+    },
+    { timeout: withinMs, interval: 50 },
+  );
 
 /** Parses a text/event-stream body into its events. */
 export function parseSse(text: string): Array<{ event: string; data: unknown }> {

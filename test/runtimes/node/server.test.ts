@@ -3,14 +3,14 @@ import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Log } from '../../../src/runtimes/node/log.js';
 import { startServer, type RunningServer } from '../../../src/runtimes/node/server.js';
 import { startTestWasm } from '../../helpers/backend.js';
 import { quickModels } from '../../helpers/models.js';
 import { noisePng } from '../../helpers/hostile-png.js';
 import { jpegsOverHttp } from '../../helpers/jpeg-http.js';
-import { digitsRequest, parseSse } from '../../helpers/service.js';
+import { digitsRequest, gateFree, parseSse } from '../../helpers/service.js';
 
 const backend = { name: 'wasm', simd: true, threads: 2 };
 
@@ -76,13 +76,7 @@ describe('the Node server on a loopback port', () => {
     abort.abort();
     await res.catch(() => undefined);
     // The job stops at its next step: the gate is free within moments, not after 500 epochs.
-    await vi.waitFor(
-      async () => {
-        const { training } = (await (await fetch(`${server.url}/metrics`)).json()) as { training: unknown };
-        expect(training).toBeNull();
-      },
-      { timeout: 3_000, interval: 50 },
-    );
+    await gateFree(server.url, 3_000);
     expect((await fetch(`${server.url}/v1/heads/${name}`)).status).toBe(404);
   };
 

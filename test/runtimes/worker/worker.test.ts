@@ -2,13 +2,13 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestWasm } from '../../helpers/backend.js';
 import { quickModels } from '../../helpers/models.js';
 import { STALE_MS } from '../../../src/service/train-gate.js';
 import { pngBomb } from '../../helpers/hostile-png.js';
 import { jpegsOverHttp } from '../../helpers/jpeg-http.js';
-import { digitsRequest, parseSse } from '../../helpers/service.js';
+import { digitsRequest, gateFree, parseSse } from '../../helpers/service.js';
 import { buildEnv, root, wrangler, wranglerDev, type DevServer } from '../../../harness/wrangler.js';
 
 const TOKEN = 'worker-test-token';
@@ -113,16 +113,6 @@ describe('the same app in workerd (wrangler dev)', () => {
     expect(await versionOf(await pinned(second))).toBe(second);
     expect((await pinned(second + 1)).status).toBe(404);
   });
-  /** Waits (bounded) until no training job holds the gate, as /metrics reports it; fails with its last reading. */
-  const gateFree = (withinMs: number) =>
-    vi.waitFor(
-      async () => {
-        const { training } = (await (await fetch(`${dev.url}/metrics`)).json()) as { training: unknown };
-        expect(training).toBeNull();
-      },
-      { timeout: withinMs, interval: 100 },
-    );
-
   it('answers 60 concurrent predicts while a train runs, none of them 5xx', async () => {
     const { body, test } = await digitsRequest([2, 3], 20, 60);
     const train = fetch(`${dev.url}/v1/heads/busy/train`, { method: 'POST', headers: { ...trainHeaders, accept: 'text/event-stream' }, body: JSON.stringify({ ...body, epochs: 40 }) });
@@ -144,7 +134,7 @@ describe('the same app in workerd (wrangler dev)', () => {
     await reader.read();
     abort.abort();
     // workerd cancels the request: nothing of it runs again, and its lease goes stale.
-    await gateFree(STALE_MS + 3_000);
+    await gateFree(dev.url, STALE_MS + 3_000);
     expect((await fetch(`${dev.url}/v1/heads/dropped`)).status).toBe(404);
     const next = await fetch(`${dev.url}/v1/heads/after-drop/train`, { method: 'POST', headers: trainHeaders, body: JSON.stringify({ ...body, epochs: 1 }) });
     expect(next.status).toBe(200);
@@ -157,7 +147,7 @@ describe('the same app in workerd (wrangler dev)', () => {
     await new Promise((r) => setTimeout(r, 500));
     abort.abort();
     await res;
-    await gateFree(STALE_MS + 3_000);
+    await gateFree(dev.url, STALE_MS + 3_000);
     // wrangler dev's proxy does not pass the disconnect on, so the job may have finished: then it is whole.
     const head = await fetch(`${dev.url}/v1/heads/dropped-json`);
     if (head.status === 200) expect((await predict('dropped-json', test.images)).status).toBe(200);
