@@ -14,10 +14,10 @@ export interface SimdPool {
   readonly size: number;
   /**
    * Runs `kernel` with each argument list at the same time, the first here
-   * and the others on helpers, skipping helpers not ready yet (the kernels
-   * share their work through the counter, so nothing is lost). The pool
-   * zeroes its counter and appends its address to every list. Returns
-   * which lists ran.
+   * and the others on helpers, skipping helpers not ready yet and those not
+   * started when this thread's part is done (the kernels share their work
+   * through the counter, so nothing is lost). The pool zeroes its counter
+   * and appends its address to every list. Returns which lists ran.
    */
   parallel(kernel: ParallelKernel, parts: number[][]): boolean[];
 }

@@ -3,7 +3,7 @@
 // control block there: main bumps the generation, the worker runs the job
 // and publishes the generation it finished (Atomics, no messages per job).
 // Layout in int32s: 0 generation, 1 done, 2 kernel, 3 argument count,
-// 4.. arguments, 30 failed, 31 ready.
+// 4.. arguments, 29 claim, 30 failed, 31 ready.
 import { workerData } from 'node:worker_threads';
 
 const { module, memory, control, functions } = workerData;
@@ -20,11 +20,14 @@ for (;;) {
   while (Atomics.load(ctrl, 0) === seen && performance.now() < until);
   // Only a new generation is a job. A wake alone is not: main's notify can
   // come after this thread has already seen the job by watching and run it
-  // (main descheduled between its add and its notify), and running the
+  // (main descheduled between posting it and its notify), and running the
   // last job again then, on arguments main has moved on from, corrupted
   // the heap under CPU contention.
   while (Atomics.load(ctrl, 0) === seen) Atomics.wait(ctrl, 0, seen);
   seen = Atomics.load(ctrl, 0);
+  // The job is this thread's only if main has not taken it back (takeBack in
+  // simd.ts): then main has finished without this thread, and moved on.
+  if (Atomics.compareExchange(ctrl, 29, seen, ~seen) !== seen) continue;
   try {
     kernels[functions[ctrl[2]]](...ctrl.subarray(4, 4 + ctrl[3]));
   } catch {

@@ -36,16 +36,33 @@ export function postJob(block: Int32Array, kernel: ParallelKernel, args: number[
   block[2] = PARALLEL_KERNELS.indexOf(kernel);
   block[3] = args.length;
   block.set(args, 4);
-  const generation = Atomics.add(block, 0, 1) + 1;
+  const generation = (Atomics.load(block, 0) + 1) | 0;
+  // Open to a claim before the helper can see the job (see takeBack).
+  Atomics.store(block, 29, generation);
+  Atomics.store(block, 0, generation);
   Atomics.notify(block, 0);
   return generation;
 }
 
 /**
+ * Takes job `generation` back from a helper that has not started it, and
+ * says whether it did; then that helper never runs it. The helper claims a
+ * job with the same exchange, so exactly one of the two wins. Main takes
+ * back what it finished alone rather than wait for a helper to be
+ * scheduled: with another process busy on the second core, steps on two
+ * threads were 8% faster (0.88-0.94 over 8 interleaved rounds), and no
+ * different without one.
+ */
+export const takeBack = (block: Int32Array, generation: number): boolean =>
+  Atomics.compareExchange(block, 29, generation, ~generation) === generation;
+
+/**
  * threads - 1 helpers (startSimdHelper). A job goes only to helpers that
  * have said they are ready, so nothing waits on a thread still starting (or
- * one that never does); the kernels share their work through counters, so
- * whoever runs takes it all. Without shared memory (one thread), none.
+ * one that never does), and is taken back from those that have not started
+ * it when this thread is done; the kernels share their work through
+ * counters, so whoever runs takes it all. Without shared memory (one
+ * thread), none.
  */
 export function nodeSimdPool(started: StartedKernels, threads: number): SimdPool | undefined {
   if (threads < 2 || !(started.memory.buffer instanceof SharedArrayBuffer)) return undefined;
@@ -58,21 +75,25 @@ export function nodeSimdPool(started: StartedKernels, threads: number): SimdPool
       Atomics.store(counterView, 0, 0);
       const lists = parts.map((args) => [...args, counter]);
       const ran = [true, ...helpers.map((block) => Atomics.load(block, 31) === 1)];
-      const jobs = helpers.flatMap((block, i) => (ran[i + 1] ? [{ block, generation: postJob(block, kernel, lists[i + 1]) }] : []));
+      const jobs = helpers.flatMap((block, i) => (ran[i + 1] ? [{ block, thread: i + 1, generation: postJob(block, kernel, lists[i + 1]) }] : []));
       let failure: { error: unknown } | undefined;
       try {
         (started.kernels[kernel] as (...args: number[]) => void)(...lists[0]);
       } catch (error) {
         failure = { error };
       }
-      // Every helper's answer before returning or throwing, even when this
-      // thread's part failed: until then a helper may write into buffers the
-      // caller frees. The wait is bounded: a helper that never answers
+      // Every helper's answer (or its job taken back) before returning or
+      // throwing, even when this thread's part failed: until then a helper
+      // may write into buffers the caller frees. The wait is bounded: a helper that never answers
       // becomes an error, not a hung process.
       const deadline = Date.now() + HELPER_TIMEOUT_MS;
       const watchUntil = performance.now() + MAIN_WATCH_MS;
       let helperFailed = false;
-      for (const { block, generation } of jobs) {
+      for (const { block, thread, generation } of jobs) {
+        if (takeBack(block, generation)) {
+          ran[thread] = false;
+          continue;
+        }
         while (Atomics.load(block, 1) !== generation && performance.now() < watchUntil);
         // Wait on the value just checked: a fresh read could already be the
         // answer, and waiting for that to change would sleep through it.
