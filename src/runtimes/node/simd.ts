@@ -21,14 +21,15 @@ const malloc = (started: StartedKernels, bytes: number): number =>
 /**
  * A worker_thread running the kernels on the backend's shared memory,
  * driven through a 32-int control block there (layout in simd-worker.mjs).
- * It never holds the event loop open. Returns the block: a view made once
- * stays valid, as shared memory grows in place.
+ * It never holds the event loop open. Returns the block (a view made once
+ * stays valid, as shared memory grows in place) and the worker.
  */
-export function startSimdHelper(started: StartedKernels): Int32Array {
+export function startSimdHelper(started: StartedKernels): { block: Int32Array; worker: Worker } {
   const control = malloc(started, 32 * 4);
   const block = new Int32Array(started.memory.buffer, control, 32).fill(0);
-  new Worker(WORKER, { workerData: { module: started.module, memory: started.memory, control, functions: PARALLEL_KERNELS } }).unref();
-  return block;
+  const worker = new Worker(WORKER, { workerData: { module: started.module, memory: started.memory, control, functions: PARALLEL_KERNELS } });
+  worker.unref();
+  return { block, worker };
 }
 
 /** Gives a helper `kernel` on `args` and wakes it; returns the job's generation, which the helper answers with. */
@@ -68,7 +69,7 @@ export function nodeSimdPool(started: StartedKernels, threads: number): SimdPool
   if (threads < 2 || !(started.memory.buffer instanceof SharedArrayBuffer)) return undefined;
   const counter = malloc(started, 4);
   const counterView = new Int32Array(started.memory.buffer, counter, 1);
-  const helpers = Array.from({ length: threads - 1 }, () => startSimdHelper(started));
+  const helpers = Array.from({ length: threads - 1 }, () => startSimdHelper(started).block);
   return {
     size: threads,
     parallel(kernel, parts) {
@@ -84,8 +85,9 @@ export function nodeSimdPool(started: StartedKernels, threads: number): SimdPool
       }
       // Every helper's answer (or its job taken back) before returning or
       // throwing, even when this thread's part failed: until then a helper
-      // may write into buffers the caller frees. The wait is bounded: a helper that never answers
-      // becomes an error, not a hung process.
+      // may write into buffers the caller frees. The wait is bounded: a
+      // helper that took the job and never answers becomes an error, not a
+      // hung process.
       const deadline = Date.now() + HELPER_TIMEOUT_MS;
       const watchUntil = performance.now() + MAIN_WATCH_MS;
       let helperFailed = false;

@@ -177,6 +177,9 @@ describe('SIMD helper threads in Node', () => {
     // is written once the call is over.
     let atReturn: number[] = [];
     for (let attempt = 0; attempt < 20 && atReturn[0] !== 1; attempt++) {
+      // A fresh start each time: the slot counter picks each thread's part of the scratch.
+      new Int32Array(started.memory.buffer, pointer(backend, slots), 1)[0] = 0;
+      new Float32Array(started.memory.buffer, pointer(backend, out), rows * C).fill(0);
       await helperRunning();
       expect(() => {
         try {
@@ -197,15 +200,19 @@ describe('SIMD helper threads in Node', () => {
 describe('a SIMD helper thread', () => {
   const wait = { timeout: 10_000, interval: 5 };
 
-  /** A real helper, ready, and jobs for it that count their runs: sumRows over no rows only takes a slot. */
+  /**
+   * A real helper, ready, and jobs for it that count their runs: sumRows
+   * over no rows only takes a slot (and zeroes it), so the scratch has a
+   * slot for every run a test makes (at most 21).
+   */
   async function countingHelper() {
     await startTestWasm();
     const backend = tf.backend() as BackendWasm;
     const started = await startSimdKernels(backend, nodeSimdKernels);
-    const block = startSimdHelper(started);
+    const { block, worker } = startSimdHelper(started);
     await vi.waitFor(() => expect(Atomics.load(block, 31)).toBe(1), wait);
     const C = 4;
-    const scratch = tf.zeros([4 * 3 * C]);
+    const scratch = tf.zeros([24 * 3 * C]);
     const counters = tf.zeros([2], 'int32');
     const [slots, next] = [pointer(backend, counters), pointer(backend, counters) + 4];
     return {
@@ -213,7 +220,11 @@ describe('a SIMD helper thread', () => {
       runs: () => Atomics.load(new Int32Array(started.memory.buffer, slots, 1), 0),
       post: () => postJob(block, 'sumRows', [0, 0, 0, 0, C, pointer(backend, scratch), slots, next]),
       answered: (generation: number) => vi.waitFor(() => expect(Atomics.load(block, 1)).toBe(generation), wait),
-      dispose: () => tf.dispose([scratch, counters]),
+      // Stops the helper first: it must not touch the buffers once they are freed.
+      dispose: async () => {
+        await worker.terminate();
+        tf.dispose([scratch, counters]);
+      },
     };
   }
 
@@ -230,7 +241,7 @@ describe('a SIMD helper thread', () => {
     await answered(post());
     expect(runs()).toBe(2);
     expect(Atomics.load(block, 30)).toBe(0);
-    dispose();
+    await dispose();
   });
 
   it('never runs a job main has taken back, and runs the next one once', async () => {
@@ -258,6 +269,6 @@ describe('a SIMD helper thread', () => {
     await answered(post());
     expect(runs()).toBe(won + 1);
     expect(Atomics.load(block, 30)).toBe(0);
-    dispose();
+    await dispose();
   });
 });
