@@ -100,7 +100,10 @@ export function nodeSimdPool(started: StartedKernels, threads: number): SimdPool
         // Wait on the value just checked: a fresh read could already be the
         // answer, and waiting for that to change would sleep through it.
         for (let done = Atomics.load(block, 1); done !== generation; done = Atomics.load(block, 1)) {
-          if (Date.now() > deadline) throw new Error(`a SIMD helper thread did not finish ${kernel} in ${HELPER_TIMEOUT_MS / 1000} s`);
+          if (Date.now() > deadline) {
+            // This thread's own failure, if any, goes with it rather than being lost.
+            throw new Error(`a SIMD helper thread did not finish ${kernel} in ${HELPER_TIMEOUT_MS / 1000} s`, failure && { cause: failure.error });
+          }
           Atomics.wait(block, 1, done, 1000);
         }
         if (Atomics.exchange(block, 30, 0) !== 0) helperFailed = true;
