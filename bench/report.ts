@@ -26,8 +26,13 @@ export interface BenchRow {
   setup?: Record<string, unknown>;
   /** A set-up its users would not run (reference BLAS, wrong threads): measured, not reported. */
   refused?: string;
+  /**
+   * Training on all of the row's threads against one, step by step in the
+   * same process (RowConfig.scalingPairs): the ratio of each pair's steps.
+   */
+  threadScaling?: Spread;
   /** With --repeat: the medians of each repetition. */
-  repetitions?: { trainImagesPerSec?: number[]; inferImagesPerSec: number[]; latencyP50Ms: number[] };
+  repetitions?: { trainImagesPerSec?: number[]; inferImagesPerSec: number[]; latencyP50Ms: number[]; threadScaling?: number[] };
   skipped?: string;
 }
 

@@ -76,6 +76,7 @@ function computeRow(id: string, runtime: BenchRow['runtime'], m: RowMeasurements
         }
       : {}),
     gflops: { ...(train ? { train: (flops.train * train.median) / 1e9 } : {}), infer: (flops.forward * infer.median) / 1e9 },
+    ...(m.scaling?.allThreads.length ? { threadScaling: spread(m.scaling.allThreads.map((all, i) => m.scaling!.oneThread[i] / all)) } : {}),
   };
 }
 
@@ -91,6 +92,7 @@ const base = (threads: number): RowConfig => ({
   latencyRuns: effort.latencyRuns,
   latencyWarmup: effort.latencyWarmup,
   modes: true,
+  scalingPairs: quick ? 3 : 100,
 });
 const configs: Array<[string, RowConfig]> = [
   ['wasm-nosimd-t1', { ...base(1), simd: false, steps: Math.max(2, Math.round(effort.steps / 4)), modes: !quick }],
@@ -116,6 +118,9 @@ function mergeRuns(id: string, runtime: BenchRow['runtime'], runs: RowMeasuremen
           },
         }
       : {}),
+    ...(runs[0].scaling
+      ? { scaling: { oneThread: runs.flatMap((m) => m.scaling!.oneThread), allThreads: runs.flatMap((m) => m.scaling!.allThreads) } }
+      : {}),
   };
   const row = computeRow(id, runtime, pooled);
   if (runs.length > 1) {
@@ -123,6 +128,7 @@ function mergeRuns(id: string, runtime: BenchRow['runtime'], runs: RowMeasuremen
       ...(row.trainImagesPerSec ? { trainImagesPerSec: each.map((r) => r.trainImagesPerSec!.median) } : {}),
       inferImagesPerSec: each.map((r) => r.inferImagesPerSec!.median),
       latencyP50Ms: each.map((r) => r.latencyMs!.p50),
+      ...(row.threadScaling ? { threadScaling: each.map((r) => r.threadScaling!.median) } : {}),
     };
   }
   return row;

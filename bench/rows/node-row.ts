@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { KerasAdadelta } from '../../src/core/ops/adadelta.js';
 import { FeatureFeeder, ImageFeeder, span } from '../../src/core/data/batches.js';
 import { baseOf } from '../../src/core/artifacts/bundle.js';
+import { simdKernels, simdPool, useSimdKernels } from '../../src/backend/simd/kernels.js';
 import { classify } from '../../src/core/model/classify.js';
 import { selectClasses } from '../../src/core/data/dataset.js';
 import { extractFeatures } from '../../src/core/training/features.js';
@@ -28,6 +29,12 @@ export interface RowConfig {
   latencyRuns: number;
   latencyWarmup: number;
   modes: boolean;
+  /**
+   * Pairs of steps of the thread-scaling measurement (wasm SIMD rows on more
+   * than one thread): one step with the SIMD helper threads off (the
+   * one-thread path), one with them on, so both see the same machine.
+   */
+  scalingPairs: number;
 }
 
 export interface RowMeasurements {
@@ -37,6 +44,8 @@ export interface RowMeasurements {
   latencyMs: number[];
   /** Per fine-tune mode: seconds per training step, and for cached the seconds per extracted image. */
   modes?: { cachedStepSeconds: number[]; extractSecondsPerImage: number; frozenStepSeconds: number[] };
+  /** The scaling measurement's steps (seconds), pair by pair: on one thread, and on all. */
+  scaling?: { oneThread: number[]; allThreads: number[] };
 }
 
 const BATCH = 128;
@@ -46,7 +55,7 @@ const config = JSON.parse(process.argv[2]) as RowConfig;
  * Seconds of `steps` consecutive steps of a fit, timed after `warmup` steps
  * and `warmupSeconds` of training; the fit is stopped once they are in.
  */
-async function stepTimes(model: tf.LayersModel, feeder: ImageFeeder | FeatureFeeder, steps: number, warmupSeconds = 0): Promise<number[]> {
+async function stepTimes(model: tf.LayersModel, feeder: ImageFeeder | FeatureFeeder, steps: number, warmupSeconds = 0, warmup = config.warmup): Promise<number[]> {
   const optimizer = new KerasAdadelta();
   const stop = new AbortController();
   const times: number[] = [];
@@ -57,7 +66,7 @@ async function stepTimes(model: tf.LayersModel, feeder: ImageFeeder | FeatureFee
     await fit(model, feeder, { epochs: 1000, batchSize: BATCH, optimizer, random: seededRandom(1), signal: stop.signal }, {
       onBatchEnd: () => {
         const now = performance.now();
-        if (skipped < config.warmup || now - started < warmupSeconds * 1000) skipped++;
+        if (skipped < warmup || now - started < warmupSeconds * 1000) skipped++;
         else times.push((now - last) / 1000);
         last = now;
         if (times.length === steps) stop.abort();
@@ -78,6 +87,47 @@ const train = selectClasses(data.train, [5, 6, 7, 8, 9], images);
 const model = buildModel(5, 1);
 const trainStepSeconds = config.steps > 0 ? await stepTimes(model, new ImageFeeder(train), config.steps, config.warmupSeconds) : [];
 const result: RowMeasurements = { backend, trainStepSeconds, inferBatchSeconds: [], latencyMs: [] };
+
+/**
+ * All threads against one in the same process, step by step in one fit:
+ * rows measured a minute apart also measure the machine's drift in between,
+ * and on these VMs it moves within seconds. Steps alternate between the
+ * SIMD helper threads off (the one-thread path) and on; each pair of
+ * neighbouring steps gives a ratio. A step on all threads starts with the
+ * helpers asleep after the one-thread step, so it pays their wake-up.
+ */
+async function threadScaling(model: tf.LayersModel, feeder: ImageFeeder, pairs: number): Promise<RowMeasurements['scaling']> {
+  const kernels = simdKernels();
+  const pool = simdPool();
+  if (!kernels || !pool) return undefined;
+  const scaling = { oneThread: [] as number[], allThreads: [] as number[] };
+  const optimizer = new KerasAdadelta();
+  const stop = new AbortController();
+  let one = false;
+  let ended = 0;
+  let last = performance.now();
+  try {
+    await fit(model, feeder, { epochs: 1000, batchSize: BATCH, optimizer, random: seededRandom(2), signal: stop.signal, pause: async () => {
+      one = !one;
+      useSimdKernels(kernels, one ? undefined : pool);
+    } }, {
+      onBatchEnd: () => {
+        const now = performance.now();
+        // The fit's first step builds its graph: not timed.
+        if (ended++ > 0) (one ? scaling.oneThread : scaling.allThreads).push((now - last) / 1000);
+        last = now;
+        if (scaling.allThreads.length === pairs) stop.abort();
+      },
+    });
+  } catch (err) {
+    if (!(err instanceof TrainingStopped)) throw err;
+  } finally {
+    useSimdKernels(kernels, pool);
+    optimizer.dispose();
+  }
+  return scaling;
+}
+if (config.backend === 'wasm' && config.simd && config.threads > 1 && config.scalingPairs > 0) result.scaling = await threadScaling(model, new ImageFeeder(train), config.scalingPairs);
 
 const test = selectClasses(data.test, [5, 6, 7, 8, 9], BATCH);
 const { xs, ys } = new ImageFeeder(test).batch(span(0, BATCH));

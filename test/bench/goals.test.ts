@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { goals } from '../../bench/goals.js';
-import type { EndToEnd, ExperimentRun } from '../../bench/report.js';
+import type { BenchRow, EndToEnd, ExperimentRun } from '../../bench/report.js';
 
 const run = (seconds: number, pretrainAccuracy = 0.992, finetuneAccuracy = 0.998): ExperimentRun => ({ seconds, pretrainAccuracy, finetuneAccuracy });
 
@@ -38,5 +38,44 @@ describe('the end-to-end goal', () => {
 
   it('is left out when a side was skipped', () => {
     expect(goals(new Map(), 2, [], [side('edgetune-transfer', [run(50)]), { id: 'keras-tf-t2', skipped: 'no tensorflow' }])).toEqual([]);
+  });
+});
+
+/** A wasm SIMD row's repetition as bench/run.ts makes it, with its in-process thread scaling (median of its pairs of steps). */
+const wasmRow = (threads: number, trainImagesPerSec: number, scaling?: number): BenchRow => ({
+  id: `wasm-simd-t${threads}`,
+  runtime: 'node',
+  backend: 'wasm',
+  simd: true,
+  threads,
+  trainImagesPerSec: { median: trainImagesPerSec, min: trainImagesPerSec, max: trainImagesPerSec },
+  ...(scaling === undefined ? {} : { threadScaling: { median: scaling, min: scaling, max: scaling } }),
+});
+
+describe('the thread-scaling goals', () => {
+  const scalingGoals = (t1: BenchRow[], t2: BenchRow[]) =>
+    goals(
+      new Map([
+        ['wasm-simd-t1', t1],
+        ['wasm-simd-t2', t2],
+      ]),
+      2,
+      [],
+    ).filter((g) => g.target === '≥ 1.8');
+
+  it('judge the rows against each other, and the steps alternating in one process, each on its repetitions', () => {
+    const [rows, alternating] = scalingGoals([wasmRow(1, 2000), wasmRow(1, 2600), wasmRow(1, 2500)], [wasmRow(2, 4400, 1.83), wasmRow(2, 4420, 1.79), wasmRow(2, 4500, 1.86)]);
+    expect(rows.name).toMatch(/rows/);
+    expect(rows.runs.map((r) => r.toFixed(2))).toEqual(['2.20', '1.70', '1.80']);
+    expect(rows.met).toBe(true);
+    expect(alternating.name).toMatch(/one process/);
+    expect(alternating.runs).toEqual([1.83, 1.79, 1.86]);
+    expect(alternating.spread.median).toBe(1.83);
+    expect(alternating.met).toBe(true);
+    expect(scalingGoals([wasmRow(1, 2000)], [wasmRow(2, 3500, 1.75)]).map((g) => g.met)).toEqual([false, false]);
+  });
+
+  it('leave out the alternating one when the row did not measure it', () => {
+    expect(scalingGoals([wasmRow(1, 2000)], [wasmRow(2, 3700)]).map((g) => g.name)).toEqual([expect.stringMatching(/rows/)]);
   });
 });
