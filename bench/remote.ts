@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { build } from 'esbuild';
@@ -148,7 +149,7 @@ async function nodeServer(models: string, threads: number, batchWindowMs: number
       stop();
       throw new Error('the server did not start');
     }
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
   return { url, stop };
 }

@@ -1,6 +1,7 @@
 // Used by the tests and by the bench (bench/workerd.ts, bench/remote.ts), so it lives outside test/.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
@@ -67,7 +68,7 @@ export async function wranglerDev(options: DevOptions): Promise<DevServer> {
     if (Date.now() > deadline) throw new Error(`wrangler dev did not answer:\n${output}`);
     const ok = await fetch(`${url}${options.ready ?? '/openapi.json'}`).then((r) => r.ok, () => false);
     if (ok) break;
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
   return {
     url,

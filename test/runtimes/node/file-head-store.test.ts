@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { HeadMetadata } from '../../../src/core/artifacts/bundle.js';
@@ -84,7 +85,7 @@ describe('FileHeadStore', () => {
     for (let round = 0; round < 3; round++) {
       const child = spawn(process.execPath, ['--import', 'tsx', writer, store.root]);
       await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
-      await new Promise((r) => setTimeout(r, 50 + 97 * round));
+      await sleep(50 + 97 * round);
       child.kill('SIGKILL');
       await new Promise((r) => child.once('close', r));
 

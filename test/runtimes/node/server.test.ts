@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Log } from '../../../src/runtimes/node/log.js';
@@ -72,7 +73,7 @@ describe('the Node server on a loopback port', () => {
     const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...(sse ? { accept: 'text/event-stream' } : {}) };
     const res = fetch(`${server.url}/v1/heads/${name}/train`, { method: 'POST', headers, body: JSON.stringify({ ...body, epochs: 500 }), signal: abort.signal });
     if (sse) await (await res).body!.getReader().read();
-    else await new Promise((r) => setTimeout(r, 700));
+    else await sleep(700);
     abort.abort();
     await res.catch(() => undefined);
     // The job stops at its next step: the gate is free within moments, not after 500 epochs.
@@ -96,7 +97,7 @@ describe('the Node server on a loopback port', () => {
       predicted = Date.now();
       return r.status;
     });
-    await new Promise((r) => setTimeout(r, 30));
+    await sleep(30);
     const health = await fetch(`${server.url}/healthz`);
     const answered = Date.now();
     expect(health.status).toBe(200);

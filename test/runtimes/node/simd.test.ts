@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -189,7 +190,7 @@ describe('SIMD helper threads in Node', () => {
           atReturn = lastRow();
         }
       }).toThrow(/out of bounds/);
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
       expect(lastRow()).toEqual(atReturn);
     }
     expect(atReturn).toEqual([1, 1, 1, 1]);
@@ -233,9 +234,9 @@ describe('a SIMD helper thread', () => {
     await answered(post());
     expect(runs()).toBe(1);
     // The helper is asleep by now; a wake with no new job must not run the last one again.
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     Atomics.notify(block, 0);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     expect(runs()).toBe(1);
 
     await answered(post());
@@ -252,7 +253,7 @@ describe('a SIMD helper thread', () => {
     let won = 0;
     let taken: number | undefined;
     for (let attempt = 0; attempt < 20 && taken === undefined; attempt++) {
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
       const generation = post();
       if (takeBack(block, generation)) taken = generation;
       else {
@@ -262,7 +263,7 @@ describe('a SIMD helper thread', () => {
     }
     expect(taken).toBeDefined();
     Atomics.notify(block, 0);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     expect(runs()).toBe(won);
     expect(Atomics.load(block, 1)).not.toBe(taken);
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestWasm } from '../../helpers/backend.js';
@@ -52,7 +53,7 @@ describe('two isolates on one head index (real workerd)', () => {
     // Unpinned, the other isolate serves it within the window (its record of the head is from before the commit).
     let seen = await predict();
     while (seen !== second && Date.now() - committed < TTL_S * 1000 + 1000) {
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
       seen = await predict();
     }
     expect(seen).toBe(second);
@@ -68,7 +69,7 @@ describe('two isolates on one head index (real workerd)', () => {
     const predict = () => b('/v1/heads/doomed/predict?version=1', { method: 'POST', headers: json, body: JSON.stringify({ images: test.images }) }).then(async (r) => (await r.arrayBuffer(), r.status));
     expect(await predict()).toBe(200);
     expect((await a('/v1/heads/doomed', { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(204);
-    await new Promise((r) => setTimeout(r, TTL_S * 1000 + 200));
+    await sleep(TTL_S * 1000 + 200);
     expect(await predict()).toBe(404);
   });
 });

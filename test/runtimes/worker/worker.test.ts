@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestWasm } from '../../helpers/backend.js';
 import { quickModels } from '../../helpers/models.js';
@@ -144,7 +145,7 @@ describe('the same app in workerd (wrangler dev)', () => {
     const { body, test } = await digitsRequest([4, 9], 20, 4);
     const abort = new AbortController();
     const res = fetch(`${dev.url}/v1/heads/dropped-json/train`, { method: 'POST', headers: trainHeaders, body: JSON.stringify({ ...body, epochs: 200 }), signal: abort.signal }).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     abort.abort();
     await res;
     await gateFree(dev.url, STALE_MS + 3_000);

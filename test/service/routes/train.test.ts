@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceBase } from '../../../src/service/deps.js';
 import { NODE_LIMITS } from '../../../src/service/limits.js';
@@ -99,7 +100,7 @@ describe('the Hono app (app.request): /v1/heads/{name}/train', () => {
     });
     const { body } = await digitsRequest([1, 7], 5, 0);
     const first = gated.app.request('/v1/heads/slow/train', post({ ...body, epochs: 1 }, auth));
-    while (!paused) await new Promise((r) => setTimeout(r, 5));
+    while (!paused) await sleep(5);
     const second = await gated.app.request('/v1/heads/other/train', post({ ...body, epochs: 1 }, auth));
     const problem = await expectProblem(second, 409, 'training-busy', /head "slow"/);
     expect(problem.detail).toContain('one runs at a time');
