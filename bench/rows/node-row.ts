@@ -55,7 +55,7 @@ const config = JSON.parse(process.argv[2]) as RowConfig;
  * Seconds of `steps` consecutive steps of a fit, timed after `warmup` steps
  * and `warmupSeconds` of training; the fit is stopped once they are in.
  */
-async function stepTimes(model: tf.LayersModel, feeder: ImageFeeder | FeatureFeeder, steps: number, warmupSeconds = 0, warmup = config.warmup): Promise<number[]> {
+async function stepTimes(model: tf.LayersModel, feeder: ImageFeeder | FeatureFeeder, steps: number, warmupSeconds = 0): Promise<number[]> {
   const optimizer = new KerasAdadelta();
   const stop = new AbortController();
   const times: number[] = [];
@@ -66,7 +66,7 @@ async function stepTimes(model: tf.LayersModel, feeder: ImageFeeder | FeatureFee
     await fit(model, feeder, { epochs: 1000, batchSize: BATCH, optimizer, random: seededRandom(1), signal: stop.signal }, {
       onBatchEnd: () => {
         const now = performance.now();
-        if (skipped < warmup || now - started < warmupSeconds * 1000) skipped++;
+        if (skipped < config.warmup || now - started < warmupSeconds * 1000) skipped++;
         else times.push((now - last) / 1000);
         last = now;
         if (times.length === steps) stop.abort();
@@ -106,11 +106,13 @@ async function threadScaling(model: tf.LayersModel, feeder: ImageFeeder, pairs: 
   let one = false;
   let ended = 0;
   let last = performance.now();
+  // Between steps: the next one on the other arm.
+  const pause = async () => {
+    one = !one;
+    useSimdKernels(kernels, one ? undefined : pool);
+  };
   try {
-    await fit(model, feeder, { epochs: 1000, batchSize: BATCH, optimizer, random: seededRandom(2), signal: stop.signal, pause: async () => {
-      one = !one;
-      useSimdKernels(kernels, one ? undefined : pool);
-    } }, {
+    await fit(model, feeder, { epochs: 1000, batchSize: BATCH, optimizer, random: seededRandom(2), signal: stop.signal, pause }, {
       onBatchEnd: () => {
         const now = performance.now();
         // The fit's first step builds its graph: not timed.
