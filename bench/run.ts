@@ -118,8 +118,9 @@ function mergeRuns(id: string, runtime: BenchRow['runtime'], runs: RowMeasuremen
           },
         }
       : {}),
-    ...(runs[0].scaling
-      ? { scaling: { oneThread: runs.flatMap((m) => m.scaling!.oneThread), allThreads: runs.flatMap((m) => m.scaling!.allThreads) } }
+    // A repetition whose helper threads did not start has no pairs to add.
+    ...(runs.some((m) => m.scaling)
+      ? { scaling: { oneThread: runs.flatMap((m) => m.scaling?.oneThread ?? []), allThreads: runs.flatMap((m) => m.scaling?.allThreads ?? []) } }
       : {}),
   };
   const row = computeRow(id, runtime, pooled);
@@ -128,7 +129,7 @@ function mergeRuns(id: string, runtime: BenchRow['runtime'], runs: RowMeasuremen
       ...(row.trainImagesPerSec ? { trainImagesPerSec: each.map((r) => r.trainImagesPerSec!.median) } : {}),
       inferImagesPerSec: each.map((r) => r.inferImagesPerSec!.median),
       latencyP50Ms: each.map((r) => r.latencyMs!.p50),
-      ...(row.threadScaling ? { threadScaling: each.map((r) => r.threadScaling!.median) } : {}),
+      ...(row.threadScaling ? { threadScaling: each.map((r) => r.threadScaling?.median ?? NaN) } : {}),
     };
   }
   return row;

@@ -54,8 +54,14 @@ const config = JSON.parse(process.argv[2]) as RowConfig;
 /**
  * Seconds of `steps` consecutive steps of a fit, timed after `warmup` steps
  * and `warmupSeconds` of training; the fit is stopped once they are in.
+ * `pause` runs after every step (fit's hook).
  */
-async function stepTimes(model: tf.LayersModel, feeder: ImageFeeder | FeatureFeeder, steps: number, warmupSeconds = 0): Promise<number[]> {
+async function stepTimes(
+  model: tf.LayersModel,
+  feeder: ImageFeeder | FeatureFeeder,
+  steps: number,
+  { warmupSeconds = 0, warmup = config.warmup, pause }: { warmupSeconds?: number; warmup?: number; pause?: () => Promise<void> } = {},
+): Promise<number[]> {
   const optimizer = new KerasAdadelta();
   const stop = new AbortController();
   const times: number[] = [];
@@ -63,10 +69,10 @@ async function stepTimes(model: tf.LayersModel, feeder: ImageFeeder | FeatureFee
   let last = started;
   let skipped = 0;
   try {
-    await fit(model, feeder, { epochs: 1000, batchSize: BATCH, optimizer, random: seededRandom(1), signal: stop.signal }, {
+    await fit(model, feeder, { epochs: 1000, batchSize: BATCH, optimizer, random: seededRandom(1), signal: stop.signal, pause }, {
       onBatchEnd: () => {
         const now = performance.now();
-        if (skipped < config.warmup || now - started < warmupSeconds * 1000) skipped++;
+        if (skipped < warmup || now - started < warmupSeconds * 1000) skipped++;
         else times.push((now - last) / 1000);
         last = now;
         if (times.length === steps) stop.abort();
@@ -80,14 +86,6 @@ async function stepTimes(model: tf.LayersModel, feeder: ImageFeeder | FeatureFee
   return times;
 }
 
-const backend = await startNodeBackend({ backend: config.backend, simd: config.simd, threads: config.threads }, () => {});
-const data = await loadMnistDir(defaultMnistDir());
-const images = Math.max(1, config.warmup + config.steps) * BATCH;
-const train = selectClasses(data.train, [5, 6, 7, 8, 9], images);
-const model = buildModel(5, 1);
-const trainStepSeconds = config.steps > 0 ? await stepTimes(model, new ImageFeeder(train), config.steps, config.warmupSeconds) : [];
-const result: RowMeasurements = { backend, trainStepSeconds, inferBatchSeconds: [], latencyMs: [] };
-
 /**
  * All threads against one in the same process, step by step in one fit:
  * rows measured a minute apart also measure the machine's drift in between,
@@ -100,35 +98,29 @@ async function threadScaling(model: tf.LayersModel, feeder: ImageFeeder, pairs: 
   const kernels = simdKernels();
   const pool = simdPool();
   if (!kernels || !pool) return undefined;
-  const scaling = { oneThread: [] as number[], allThreads: [] as number[] };
-  const optimizer = new KerasAdadelta();
-  const stop = new AbortController();
+  // The first step, on all threads, builds the fit's graph and is not timed;
+  // after it the arms take turns, one thread first.
   let one = false;
-  let ended = 0;
-  let last = performance.now();
-  // Between steps: the next one on the other arm.
   const pause = async () => {
     one = !one;
     useSimdKernels(kernels, one ? undefined : pool);
   };
   try {
-    await fit(model, feeder, { epochs: 1000, batchSize: BATCH, optimizer, random: seededRandom(2), signal: stop.signal, pause }, {
-      onBatchEnd: () => {
-        const now = performance.now();
-        // The fit's first step builds its graph: not timed.
-        if (ended++ > 0) (one ? scaling.oneThread : scaling.allThreads).push((now - last) / 1000);
-        last = now;
-        if (scaling.allThreads.length === pairs) stop.abort();
-      },
-    });
-  } catch (err) {
-    if (!(err instanceof TrainingStopped)) throw err;
+    const times = await stepTimes(model, feeder, 2 * pairs, { warmup: 1, pause });
+    return { oneThread: times.filter((_, i) => i % 2 === 0), allThreads: times.filter((_, i) => i % 2 === 1) };
   } finally {
     useSimdKernels(kernels, pool);
-    optimizer.dispose();
   }
-  return scaling;
 }
+
+const backend = await startNodeBackend({ backend: config.backend, simd: config.simd, threads: config.threads }, () => {});
+const data = await loadMnistDir(defaultMnistDir());
+const images = Math.max(1, config.warmup + config.steps) * BATCH;
+const train = selectClasses(data.train, [5, 6, 7, 8, 9], images);
+const model = buildModel(5, 1);
+const trainStepSeconds = config.steps > 0 ? await stepTimes(model, new ImageFeeder(train), config.steps, { warmupSeconds: config.warmupSeconds }) : [];
+const result: RowMeasurements = { backend, trainStepSeconds, inferBatchSeconds: [], latencyMs: [] };
+
 if (config.backend === 'wasm' && config.simd && config.threads > 1 && config.scalingPairs > 0) result.scaling = await threadScaling(model, new ImageFeeder(train), config.scalingPairs);
 
 const test = selectClasses(data.test, [5, 6, 7, 8, 9], BATCH);
